@@ -1,0 +1,427 @@
+"""The training thread: owns the engine's Trainer, applies commands between bursts.
+
+The GUI never touches the live network. It sends commands (thread-safe methods that put
+a tuple on a queue) and receives immutable engine snapshots through the
+``snapshot_ready(snapshot, generation)`` signal, at most ``max_fps`` times a second.
+``generation`` grows each time a new training run starts (configure, rebuild, reset),
+so the window can tell a fresh run from the continuation of the current one.
+
+Training runs in bursts of at least ``MIN_BURST_STEPS`` optimizer steps inside the
+compiled (``nogil``) engine kernel, sized so a burst takes ``burst_seconds``; the
+thread goes back to Python only between bursts, where it applies commands and
+publishes. When paused it blocks on the queue (no polling, no timers). ``stop()``
+is cooperative: the current burst finishes, then the thread exits.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import time
+import traceback
+from collections import deque
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from neuroviz.experiment import Hyperparameters
+
+MIN_BURST_STEPS = 10
+MAX_BURST_STEPS = 200_000
+
+_STOP = ("stop", ())
+
+
+class TrainingWorker(QThread):
+    """Background trainer. Create, connect, ``start()``; call ``stop()`` (or ``shutdown()``)."""
+
+    snapshot_ready = Signal(object, int)  # engine Snapshot, run generation
+    running_changed = Signal(bool)
+    engine_ready = Signal()  # the engine's compiled code is loaded (first start may compile)
+    failed = Signal(str)  # a command could not be applied; the previous state is kept
+
+    def __init__(self, parent=None, *, max_fps: float = 60.0, burst_seconds: float = 0.012):
+        super().__init__(parent)
+        self.setObjectName("training_worker")
+        self._queue: queue.Queue = queue.Queue()
+        self._max_fps = float(max_fps)
+        self._burst_seconds = float(burst_seconds)
+        # Everything below is owned by the worker thread once it runs.
+        self._trainer = None
+        self._spec: dict | None = None
+        self._seed = 0
+        self._data: tuple | None = None
+        self._hp = Hyperparameters()
+        self._grid: tuple | None = None
+        self._task: str | None = None
+        self._running = False
+        self._gradients = False
+        self._steps_per_second_limit: float | None = None
+        self._burst_steps = 50
+        self._last_publish = 0.0
+        self._rate_window: deque = deque(maxlen=64)
+        # Read from the GUI thread (single reference assignments only).
+        self.latest = None  # the newest published snapshot
+        self.generation = 0
+        self.steps_per_second = 0.0
+        self.training_seconds = 0.0  # wall time spent running bursts (for the benchmark)
+        self.training_steps = 0
+
+    # ------------------------------------------------------------------ commands
+    def _post(self, name: str, *args: Any) -> None:
+        self._queue.put((name, args))
+
+    def configure(self, X_train, Y_train, X_test, Y_test, spec: dict, hp: Hyperparameters,
+                  seed: int, weights=None, grid_points=None, grid_shape=None,
+                  task: str | None = None) -> None:
+        """New data and network: starts a new run (weights from ``seed`` unless given)."""
+        data = tuple(None if a is None else np.ascontiguousarray(a, dtype=np.float64)
+                     for a in (X_train, Y_train, X_test, Y_test))
+        grid = None
+        if grid_points is not None:
+            grid = (np.ascontiguousarray(grid_points, dtype=np.float64), tuple(grid_shape))
+        self._post("configure", data, spec, hp, int(seed), _copy_weights(weights), grid, task)
+
+    def rebuild(self, spec: dict, weights=None) -> None:
+        """New architecture; layers whose weight shapes did not change keep their weights."""
+        self._post("rebuild", spec, _copy_weights(weights))
+
+    def set_hyperparameters(self, hp: Hyperparameters) -> None:
+        """Learning rate, optimizer, batch size and regularisation, applied live."""
+        self._post("hyperparameters", hp)
+
+    def play(self) -> None:
+        self._post("play")
+
+    def pause(self) -> None:
+        self._post("pause")
+
+    def step_epoch(self, epochs: int = 1) -> None:
+        """Pause, then train exactly ``epochs`` epochs and publish."""
+        self._post("step", int(epochs))
+
+    def reset(self, seed: int | None = None) -> None:
+        """Re-initialise the weights (same seed unless given); training pauses."""
+        self._post("reset", seed)
+
+    def set_weight(self, node_layer: int, i: int, j: int, value: float) -> None:
+        self._post("weight", int(node_layer), int(i), int(j), float(value))
+
+    def set_bias(self, node_layer: int, j: int, value: float) -> None:
+        self._post("bias", int(node_layer), int(j), float(value))
+
+    def set_weights(self, weights) -> None:
+        self._post("weights", _copy_weights(weights))
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        """Limit training speed (None: as fast as possible)."""
+        self._post("speed", steps_per_second)
+
+    def set_gradients(self, on: bool) -> None:
+        """Include the last mini-batch gradients in published snapshots."""
+        self._post("gradients", bool(on))
+
+    def request_snapshot(self) -> None:
+        self._post("publish")
+
+    def stop(self) -> None:
+        """Ask the thread to finish (cooperative; returns at once)."""
+        self._queue.put(_STOP)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Stop and wait for the thread; True if it has finished."""
+        if not self.isRunning():
+            return True
+        self.stop()
+        return self.wait(timeout_ms)
+
+    # ------------------------------------------------------------------ thread
+    def run(self) -> None:  # noqa: D401 - QThread entry point
+        try:
+            self._warm_up()
+        except Exception:  # pragma: no cover - shown to the user
+            self.failed.emit("The training engine could not start:\n" + traceback.format_exc())
+            return
+        self.engine_ready.emit()
+        while True:
+            try:
+                if self._running and self._trainer is not None:
+                    if not self._drain(block=False):
+                        return
+                    self._burst()
+                else:
+                    if not self._drain(block=True):
+                        return
+            except Exception as exc:  # keep the thread alive; report and pause
+                self._set_running(False)
+                self.failed.emit(f"{type(exc).__name__}: {exc}")
+
+    def _warm_up(self) -> None:
+        """Load (or compile, on a cold cache) the engine's kernels on this thread."""
+        from neuroviz.engine import Network, Trainer
+
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(8, 2))
+        Y = (X[:, :1] > 0).astype(np.float64)
+        net = Network.from_spec({
+            "inputs": 2,
+            "layers": [{"type": "dense", "units": 3, "activation": "tanh"},
+                       {"type": "dense", "units": 1, "activation": "sigmoid"}],
+            "loss": "bce",
+        }, seed=0)
+        trainer = Trainer(net, X, Y, X, Y, optimizer="sgd", lr=0.01, batch_size=4, seed=0)
+        trainer.set_grid(rng.normal(size=(4, 2)), shape=(2, 2))
+        trainer.run(2, grid=True, gradients=True)
+        trainer.run_epochs(1)
+
+    def _drain(self, block: bool, timeout: float | None = None) -> bool:
+        """Apply queued commands; False when asked to stop."""
+        publish = False
+        while True:
+            try:
+                if block:
+                    command = self._queue.get(timeout=timeout)
+                    block = False
+                else:
+                    command = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            name, args = command
+            if name == "stop":
+                return False
+            try:
+                publish |= bool(getattr(self, "_do_" + name)(*args))
+            except Exception as exc:
+                self.failed.emit(f"{_describe(name)}: {exc}")
+        if publish:
+            self._publish()
+        return True
+
+    def _burst(self) -> None:
+        trainer = self._trainer
+        now = time.perf_counter()
+        due = now - self._last_publish >= 1.0 / self._max_fps - 0.002
+        steps = self._burst_steps
+        limit = self._steps_per_second_limit
+        if limit is not None:
+            steps = max(1, int(round(limit / self._max_fps)))
+        t0 = time.perf_counter()
+        snap = trainer.run(steps, grid=due and self._grid is not None, gradients=self._gradients)
+        dt = time.perf_counter() - t0
+        self.training_seconds += dt
+        self.training_steps += max(0, steps)
+        self._rate_window.append((t0 + dt, steps))
+        self._update_rate()
+        if limit is None and dt > 0:
+            # Size the next burst so it takes about burst_seconds (smoothed).
+            target = steps * self._burst_seconds / dt
+            target = 0.5 * steps + 0.5 * target
+            self._burst_steps = int(min(MAX_BURST_STEPS, max(MIN_BURST_STEPS, target)))
+        if snap.diverged:
+            self._set_running(False)
+            self._emit(snap)
+            return
+        if due:
+            self._emit(snap)
+        if limit is not None:
+            # Slow motion: wait for the next frame, still answering commands at once.
+            remaining = 1.0 / self._max_fps - (time.perf_counter() - now)
+            if remaining > 0:
+                if not self._drain(block=True, timeout=remaining):
+                    self._queue.put(_STOP)
+
+    def _update_rate(self) -> None:
+        window = self._rate_window
+        if len(window) >= 2:
+            span = window[-1][0] - window[0][0]
+            if span > 0:
+                self.steps_per_second = sum(s for _, s in list(window)[1:]) / span
+
+    def _publish(self) -> None:
+        if self._trainer is None:
+            return
+        snap = self._trainer.snapshot(grid=self._grid is not None, gradients=self._gradients)
+        self._emit(snap)
+
+    def _emit(self, snap) -> None:
+        self._last_publish = time.perf_counter()
+        self.latest = snap
+        self.snapshot_ready.emit(snap, self.generation)
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            if not running:
+                self.steps_per_second = 0.0
+                self._rate_window.clear()
+            self.running_changed.emit(running)
+
+    # ------------------------------------------------------------------ handlers
+    def _new_trainer(self, net) -> None:
+        from neuroviz.engine import Trainer
+
+        X_train, Y_train, X_test, Y_test = self._data
+        hp = self._hp
+        trainer = Trainer(
+            net, X_train, Y_train, X_test, Y_test,
+            optimizer=hp.optimizer, lr=hp.learning_rate, batch_size=int(hp.batch_size),
+            seed=self._seed, l1=hp.l1, l2=hp.l2, momentum=hp.momentum, task=self._task,
+        )
+        if self._grid is not None:
+            trainer.set_grid(self._grid[0], shape=self._grid[1])
+        self._trainer = trainer
+        self.generation += 1
+        self._burst_steps = max(MIN_BURST_STEPS, self._burst_steps)
+
+    def _do_configure(self, data, spec, hp, seed, weights, grid, task) -> bool:
+        from neuroviz.engine import Network
+
+        net = Network.from_spec(spec, seed=seed)
+        if weights is not None:
+            net.set_weights(weights)
+        old = (self._data, self._spec, self._hp, self._seed, self._grid, self._task)
+        self._data, self._spec, self._hp, self._seed, self._grid = data, spec, hp, seed, grid
+        self._task = task
+        try:
+            self._new_trainer(net)
+        except Exception:
+            self._data, self._spec, self._hp, self._seed, self._grid, self._task = old
+            raise
+        return True
+
+    def _do_rebuild(self, spec, weights) -> bool:
+        from neuroviz.engine import Network
+
+        if self._data is None:
+            return False
+        net = Network.from_spec(spec, seed=self._seed)
+        if weights is not None:
+            net.set_weights(weights)
+        elif self._trainer is not None:
+            old = self._trainer.net.get_weights()
+            new = net.get_weights()
+            kept = [o if o[0].shape == n[0].shape and o[1].shape == n[1].shape else n
+                    for o, n in zip(old, new, strict=False)] + new[len(old):]
+            net.set_weights(kept)
+        self._spec = spec
+        self._new_trainer(net)
+        return True
+
+    def _do_hyperparameters(self, hp) -> bool:
+        self._hp = hp
+        trainer = self._trainer
+        if trainer is None:
+            return False
+        trainer.lr = hp.learning_rate
+        trainer.l1 = hp.l1
+        trainer.l2 = hp.l2
+        trainer.batch_size = int(hp.batch_size)
+        trainer.optimizer = hp.optimizer
+        trainer.momentum = hp.momentum
+        return True
+
+    def _do_play(self) -> bool:
+        if self._trainer is None:
+            return False
+        if self._trainer.diverged:
+            self._trainer.reset_optimizer()
+            if self._trainer.diverged:
+                return True
+        self._set_running(True)
+        return False
+
+    def _do_pause(self) -> bool:
+        self._set_running(False)
+        return False
+
+    def _do_step(self, epochs) -> bool:
+        self._set_running(False)
+        if self._trainer is None:
+            return False
+        t0 = time.perf_counter()
+        before = self._trainer.step
+        snap = self._trainer.run_epochs(
+            epochs, grid=self._grid is not None, gradients=self._gradients
+        )
+        self.training_seconds += time.perf_counter() - t0
+        self.training_steps += snap.step - before
+        self._emit(snap)
+        return False
+
+    def _do_reset(self, seed) -> bool:
+        from neuroviz.engine import Network
+
+        self._set_running(False)
+        if self._spec is None or self._data is None:
+            return False
+        if seed is not None:
+            self._seed = int(seed)
+        self._new_trainer(Network.from_spec(self._spec, seed=self._seed))
+        return True
+
+    def _edit(self, node_layer, apply) -> bool:
+        trainer = self._trainer
+        if trainer is None:
+            return False
+        weights = trainer.net.get_weights()
+        if not 1 <= node_layer <= len(weights):
+            raise ValueError(f"there is no dense layer {node_layer}")
+        apply(weights[node_layer - 1])
+        trainer.set_weights(weights)
+        return True
+
+    def _do_weight(self, node_layer, i, j, value) -> bool:
+        if not math.isfinite(value):
+            raise ValueError("a weight must be a finite number")
+
+        def apply(pair):
+            pair[0][i, j] = value
+
+        return self._edit(node_layer, apply)
+
+    def _do_bias(self, node_layer, j, value) -> bool:
+        if not math.isfinite(value):
+            raise ValueError("a bias must be a finite number")
+
+        def apply(pair):
+            pair[1][j] = value
+
+        return self._edit(node_layer, apply)
+
+    def _do_weights(self, weights) -> bool:
+        if self._trainer is None:
+            return False
+        self._trainer.set_weights(weights)
+        return True
+
+    def _do_speed(self, limit) -> bool:
+        self._steps_per_second_limit = None if limit is None else max(1.0, float(limit))
+        return False
+
+    def _do_gradients(self, on) -> bool:
+        changed = on != self._gradients
+        self._gradients = on
+        return changed
+
+    def _do_publish(self) -> bool:
+        return True
+
+
+def _copy_weights(weights):
+    if weights is None:
+        return None
+    return [(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)) for w, b in weights]
+
+
+def _describe(command: str) -> str:
+    return {
+        "configure": "Could not set up training",
+        "rebuild": "Could not change the network",
+        "hyperparameters": "Could not change the settings",
+        "weight": "Could not set the weight",
+        "bias": "Could not set the bias",
+        "weights": "Could not set the weights",
+        "reset": "Could not reset",
+        "step": "Could not train one epoch",
+    }.get(command, f"Command {command!r} failed")

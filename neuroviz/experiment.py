@@ -1,0 +1,474 @@
+"""Experiments as plain data, saved to and opened from JSON files (no Qt).
+
+An experiment is everything needed to bring a playground session back: the dataset
+and its settings, the network spec and weights, the hyperparameters, the seed and the
+loss history. Lessons use the same object as a *preset*.
+
+Writing is atomic (a temporary file in the same folder, then ``os.replace``), so a
+crash never leaves half a file behind. Opening validates everything before anything
+is returned; a bad or truncated file raises :class:`ExperimentError` whose message
+names the file and the problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+FILE_KIND = "neuroviz-experiment"
+
+REGULARIZATIONS = ("none", "l1", "l2")
+
+
+class ExperimentError(ValueError):
+    """A file that cannot be read as an experiment; the message names file and problem."""
+
+
+@dataclass
+class DatasetSettings:
+    """Which dataset, and how to generate or split it."""
+
+    name: str = "circle"
+    noise: float = 0.0  # fraction, 0.0-0.5 (0-50 %)
+    train_ratio: float = 0.5  # fraction of examples used for training, 0.1-0.9
+    features: tuple[str, ...] = ("x1", "x2")  # 2-D input features (ignored for other kinds)
+    data_seed: int = 0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "noise": self.noise,
+            "train_ratio": self.train_ratio,
+            "features": list(self.features),
+            "data_seed": self.data_seed,
+            "options": dict(self.options),
+        }
+
+
+@dataclass
+class Hyperparameters:
+    """Training settings that can change live, without a reset."""
+
+    learning_rate: float = 0.03
+    optimizer: str = "sgd"
+    batch_size: int = 10
+    regularization: str = "none"  # "none" | "l1" | "l2"
+    regularization_rate: float = 0.0
+    momentum: float = 0.9
+
+    @property
+    def l1(self) -> float:
+        return self.regularization_rate if self.regularization == "l1" else 0.0
+
+    @property
+    def l2(self) -> float:
+        return self.regularization_rate if self.regularization == "l2" else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "optimizer": self.optimizer,
+            "batch_size": self.batch_size,
+            "regularization": self.regularization,
+            "regularization_rate": self.regularization_rate,
+            "momentum": self.momentum,
+        }
+
+
+@dataclass
+class LossHistory:
+    """Loss and metric against epoch, one row per recorded point."""
+
+    metric_name: str = "accuracy"
+    epochs: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)  # NaN where there is no test set
+    train_metric: list[float] = field(default_factory=list)
+    test_metric: list[float] = field(default_factory=list)
+
+    MAX_POINTS = 4000
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def clear(self) -> None:
+        for column in self._columns():
+            column.clear()
+
+    def append(self, epoch, train_loss, test_loss, train_metric, test_metric) -> bool:
+        """Add one point; non-finite training losses are not recorded. Returns True if added."""
+        if train_loss is None or not math.isfinite(train_loss):
+            return False
+        if self.epochs and epoch < self.epochs[-1]:
+            return False
+        values = (epoch, train_loss, test_loss, train_metric, test_metric)
+        for column, value in zip(self._columns(), values, strict=True):
+            column.append(_finite_or_nan(value))
+        if len(self.epochs) > self.MAX_POINTS:
+            # Keep memory bounded: drop every other point of the older half.
+            half = len(self.epochs) // 2
+            for column in self._columns():
+                column[:half] = column[:half:2]
+        return True
+
+    def last_epoch(self) -> float:
+        return self.epochs[-1] if self.epochs else 0.0
+
+    def _columns(self):
+        return (self.epochs, self.train_loss, self.test_loss, self.train_metric, self.test_metric)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric_name": self.metric_name,
+            "epochs": list(self.epochs),
+            "train_loss": list(self.train_loss),
+            "test_loss": [_nan_to_none(v) for v in self.test_loss],
+            "train_metric": [_nan_to_none(v) for v in self.train_metric],
+            "test_metric": [_nan_to_none(v) for v in self.test_metric],
+        }
+
+
+@dataclass
+class Experiment:
+    """One playground session as plain data.
+
+    ``spec`` is the full engine network spec (its ``inputs`` and output layer match the
+    dataset). ``weights`` is ``None`` (initialise from ``seed``) or a list of ``(W, b)``
+    pairs as nested lists or arrays, one per dense layer.
+    """
+
+    dataset: DatasetSettings = field(default_factory=DatasetSettings)
+    spec: dict[str, Any] = field(default_factory=lambda: default_spec())
+    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    seed: int = 0
+    weights: list | None = None
+    history: LossHistory = field(default_factory=LossHistory)
+    epoch: int = 0  # epochs trained before this experiment was saved
+
+    def copy(self) -> Experiment:
+        return copy.deepcopy(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        weights = None
+        if self.weights is not None:
+            weights = [[_tolist(w), _tolist(b)] for w, b in self.weights]
+        return {
+            "kind": FILE_KIND,
+            "schema_version": SCHEMA_VERSION,
+            "dataset": self.dataset.to_dict(),
+            "network": {"spec": copy.deepcopy(self.spec), "weights": weights},
+            "hyperparameters": self.hyperparameters.to_dict(),
+            "seed": self.seed,
+            "epoch": self.epoch,
+            "history": self.history.to_dict(),
+        }
+
+
+def default_spec(inputs: int = 2) -> dict[str, Any]:
+    """Two hidden tanh layers of 4 neurons and a sigmoid output, as TensorFlow Playground."""
+    return {
+        "inputs": inputs,
+        "layers": [
+            {"type": "dense", "units": 4, "activation": "tanh"},
+            {"type": "dense", "units": 2, "activation": "tanh"},
+            {"type": "dense", "units": 1, "activation": "sigmoid"},
+        ],
+        "loss": "bce",
+    }
+
+
+# ---------------------------------------------------------------------------- saving
+
+
+def save_experiment(experiment: Experiment, path: str | os.PathLike) -> Path:
+    """Write ``experiment`` to ``path`` as JSON, atomically. Returns the path."""
+    path = Path(path)
+    text = json.dumps(experiment.to_dict(), indent=1, allow_nan=False)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+# ---------------------------------------------------------------------------- opening
+
+
+def load_experiment(path: str | os.PathLike, *, check: bool = True) -> Experiment:
+    """Read and validate an experiment file.
+
+    With ``check=True`` the spec is also built with the engine and the dataset settings
+    are checked by the data package, so the returned experiment is known to work.
+
+    Raises
+    ------
+    ExperimentError
+        The message names the file and what is wrong with it.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError(f"{path.name}: file not found ({path})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentError(f"{path.name}: cannot be read ({exc})") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = "the file is empty" if not text.strip() else (
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "the file may be truncated or damaged"
+        )
+        raise ExperimentError(f"{path.name}: {problem}") from None
+    try:
+        return experiment_from_dict(raw, check=check)
+    except ExperimentError as exc:
+        raise ExperimentError(f"{path.name}: {exc}") from None
+
+
+def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
+    """Validate a decoded experiment dictionary; raises ExperimentError (field and reason)."""
+    if not isinstance(raw, dict):
+        raise ExperimentError("not a neuroviz experiment (the top level is not an object)")
+    if raw.get("kind", FILE_KIND) != FILE_KIND:
+        raise ExperimentError(f"not a neuroviz experiment (kind is {raw.get('kind')!r})")
+    version = raw.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ExperimentError("schema_version: missing or not an integer")
+    if version > SCHEMA_VERSION:
+        raise ExperimentError(
+            f"schema_version: {version} is newer than this neuroviz understands "
+            f"({SCHEMA_VERSION}); update neuroviz to open it"
+        )
+    if version < 1:
+        raise ExperimentError(f"schema_version: {version} is not a valid version")
+
+    ds_raw = _get(raw, "dataset", dict)
+    dataset = DatasetSettings(
+        name=_get(ds_raw, "name", str, "dataset."),
+        noise=_number(ds_raw, "noise", "dataset.", 0.0, 0.5),
+        train_ratio=_number(ds_raw, "train_ratio", "dataset.", 0.1, 0.9),
+        features=tuple(_string_list(ds_raw.get("features", ["x1", "x2"]), "dataset.features")),
+        data_seed=_integer(ds_raw, "data_seed", "dataset.", default=0),
+        options=_get(ds_raw, "options", dict, "dataset.", default={}),
+    )
+
+    hp_raw = _get(raw, "hyperparameters", dict)
+    hp = Hyperparameters(
+        learning_rate=_number(hp_raw, "learning_rate", "hyperparameters.", 0.0, 1e6),
+        optimizer=_get(hp_raw, "optimizer", str, "hyperparameters."),
+        batch_size=_integer(hp_raw, "batch_size", "hyperparameters.", low=1),
+        regularization=_get(hp_raw, "regularization", str, "hyperparameters.", default="none"),
+        regularization_rate=_number(
+            hp_raw, "regularization_rate", "hyperparameters.", 0.0, 1e6, default=0.0
+        ),
+        momentum=_number(hp_raw, "momentum", "hyperparameters.", 0.0, 1.0, default=0.9),
+    )
+    if hp.regularization not in REGULARIZATIONS:
+        raise ExperimentError(
+            f"hyperparameters.regularization: {hp.regularization!r} is not one of "
+            f"{', '.join(REGULARIZATIONS)}"
+        )
+
+    network = _get(raw, "network", dict)
+    spec = _get(network, "spec", dict, "network.")
+    weights_raw = network.get("weights")
+    seed = _integer(raw, "seed", "", default=0, low=0)
+    epoch = _integer(raw, "epoch", "", default=0, low=0)
+    history = _history_from_dict(raw.get("history"))
+
+    weights = None
+    if weights_raw is not None:
+        weights = _weights_from_raw(weights_raw)
+
+    experiment = Experiment(dataset, spec, hp, seed, weights, history, epoch)
+    if check:
+        check_experiment(experiment)
+    return experiment
+
+
+def check_experiment(experiment: Experiment) -> None:
+    """Check spec, weights, optimizer and dataset with the engine and data packages."""
+    from neuroviz.data import DatasetError
+    from neuroviz.engine import OPTIMIZERS, Network
+
+    hp = experiment.hyperparameters
+    if hp.optimizer not in OPTIMIZERS:
+        raise ExperimentError(
+            f"hyperparameters.optimizer: unknown optimizer {hp.optimizer!r} "
+            f"(choose from {', '.join(OPTIMIZERS)})"
+        )
+    try:
+        net = Network.from_spec(experiment.spec, seed=experiment.seed)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ExperimentError(f"network.spec: {exc}") from None
+    if experiment.weights is not None:
+        try:
+            net.set_weights(experiment.weights)
+        except (ValueError, TypeError) as exc:
+            raise ExperimentError(f"network.weights: {exc}") from None
+    try:
+        ds = load_dataset_for(experiment.dataset)
+    except (DatasetError, ValueError, TypeError) as exc:
+        raise ExperimentError(f"dataset: {exc}") from None
+    if ds.X_train.shape[1] != net.n_inputs:
+        raise ExperimentError(
+            f"network.spec.inputs: the network takes {net.n_inputs} inputs but the dataset "
+            f"'{experiment.dataset.name}' gives {ds.X_train.shape[1]} features"
+        )
+    if ds.Y_train.shape[1] != net.n_outputs:
+        raise ExperimentError(
+            f"network.spec.layers: the network has {net.n_outputs} outputs but the dataset "
+            f"'{experiment.dataset.name}' needs {ds.Y_train.shape[1]}"
+        )
+
+
+def load_dataset_for(settings: DatasetSettings):
+    """Load the dataset described by ``settings`` (features apply to 2-D sets only)."""
+    from neuroviz.data import DATASETS, load_dataset
+
+    kwargs: dict[str, Any] = dict(settings.options)
+    info = DATASETS.get(settings.name)
+    if info is not None and info.kind == "2d":
+        kwargs["features"] = tuple(settings.features)
+    return load_dataset(
+        settings.name,
+        noise=settings.noise,
+        train_ratio=settings.train_ratio,
+        seed=settings.data_seed,
+        **kwargs,
+    )
+
+
+# ---------------------------------------------------------------------------- helpers
+
+_MISSING = object()
+
+
+def _get(raw: dict, key: str, kind: type, prefix: str = "", default: Any = _MISSING) -> Any:
+    if key not in raw:
+        if default is _MISSING:
+            raise ExperimentError(f"{prefix}{key}: missing")
+        return copy.deepcopy(default)
+    value = raw[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ExperimentError(
+            f"{prefix}{key}: expected {_kind_name(kind)}, found {type(value).__name__}"
+        )
+    return value
+
+
+def _number(raw, key, prefix, low, high, default: Any = _MISSING) -> float:
+    if key not in raw and default is not _MISSING:
+        return default
+    value = _get(raw, key, (int, float), prefix)
+    if not math.isfinite(value):
+        raise ExperimentError(f"{prefix}{key}: {value} is not a finite number")
+    if not low <= value <= high:
+        raise ExperimentError(f"{prefix}{key}: {value} is outside {low}-{high}")
+    return float(value)
+
+
+def _integer(raw, key, prefix, default: Any = _MISSING, low: int | None = None) -> int:
+    if key not in raw and default is not _MISSING:
+        return default
+    value = _get(raw, key, int, prefix)
+    if low is not None and value < low:
+        raise ExperimentError(f"{prefix}{key}: {value} is below {low}")
+    return value
+
+
+def _string_list(value, name) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ExperimentError(f"{name}: expected a list of strings")
+    return value
+
+
+def _kind_name(kind) -> str:
+    names = {dict: "an object", str: "a string", int: "an integer", list: "a list"}
+    if isinstance(kind, tuple):
+        return "a number"
+    return names.get(kind, kind.__name__)
+
+
+def _weights_from_raw(raw) -> list:
+    import numpy as np
+
+    if not isinstance(raw, list):
+        raise ExperimentError("network.weights: expected a list of [W, b] pairs")
+    pairs = []
+    for index, pair in enumerate(raw):
+        where = f"network.weights[{index}]"
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ExperimentError(f"{where}: expected a pair [W, b]")
+        try:
+            w = np.asarray(pair[0], dtype=np.float64)
+            b = np.asarray(pair[1], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ExperimentError(f"{where}: W and b must be arrays of numbers") from None
+        if w.ndim != 2 or b.ndim != 1:
+            raise ExperimentError(f"{where}: W must be a matrix and b a vector")
+        if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
+            raise ExperimentError(f"{where}: contains a non-finite number")
+        pairs.append((w, b))
+    return pairs
+
+
+def _history_from_dict(raw) -> LossHistory:
+    if raw is None:
+        return LossHistory()
+    if not isinstance(raw, dict):
+        raise ExperimentError("history: expected an object")
+    history = LossHistory(metric_name=str(raw.get("metric_name", "accuracy")))
+    columns = ("epochs", "train_loss", "test_loss", "train_metric", "test_metric")
+    lengths = set()
+    for name in columns:
+        values = raw.get(name, [])
+        if not isinstance(values, list):
+            raise ExperimentError(f"history.{name}: expected a list of numbers")
+        out = getattr(history, name)
+        for value in values:
+            if value is None:
+                out.append(math.nan)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                out.append(float(value))
+            else:
+                raise ExperimentError(f"history.{name}: {value!r} is not a number")
+        lengths.add(len(out))
+    if len(lengths) > 1:
+        raise ExperimentError("history: the columns have different lengths")
+    return history
+
+
+def _finite_or_nan(value) -> float:
+    if value is None:
+        return math.nan
+    value = float(value)
+    return value if math.isfinite(value) else math.nan
+
+
+def _nan_to_none(value):
+    return None if value is None or not math.isfinite(value) else value
+
+
+def _tolist(array) -> list:
+    return array.tolist() if hasattr(array, "tolist") else list(array)
