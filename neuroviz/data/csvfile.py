@@ -1,0 +1,213 @@
+"""Load a user's own CSV file as a tabular :class:`Dataset`."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ._validate import check_seed, check_train_ratio
+from .dataset import TASKS, Dataset, split_indices, standardise, targets_for_labels
+from .errors import DatasetError
+
+MISSING = ("", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL", "?")
+MAX_AUTO_CLASSES = 20
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value
+
+
+def load_csv(
+    path: str | Path,
+    target: str | None = None,
+    task: str | None = None,
+    *,
+    features: list[str] | tuple[str, ...] | None = None,
+    train_ratio: float = 0.5,
+    seed: int = 0,
+    drop_missing: bool = False,
+    delimiter: str | None = None,
+) -> Dataset:
+    """Read a CSV file with a header row into a standardised, split :class:`Dataset`.
+
+    Parameters
+    ----------
+    path
+        The file. The first row names the columns.
+    target
+        The column to predict; default the last column.
+    task
+        "classification" or "regression"; default: classification when the target
+        has a non-numeric value, or only whole numbers with at most 20 distinct
+        values; regression otherwise.
+    features
+        Input columns (default: every other column). They must be numeric.
+    train_ratio, seed
+        As for :func:`~neuroviz.data.load_dataset`; classification is stratified.
+    drop_missing
+        Missing values (empty, NA, NaN, ?) are an error naming the line, unless this
+        is True: then those rows are dropped and the count is given in the description.
+    delimiter
+        Field separator; default: guessed among comma, semicolon and tab.
+
+    Inputs are standardised with training-split statistics. Class names are the
+    target's distinct values (sorted numerically when they are all numbers).
+    """
+    path = Path(path)
+    train_ratio = check_train_ratio(train_ratio)
+    seed = check_seed(seed)
+    if task is not None and task not in TASKS:
+        raise DatasetError(f"task must be one of {', '.join(TASKS)} or None, got {task!r}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DatasetError(f"file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"cannot read {path}: {exc}") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise DatasetError(f"{path}, line 1: empty file, expected a header row")
+    if delimiter is None:
+        head = lines[0]
+        delimiter = max((",", ";", "\t"), key=head.count)
+    try:
+        rows = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error as exc:
+        raise DatasetError(f"{path}: {exc}") from None
+    header = [h.strip() for h in rows[0]]
+    if len(header) < 2:
+        raise DatasetError(f"{path}, line 1: need at least two columns (inputs and a target)")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes or "" in header:
+        what = f"duplicate column {dupes[0]!r}" if dupes else "a column without a name"
+        raise DatasetError(f"{path}, line 1: {what} in the header")
+    target = header[-1] if target is None else target
+    if target not in header:
+        raise DatasetError(
+            f"{path}: no column {target!r} for the target (columns: {', '.join(header)})"
+        )
+    if features is None:
+        features = [h for h in header if h != target]
+    else:
+        features = list(features)
+        for name in features:
+            if name not in header:
+                raise DatasetError(
+                    f"{path}: no column {name!r} (columns: {', '.join(header)})"
+                )
+        if not features or target in features:
+            raise DatasetError(f"{path}: features must be non-empty and exclude the target")
+    f_idx = [header.index(f) for f in features]
+    t_idx = header.index(target)
+
+    X_rows, t_values, n_dropped = [], [], 0
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise DatasetError(
+                f"{path}, line {line}: {len(row)} fields, expected {len(header)}"
+            )
+        cells = [row[i].strip() for i in f_idx]
+        t_text = row[t_idx].strip()
+        missing = [features[k] for k, c in enumerate(cells) if c in MISSING]
+        if t_text in MISSING:
+            missing.append(target)
+        if missing:
+            if drop_missing:
+                n_dropped += 1
+                continue
+            raise DatasetError(
+                f"{path}, line {line}: missing value in column {missing[0]!r} "
+                "(use drop_missing=True to skip such rows)"
+            )
+        values = []
+        for name, cell in zip(features, cells):
+            value = _number(cell)
+            if value is None:
+                raise DatasetError(
+                    f"{path}, line {line}: column {name!r} is not a number: {cell!r}"
+                )
+            if not math.isfinite(value):
+                raise DatasetError(
+                    f"{path}, line {line}: column {name!r} is not finite: {cell!r}"
+                )
+            values.append(value)
+        X_rows.append(values)
+        t_values.append(t_text)
+    if len(X_rows) < 4:
+        raise DatasetError(f"{path}: only {len(X_rows)} usable data rows, need at least 4")
+    X = np.array(X_rows, dtype=np.float64)
+
+    numeric = [_number(t) for t in t_values]
+    all_numeric = all(v is not None and math.isfinite(v) for v in numeric)
+    if task is None:
+        if not all_numeric:
+            task = "classification"
+        else:
+            whole = all(float(v).is_integer() for v in numeric)
+            task = (
+                "classification"
+                if whole and len(set(numeric)) <= MAX_AUTO_CLASSES
+                else "regression"
+            )
+    rng = np.random.default_rng(seed)
+    notes = f"{len(X_rows)} rows"
+    if n_dropped:
+        notes += f" ({n_dropped} rows with missing values dropped)"
+    if task == "regression":
+        if not all_numeric:
+            bad = next(i for i, v in enumerate(numeric) if v is None or not math.isfinite(v))
+            raise DatasetError(
+                f"{path}: target {target!r} must be numeric for regression, "
+                f"found {t_values[bad]!r}"
+            )
+        Y = np.array(numeric, dtype=np.float64)[:, None]
+        labels = None
+        class_names: list[str] = []
+    else:
+        if all_numeric:
+            keys = sorted(set(numeric))
+            class_names = [f"{k:g}" for k in keys]
+            lookup = {k: i for i, k in enumerate(keys)}
+            labels = np.array([lookup[v] for v in numeric], dtype=np.int64)
+        else:
+            class_names = sorted(set(t_values))
+            lookup = {k: i for i, k in enumerate(class_names)}
+            labels = np.array([lookup[v] for v in t_values], dtype=np.int64)
+        if len(class_names) < 2:
+            raise DatasetError(f"{path}: target {target!r} has only one class")
+        Y = targets_for_labels(labels, len(class_names))
+    train, test = split_indices(len(X), train_ratio, rng, labels)
+    X_train, X_test, mean, std = standardise(X[train], X[test])
+    return Dataset(
+        name=path.stem,
+        title=path.name,
+        task=task,
+        kind="tabular",
+        X_train=X_train,
+        Y_train=Y[train],
+        X_test=X_test,
+        Y_test=Y[test],
+        y_train=None if labels is None else labels[train],
+        y_test=None if labels is None else labels[test],
+        feature_names=list(features),
+        class_names=class_names,
+        target_name=target,
+        description=(
+            f"Your data from {path.name}: {notes}, {len(features)} inputs, target "
+            f"{target!r} ({task}). Split {len(train)} train / {len(test)} test; inputs "
+            "standardised with training-split statistics."
+        ),
+        feature_mean=mean,
+        feature_std=std,
+        settings={"path": str(path), "target": target, "task": task,
+                  "train_ratio": train_ratio, "seed": seed, "features": list(features)},
+    )
