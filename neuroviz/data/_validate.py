@@ -28,26 +28,20 @@ def check_noise(noise: object) -> float:
         hint = ""
         if 1.0 < value <= 50.0:
             hint = f"; noise is a fraction, for {value:g} % pass {value / 100:g}"
-        raise DatasetError(
-            f"noise must be from 0.0 to 0.5 (0-50 %), got {value:g}{hint}"
-        )
+        raise DatasetError(f"noise must be from 0.0 to 0.5 (0-50 %), got {value:g}{hint}")
     return value
 
 
 def check_train_ratio(ratio: object) -> float:
     """``train_ratio`` is the training share, a fraction from 0.1 to 0.9."""
     if not _is_real(ratio) or not math.isfinite(float(ratio)):
-        raise DatasetError(
-            f"train_ratio must be a number from 0.1 to 0.9 (10-90 %), got {ratio!r}"
-        )
+        raise DatasetError(f"train_ratio must be a number from 0.1 to 0.9 (10-90 %), got {ratio!r}")
     value = float(ratio)
     if not RATIO_MIN - 1e-12 <= value <= RATIO_MAX + 1e-12:
         hint = ""
         if 10.0 <= value <= 90.0:
             hint = f"; train_ratio is a fraction, for {value:g} % pass {value / 100:g}"
-        raise DatasetError(
-            f"train_ratio must be from 0.1 to 0.9 (10-90 %), got {value:g}{hint}"
-        )
+        raise DatasetError(f"train_ratio must be from 0.1 to 0.9 (10-90 %), got {value:g}{hint}")
     return min(max(value, RATIO_MIN), RATIO_MAX)
 
 

@@ -75,7 +75,9 @@ AVERAGE_SEASON = float(season(np.arange(1, 13)).mean())
 
 
 def revenue_from_factors(
-    budget: np.ndarray, advertising: np.ndarray, star_power: np.ndarray,
+    budget: np.ndarray,
+    advertising: np.ndarray,
+    star_power: np.ndarray,
     season_factor: np.ndarray,
 ) -> np.ndarray:
     """Noise-free revenue in $M from budget and advertising ($M), star power, season."""

@@ -99,22 +99,18 @@ def load_csv(
         features = list(features)
         for name in features:
             if name not in header:
-                raise DatasetError(
-                    f"{path}: no column {name!r} (columns: {', '.join(header)})"
-                )
+                raise DatasetError(f"{path}: no column {name!r} (columns: {', '.join(header)})")
         if not features or target in features:
             raise DatasetError(f"{path}: features must be non-empty and exclude the target")
     f_idx = [header.index(f) for f in features]
     t_idx = header.index(target)
 
-    X_rows, t_values, n_dropped = [], [], 0
+    X_rows, t_values, t_lines, n_dropped = [], [], [], 0
     for line, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(header):
-            raise DatasetError(
-                f"{path}, line {line}: {len(row)} fields, expected {len(header)}"
-            )
+            raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {len(header)}")
         cells = [row[i].strip() for i in f_idx]
         t_text = row[t_idx].strip()
         missing = [features[k] for k, c in enumerate(cells) if c in MISSING]
@@ -136,12 +132,11 @@ def load_csv(
                     f"{path}, line {line}: column {name!r} is not a number: {cell!r}"
                 )
             if not math.isfinite(value):
-                raise DatasetError(
-                    f"{path}, line {line}: column {name!r} is not finite: {cell!r}"
-                )
+                raise DatasetError(f"{path}, line {line}: column {name!r} is not finite: {cell!r}")
             values.append(value)
         X_rows.append(values)
         t_values.append(t_text)
+        t_lines.append(line)
     if len(X_rows) < 4:
         raise DatasetError(f"{path}: only {len(X_rows)} usable data rows, need at least 4")
     X = np.array(X_rows, dtype=np.float64)
@@ -166,8 +161,8 @@ def load_csv(
         if not all_numeric:
             bad = next(i for i, v in enumerate(numeric) if v is None or not math.isfinite(v))
             raise DatasetError(
-                f"{path}: target {target!r} must be numeric for regression, "
-                f"found {t_values[bad]!r}"
+                f"{path}, line {t_lines[bad]}: target {target!r} must be numeric for "
+                f"regression, found {t_values[bad]!r}"
             )
         Y = np.array(numeric, dtype=np.float64)[:, None]
         labels = None
@@ -208,6 +203,12 @@ def load_csv(
         ),
         feature_mean=mean,
         feature_std=std,
-        settings={"path": str(path), "target": target, "task": task,
-                  "train_ratio": train_ratio, "seed": seed, "features": list(features)},
+        settings={
+            "path": str(path),
+            "target": target,
+            "task": task,
+            "train_ratio": train_ratio,
+            "seed": seed,
+            "features": list(features),
+        },
     )

@@ -6,8 +6,9 @@ Conventions (all loaders follow them):
 * ``Y_*`` are float64 training targets: ``(n, 1)`` of 0/1 for two classes, one-hot
   ``(n, k)`` for ``k > 2`` classes, ``(n, 1)`` of values for regression.
 * ``y_*`` are int64 class labels ``(n,)`` for classification, ``None`` for regression.
-* Train/test splits are seeded; classification splits are stratified (each class is
-  split with the same ratio), so both parts keep the class balance.
+* Train/test splits are seeded. Tabular and image classification splits are
+  stratified (each class is split with the same ratio); 2-D splits are a plain seeded
+  shuffle, so changing the noise relabels points without moving them between parts.
 """
 
 from __future__ import annotations

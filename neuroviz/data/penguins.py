@@ -96,9 +96,7 @@ def _read_cached(key: tuple[str, int, int]) -> PenguinTable:
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise DatasetError(
-                f"{path}, line {line}: {len(row)} fields, expected {len(header)}"
-            )
+            raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {len(header)}")
 
         def category(name: str, allowed: tuple[str, ...], row=row, line=line) -> int:
             value = row[col[name]].strip()
@@ -141,7 +139,10 @@ def _read_cached(key: tuple[str, int, int]) -> PenguinTable:
 
 
 def load_penguins(
-    train_ratio: float, seed: int, island: bool = False, sex: bool = False,
+    train_ratio: float,
+    seed: int,
+    island: bool = False,
+    sex: bool = False,
     path: str | Path | None = None,
 ) -> Dataset:
     """Build the penguins :class:`Dataset` (arguments already validated)."""
@@ -175,9 +176,7 @@ def load_penguins(
     train, test = split_indices(len(labels), train_ratio, rng, labels)
     scaled = np.arange(X.shape[1]) < len(MEASUREMENTS)
     X_train, X_test, mean, std = standardise(X[train], X[test], scaled)
-    counts = ", ".join(
-        f"{int((labels == k).sum())} {name}" for k, name in enumerate(SPECIES)
-    )
+    counts = ", ".join(f"{int((labels == k).sum())} {name}" for k, name in enumerate(SPECIES))
     description = (
         f"{SUMMARY} {'; '.join(notes)}: {len(labels)} penguins used ({counts}). "
         f"Split {len(train)} train / {len(test)} test, stratified by species. "

@@ -24,8 +24,15 @@ DEFAULT_N_BOXOFFICE = 500
 
 def _info_2d(name: str, title: str, task: str, text: str, n_classes: int, n: int) -> DatasetInfo:
     return DatasetInfo(
-        name=name, title=title, task=task, kind="2d", description=text,
-        n_classes=n_classes, synthetic=True, uses_noise=True, uses_features=True,
+        name=name,
+        title=title,
+        task=task,
+        kind="2d",
+        description=text,
+        n_classes=n_classes,
+        synthetic=True,
+        uses_noise=True,
+        uses_features=True,
         default_n_samples=n,
     )
 
@@ -34,47 +41,109 @@ _C, _R = "classification", "regression"
 DATASETS: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
-        _info_2d("circle", "Circle", _C,
-                 "A blue disc inside an orange ring.", 2, DEFAULT_N_2D_CLASSIFY),
-        _info_2d("xor", "Exclusive or", _C,
-                 "Four quadrants: blue where x1 and x2 have the same sign.", 2,
-                 DEFAULT_N_2D_CLASSIFY),
-        _info_2d("gauss", "Two Gaussians", _C,
-                 "Two Gaussian clusters; noise widens them until they overlap.", 2,
-                 DEFAULT_N_2D_CLASSIFY),
-        _info_2d("spiral", "Spiral", _C,
-                 "Two interleaved spiral arms; needs several hidden layers or extra "
-                 "features.", 2, DEFAULT_N_2D_CLASSIFY),
-        _info_2d("moons", "Two moons", _C,
-                 "Two interleaving half circles.", 2, DEFAULT_N_2D_CLASSIFY),
-        _info_2d("checkerboard", "Checkerboard", _C,
-                 "A 4 x 4 checkerboard of blue and orange cells.", 2, DEFAULT_N_2D_CLASSIFY),
-        _info_2d("spiral3", "Three-arm spiral", _C,
-                 "Three interleaved spiral arms, one class each (softmax output).", 3,
-                 DEFAULT_N_SPIRAL3),
-        _info_2d("plane", "Plane", _R,
-                 "A tilted plane: the target rises from -1 to 1 along x1 + x2.", 0,
-                 DEFAULT_N_2D_REGRESS),
-        _info_2d("multigauss", "Multi Gaussian", _R,
-                 "Six bumps of height +1 or -1 on a 3 x 2 grid.", 0, DEFAULT_N_2D_REGRESS),
-        DatasetInfo(
-            name="penguins", title=penguins.TITLE, task=_C, kind="tabular",
-            description=penguins.SUMMARY, n_classes=3, synthetic=False, uses_noise=False,
-            options={"island": False, "sex": False}, credit=penguins.CREDIT,
+        _info_2d(
+            "circle", "Circle", _C, "A blue disc inside an orange ring.", 2, DEFAULT_N_2D_CLASSIFY
+        ),
+        _info_2d(
+            "xor",
+            "Exclusive or",
+            _C,
+            "Four quadrants: blue where x1 and x2 have the same sign.",
+            2,
+            DEFAULT_N_2D_CLASSIFY,
+        ),
+        _info_2d(
+            "gauss",
+            "Two Gaussians",
+            _C,
+            "Two Gaussian clusters; noise widens them until they overlap.",
+            2,
+            DEFAULT_N_2D_CLASSIFY,
+        ),
+        _info_2d(
+            "spiral",
+            "Spiral",
+            _C,
+            "Two interleaved spiral arms; needs several hidden layers or extra features.",
+            2,
+            DEFAULT_N_2D_CLASSIFY,
+        ),
+        _info_2d(
+            "moons", "Two moons", _C, "Two interleaving half circles.", 2, DEFAULT_N_2D_CLASSIFY
+        ),
+        _info_2d(
+            "checkerboard",
+            "Checkerboard",
+            _C,
+            "A 4 x 4 checkerboard of blue and orange cells.",
+            2,
+            DEFAULT_N_2D_CLASSIFY,
+        ),
+        _info_2d(
+            "spiral3",
+            "Three-arm spiral",
+            _C,
+            "Three interleaved spiral arms, one class each (softmax output).",
+            3,
+            DEFAULT_N_SPIRAL3,
+        ),
+        _info_2d(
+            "plane",
+            "Plane",
+            _R,
+            "A tilted plane: the target rises from -1 to 1 along x1 + x2.",
+            0,
+            DEFAULT_N_2D_REGRESS,
+        ),
+        _info_2d(
+            "multigauss",
+            "Multi Gaussian",
+            _R,
+            "Six bumps of height +1 or -1 on a 3 x 2 grid.",
+            0,
+            DEFAULT_N_2D_REGRESS,
         ),
         DatasetInfo(
-            name="boxoffice", title=boxoffice.TITLE, task=_R, kind="tabular",
-            description=boxoffice.SUMMARY, synthetic=True, uses_noise=True,
+            name="penguins",
+            title=penguins.TITLE,
+            task=_C,
+            kind="tabular",
+            description=penguins.SUMMARY,
+            n_classes=3,
+            synthetic=False,
+            uses_noise=False,
+            options={"island": False, "sex": False},
+            credit=penguins.CREDIT,
+        ),
+        DatasetInfo(
+            name="boxoffice",
+            title=boxoffice.TITLE,
+            task=_R,
+            kind="tabular",
+            description=boxoffice.SUMMARY,
+            synthetic=True,
+            uses_noise=True,
             default_n_samples=DEFAULT_N_BOXOFFICE,
         ),
         DatasetInfo(
-            name="boxoffice_budget", title=boxoffice.TITLE_BUDGET, task=_R, kind="tabular",
-            description=boxoffice.SUMMARY_BUDGET, synthetic=True, uses_noise=True,
+            name="boxoffice_budget",
+            title=boxoffice.TITLE_BUDGET,
+            task=_R,
+            kind="tabular",
+            description=boxoffice.SUMMARY_BUDGET,
+            synthetic=True,
+            uses_noise=True,
             default_n_samples=DEFAULT_N_BOXOFFICE,
         ),
         DatasetInfo(
-            name="digits", title=digits.TITLE, task=_C, kind="image",
-            description=digits.SUMMARY, n_classes=10, synthetic=False, uses_noise=False,
+            name="digits",
+            title=digits.TITLE,
+            task=_C,
+            kind="image",
+            description=digits.SUMMARY,
+            n_classes=10,
+            synthetic=False,
+            uses_noise=False,
             credit=digits.CREDIT,
         ),
     )
@@ -118,8 +187,9 @@ def load_dataset(
         "luck" factor. Real data (penguins, digits) accept and ignore it
         (``DATASETS[name].uses_noise`` is False).
     train_ratio
-        Share of rows used for training, 0.1 to 0.9. Classification splits are
-        stratified by class.
+        Share of rows used for training, 0.1 to 0.9. Tabular and image classification
+        splits are stratified by class; 2-D splits are a seeded shuffle that does not
+        depend on the noise.
     seed
         Non-negative integer; the same arguments always give identical arrays.
     n_samples
@@ -139,9 +209,7 @@ def load_dataset(
         corrupt data file; the message says which.
     """
     if not isinstance(name, str) or name not in DATASETS:
-        raise DatasetError(
-            f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})"
-        )
+        raise DatasetError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
     info = DATASETS[name]
     noise = check_noise(noise)
     train_ratio = check_train_ratio(train_ratio)
@@ -168,20 +236,31 @@ def load_dataset(
     else:
         ds = _load_2d(info, n, noise, train_ratio, seed, chosen)
     ds.settings = {
-        "name": name, "noise": noise, "train_ratio": train_ratio, "seed": seed,
-        "n_samples": n_samples, "features": list(chosen), **opts,
+        "name": name,
+        "noise": noise,
+        "train_ratio": train_ratio,
+        "seed": seed,
+        "n_samples": n_samples,
+        "features": list(chosen),
+        **opts,
     }
     return ds
 
 
 def _load_2d(
-    info: DatasetInfo, n: int, noise: float, train_ratio: float, seed: int,
+    info: DatasetInfo,
+    n: int,
+    noise: float,
+    train_ratio: float,
+    seed: int,
     features: tuple[str, ...],
 ) -> Dataset:
     rng = np.random.default_rng(seed)
     points, values = toy2d.GENERATORS[info.name](n, noise, rng)
     classify = info.task == "classification"
-    train, test = split_indices(n, train_ratio, rng, values if classify else None)
+    # A plain seeded shuffle (not stratified): labels depend on the noise, the split must
+    # not, so moving the noise slider keeps every point in its part and only relabels.
+    train, test = split_indices(n, train_ratio, rng)
     if classify:
         labels = values.astype(np.int64)
         Y = targets_for_labels(labels, info.n_classes)

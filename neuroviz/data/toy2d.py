@@ -18,7 +18,8 @@ it does depends on the set, following Playground's generators
 Class 1 is "blue" (positive, +1 in Playground) and class 0 "orange" (negative, -1),
 matching the palette (orange negative, blue positive). Regression targets lie in
 ``[-1, 1]`` without noise. The same seed always gives the same points, and the points
-of a set do not depend on the noise level (only their labels or offsets do).
+of a set (and their train/test split) do not depend on the noise level, only their
+labels or offsets do.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def feature_matrix(points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
 
 # -------------------------------------------------------------- classification
 # Each generator returns (points (n, 2) float64, labels (n,) int64).
+
 
 def circle(n: int, noise: float, rng: np.random.Generator):
     """Blue disc of radius 2.5 inside an orange ring from 3.5 to 5."""
@@ -142,6 +144,7 @@ def checkerboard(n: int, noise: float, rng: np.random.Generator):
 # ------------------------------------------------------------------ regression
 # Each generator returns (points (n, 2) float64, targets (n,) float64).
 
+
 def plane(n: int, noise: float, rng: np.random.Generator):
     """A tilted plane: target = (x1 + x2) / 12, in [-1, 1] without noise."""
     pts = rng.uniform(-6.0, 6.0, (n, 2))
@@ -159,9 +162,7 @@ def multigauss(n: int, noise: float, rng: np.random.Generator):
     """Six bumps of height +1 or -1 (radius 2) on a 3 x 2 grid; the largest bump wins."""
     pts = rng.uniform(-6.0, 6.0, (n, 2))
     moved = pts + rng.uniform(-6.0, 6.0, (n, 2)) * noise
-    dist = np.hypot(
-        moved[:, 0:1] - _GAUSSIANS[:, 0], moved[:, 1:2] - _GAUSSIANS[:, 1]
-    )  # (n, 6)
+    dist = np.hypot(moved[:, 0:1] - _GAUSSIANS[:, 0], moved[:, 1:2] - _GAUSSIANS[:, 1])  # (n, 6)
     values = _GAUSSIANS[:, 2] * np.clip(1.0 - dist / 2.0, 0.0, 1.0)
     pick = np.argmax(np.abs(values), axis=1)
     return pts, values[np.arange(n), pick]
