@@ -1,0 +1,54 @@
+"""Guided lessons: schema, loader, validator, goal checker, progress store, headless runner.
+
+No Qt here: the app's lesson panel builds on this package.
+
+>>> from neuroviz.lessons import load_lessons, check_goal, GoalContext
+>>> lessons, problems = load_lessons([lessons_dir()])        # doctest: +SKIP
+"""
+
+from neuroviz.lessons.check import check_paths, cli_check
+from neuroviz.lessons.controls import CONTROL_IDS, CONTROLS
+from neuroviz.lessons.goals import (
+    EVENTS,
+    METRICS,
+    STRUCTURES,
+    AllGoal,
+    AnyGoal,
+    EventGoal,
+    Goal,
+    GoalContext,
+    MetricGoal,
+    StructureGoal,
+    check_goal,
+    goal_events,
+)
+from neuroviz.lessons.loader import (
+    image_references,
+    lesson_files,
+    load_lesson,
+    load_lessons,
+    read_lesson,
+    resolve_image,
+)
+from neuroviz.lessons.progress import LessonProgress, ProgressStore
+from neuroviz.lessons.schema import (
+    SCHEMA_VERSION,
+    DatasetSettings,
+    Lesson,
+    LessonError,
+    LessonProblem,
+    Preset,
+    Solution,
+    Step,
+    TrainingSettings,
+)
+from neuroviz.lessons.setup import Setup, apply_preset, setup_for_step
+
+__all__ = [
+    "CONTROLS", "CONTROL_IDS", "EVENTS", "METRICS", "SCHEMA_VERSION", "STRUCTURES",
+    "AllGoal", "AnyGoal", "DatasetSettings", "EventGoal", "Goal", "GoalContext", "Lesson",
+    "LessonError", "LessonProblem", "LessonProgress", "MetricGoal", "Preset", "ProgressStore",
+    "Setup", "Solution", "Step", "StructureGoal", "TrainingSettings", "apply_preset",
+    "check_goal", "check_paths", "cli_check", "goal_events", "image_references", "lesson_files",
+    "load_lesson", "load_lessons", "read_lesson", "resolve_image", "setup_for_step",
+]

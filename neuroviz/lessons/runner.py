@@ -1,0 +1,287 @@
+"""Walk a lesson headlessly: apply each step's preset and "show me", train, check the goal.
+
+Used by the tests (every shipped lesson must be reachable) and by
+``neuroviz lessons check --run``. :class:`LessonSession` is also the reference for what the
+app does when a step or a "show me" is applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from neuroviz.lessons.goals import GoalContext, check_goal
+from neuroviz.lessons.schema import Lesson, Preset, Step
+from neuroviz.lessons.setup import Change, Setup, apply_preset, fit_spec_to_dataset
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+@lru_cache(maxsize=32)
+def _load_cached(name: str, frozen_kwargs: tuple) -> Any:
+    from neuroviz.data import load_dataset
+
+    kwargs = {k: (list(v) if k == "features" else v) for k, v in frozen_kwargs}
+    if "features" in kwargs:
+        kwargs["features"] = tuple(kwargs["features"])
+    options = kwargs.pop("options", None)
+    return load_dataset(name, **kwargs, **dict(options or ()))
+
+
+def load_data(setup: Setup) -> Any:
+    """The ``neuroviz.data`` Dataset of a setup (cached; raises ``DatasetError``)."""
+    kwargs = setup.dataset_kwargs()
+    return _load_cached(setup.dataset.name, _freeze(kwargs))
+
+
+def spec_fits(spec: Mapping[str, Any], ds: Any) -> str | None:
+    """``None`` if ``spec`` suits dataset ``ds``, else the reason it does not."""
+    n_features = ds.X_train.shape[1]
+    if spec["inputs"] != n_features:
+        feats = ", ".join(ds.feature_names)
+        return (f"the network has {spec['inputs']} input(s) but the data has {n_features} "
+                f"feature(s) ({feats})")
+    out = spec["layers"][-1]
+    if ds.task == "regression":
+        if spec.get("loss", "mse") != "mse" or out["units"] != 1:
+            return "a regression dataset needs 1 output and the mse loss"
+        return None
+    if out["units"] != ds.n_outputs and not (ds.n_outputs == 1 and out["units"] == 1):
+        return (f"the network has {out['units']} output(s) but {ds.name} has "
+                f"{ds.n_outputs} (one per class, or 1 for two classes)")
+    return None
+
+
+def effective_spec(setup: Setup, ds: Any) -> dict[str, Any]:
+    """The network spec the app would show: the lesson's spec, fitted to the data if needed."""
+    spec = dict(setup.network)
+    if spec_fits(spec, ds) is None:
+        return spec
+    return fit_spec_to_dataset(spec, ds.X_train.shape[1], ds.n_outputs, ds.output_activation,
+                               ds.loss, ds.task)
+
+
+def weights_arrays(weights: Iterable) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in weights]
+
+
+def _shape(spec: Mapping[str, Any]) -> tuple:
+    return (spec["inputs"], spec.get("loss"),
+            tuple((layer["units"], layer["activation"]) for layer in spec["layers"]))
+
+
+@dataclass
+class StepResult:
+    """How one step went in a headless walk."""
+
+    number: int
+    title: str
+    has_goal: bool
+    reached: bool
+    status: str
+    epochs: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class LessonResult:
+    lesson_id: str
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(s.reached and s.error is None for s in self.steps)
+
+    def failures(self) -> list[StepResult]:
+        return [s for s in self.steps if not s.reached or s.error is not None]
+
+
+class LessonSession:
+    """A headless experiment driven by lesson presets, mirroring what the app does.
+
+    It keeps the dataset, network and trainer, the events reported during the current step,
+    and the number of epochs trained in it.
+    """
+
+    def __init__(self) -> None:
+        self.setup = Setup()
+        self.ds: Any = None
+        self.spec: dict[str, Any] | None = None
+        self.trainer: Any = None
+        self.snapshot: Any = None
+        self.events: set[str] = set()
+        self.trained_epochs = 0
+
+    # -- applying presets -------------------------------------------------------------------
+
+    def begin_step(self) -> None:
+        """Forget the events and epoch count of the previous step."""
+        self.events = set()
+        self.trained_epochs = 0
+
+    def apply(self, preset: Preset | None, *, as_learner: bool = False) -> Change:
+        """Apply a preset. With ``as_learner`` (a "show me"), report the events the app would
+        report had the learner made the same changes by hand."""
+        from neuroviz.engine import Network, Trainer
+
+        old_spec = self.spec
+        old_setup = self.setup
+        self.setup, change = apply_preset(self.setup, preset)
+        if self.setup.dataset.name is None or self.setup.network is None:
+            raise ValueError("the lesson has not chosen a dataset and a network yet "
+                             "(the first step's preset must name both)")
+        if change.dataset or self.ds is None:
+            self.ds = load_data(self.setup)
+        spec = effective_spec(self.setup, self.ds)
+        rebuild = (change.network or self.trainer is None or old_spec is None
+                   or _shape(spec) != _shape(old_spec))
+        if rebuild:
+            net = Network.from_spec(spec, seed=self.setup.seed)
+        else:
+            net = self.trainer.net
+        if self.setup.weights is not None and (rebuild or change.weights):
+            net.set_weights(weights_arrays(self.setup.weights))
+        self.spec = spec
+        t = self.setup.training
+        if rebuild or change.dataset:
+            self.trainer = Trainer(net, self.ds.X_train, self.ds.Y_train, self.ds.X_test,
+                                   self.ds.Y_test, optimizer=t.optimizer, lr=t.learning_rate,
+                                   batch_size=t.batch_size, seed=self.setup.seed, l1=t.l1,
+                                   l2=t.l2, momentum=t.momentum)
+        else:
+            if change.weights:
+                self.trainer.set_weights(net.get_weights())
+            for attr, value in (("lr", t.learning_rate), ("batch_size", t.batch_size),
+                                ("optimizer", t.optimizer), ("l1", t.l1), ("l2", t.l2),
+                                ("momentum", t.momentum)):
+                if getattr(self.trainer, attr) != value:
+                    setattr(self.trainer, attr, value)
+        self.snapshot = self.trainer.snapshot()
+        if as_learner:
+            self.events |= _events_for(old_setup, self.setup, old_spec, spec, preset)
+        return change
+
+    # -- training and goals -----------------------------------------------------------------
+
+    def train(self, epochs: int, goal=None, deadline: float | None = None) -> int:
+        """Train up to ``epochs`` epochs, stopping as soon as ``goal`` is met (as the app's live
+        check would) or the deadline passes. Returns the epochs trained."""
+        done = 0
+        if epochs > 0:
+            self.events.add("training_started")
+        while done < epochs:
+            if goal is not None and self.check(goal)[0]:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            self.snapshot = self.trainer.run_epochs(1)
+            done += 1
+            self.trained_epochs += 1
+            if self.snapshot.diverged:
+                self.events.add("diverged")
+                break
+        return done
+
+    def context(self) -> GoalContext:
+        return GoalContext.from_snapshot(self.snapshot, self.spec, self.events,
+                                         self.trained_epochs)
+
+    def check(self, goal) -> tuple[bool, str]:
+        return check_goal(goal, self.context())
+
+
+def _events_for(old: Setup, new: Setup, old_spec, new_spec, preset: Preset | None) -> set[str]:
+    events: set[str] = set()
+    if preset is None:
+        return events
+    if old.dataset.name != new.dataset.name:
+        events.add("dataset_changed")
+    if old.dataset.features != new.dataset.features:
+        events.add("features_changed")
+    if old.dataset.noise != new.dataset.noise:
+        events.add("noise_changed")
+    if old.dataset.train_ratio != new.dataset.train_ratio:
+        events.add("train_ratio_changed")
+    t0, t1 = old.training, new.training
+    if t0.learning_rate != t1.learning_rate:
+        events.add("learning_rate_changed")
+    if t0.optimizer != t1.optimizer:
+        events.add("optimizer_changed")
+    if t0.batch_size != t1.batch_size:
+        events.add("batch_size_changed")
+    if (t0.l1, t0.l2) != (t1.l1, t1.l2):
+        events.add("regularization_changed")
+    if preset.weights is not None:
+        events |= {"weight_edited", "bias_edited"}
+    if preset.reset:
+        events.add("reset")
+    if old_spec is not None and new_spec is not None:
+        before = [layer["units"] for layer in old_spec["layers"][:-1]]
+        after = [layer["units"] for layer in new_spec["layers"][:-1]]
+        if len(after) > len(before):
+            events.add("layer_added")
+        if len(after) < len(before):
+            events.add("layer_removed")
+        common = min(len(before), len(after))
+        if any(a > b for a, b in zip(after[:common], before[:common])):
+            events.add("neuron_added")
+        if any(a < b for a, b in zip(after[:common], before[:common])):
+            events.add("neuron_removed")
+        acts0 = [layer["activation"] for layer in old_spec["layers"]]
+        acts1 = [layer["activation"] for layer in new_spec["layers"]]
+        if acts0[:common] != acts1[:common]:
+            events.add("activation_changed")
+    return events
+
+
+def run_step(session: LessonSession, step: Step, deadline: float | None = None) -> StepResult:
+    """Enter ``step`` (apply its preset), then "show me" (apply the solution and train)."""
+    start = time.perf_counter()
+    session.begin_step()
+    epochs = 0
+    try:
+        session.apply(step.preset)
+        if step.solution is not None:
+            session.apply(step.solution.preset, as_learner=True)
+            session.events |= set(step.solution.events)
+            epochs = session.train(step.solution.epochs, step.goal, deadline)
+        reached, status = session.check(step.goal)
+        error = None
+    except Exception as exc:  # a broken lesson must not stop the walk
+        reached, status, error = False, "", f"{type(exc).__name__}: {exc}"
+    return StepResult(step.number, step.title, step.goal is not None, reached, status, epochs,
+                      time.perf_counter() - start, error)
+
+
+def run_lesson(lesson: Lesson, *, time_budget: float | None = None) -> LessonResult:
+    """Walk every step of ``lesson`` as a learner pressing "show me" at each one.
+
+    Parameters
+    ----------
+    lesson
+        A loaded lesson.
+    time_budget
+        Seconds allowed for the whole walk; training stops when they run out (the goal is then
+        checked as it stands).
+    """
+    start = time.perf_counter()
+    deadline = None if time_budget is None else start + time_budget
+    session = LessonSession()
+    result = LessonResult(lesson.id)
+    for step in lesson.steps:
+        result.steps.append(run_step(session, step, deadline))
+    result.seconds = time.perf_counter() - start
+    return result
