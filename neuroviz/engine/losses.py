@@ -35,7 +35,7 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def loss_value(name: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
-    """Mean loss of a batch from the output pre-activation ``z``, activation ``a`` and targets ``y``."""
+    """Mean batch loss from the output pre-activation ``z``, activation ``a``, targets ``y``."""
     if name == "mse":
         return float(np.mean((a - y) ** 2))
     if name == "bce":

@@ -78,7 +78,8 @@ def train_steps(net, opt, hyper, m1, m2, grads, X, Y, perm, counters, rng, n_ste
     for s in range(n_steps):
         cursor = int(counters[K.C_CURSOR])
         rows = perm[cursor:cursor + min(bmax, n - cursor)]
-        loss, flat = net.flat_gradient(X[rows], Y[rows])
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, flat = net.flat_gradient(X[rows], Y[rows])
         if not np.isfinite(loss):
             return 1, s, loss
         last = loss

@@ -266,7 +266,7 @@ class Trainer:
         self._clear_divergence()
 
     def set_grid(self, points: Any, shape: tuple[int, int]) -> None:
-        """Inputs for heatmaps: ``points`` (N·M, inputs) are the feature vectors of an N × M grid."""
+        """Heatmap inputs: ``points`` (N·M, inputs), the feature vectors of an N × M grid."""
         points = np.ascontiguousarray(points, dtype=np.float64)
         rows, cols = int(shape[0]), int(shape[1])
         if points.shape != (rows * cols, self.net.n_inputs):
