@@ -17,19 +17,26 @@ from neuroviz.lessons.setup import Setup, apply_preset
 Report = Callable[[str, str], None]
 
 
-def check_setups(steps: Sequence[Step], report) -> None:
-    """Report (via ``report``, whose ``.step`` is set per step) every preset that does not fit."""
+def check_start(steps: Sequence[Step], report) -> None:
+    """The first step must set up a dataset and a network: every later step builds on them."""
     if not steps:
         return
     report.step = 1
     first = steps[0].preset
-    if first is None or first.dataset is None or first.dataset.name is None:
+    # a field that failed to read is already reported; do not add a second problem for it
+    failed = {p.field.split("[")[0] for p in report.problems if p.step == 1}
+    if (first is None or first.dataset is None or first.dataset.name is None) and not any(
+            f.startswith("preset.dataset") for f in failed):
         report("preset.dataset", "the first step must choose a dataset (every step builds on it)")
-    if first is None or first.network is None:
+    if (first is None or first.network is None) and not any(
+            f.startswith("preset.network") for f in failed):
         report("preset.network", "the first step must give a network spec")
-    if report.problems:
-        return
-    if not (vocab.engine_available() and vocab.data_available()):
+    report.step = None
+
+
+def check_setups(steps: Sequence[Step], report) -> None:
+    """Report (via ``report``, whose ``.step`` is set per step) every preset that does not fit."""
+    if not steps or not (vocab.engine_available() and vocab.data_available()):
         return
     setup = Setup()
     for step in steps:

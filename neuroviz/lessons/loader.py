@@ -350,9 +350,9 @@ def resolve_image(folder: Path, ref: str) -> Path:
 # -- whole files ------------------------------------------------------------------------------
 
 
-def _read_step(number: int, raw_step, folder: Path, report: _Report) -> Step | None:
+def _read_step(number: int, raw_step, folder: Path, report: _Report) -> Step:
+    """Read one step; parts with problems are left out (the problems say why)."""
     report.step = number
-    before = len(report.problems)
     title = raw_step.title.strip()
     if not title:
         report("title", "the step heading '##' has no title")
@@ -393,8 +393,6 @@ def _read_step(number: int, raw_step, folder: Path, report: _Report) -> Step | N
             images.append(resolve_image(folder, ref))
         except ValueError as exc:
             report("text", str(exc))
-    if len(report.problems) > before:
-        return None
     return Step(number=number, title=title, text=raw_step.text, preset=preset, goal=goal,
                 hints=hints, solution=solution, images=tuple(images), line=raw_step.line,
                 **controls)
@@ -464,9 +462,10 @@ def read_lesson(path: str | Path, *, deep: bool = True,
             front = _read_front(parsed, report)
     steps = [_read_step(i, s, path.parent, report) for i, s in enumerate(raw.steps, start=1)]
     report.step = None
-    if not report.problems and deep:
-        from neuroviz.lessons.consistency import check_setups
+    from neuroviz.lessons.consistency import check_setups, check_start
 
+    check_start(steps, report)
+    if not report.problems and deep:
         check_setups(steps, report)
     if report.problems:
         return None, report.problems
