@@ -1,0 +1,133 @@
+"""Small inline editor used by the network view to type a new weight or bias."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["MAX_ABS_VALUE", "ValueEditor", "parse_value"]
+
+#: Largest weight or bias the editor accepts; beyond this every neuron saturates.
+MAX_ABS_VALUE = 1e4
+
+
+def parse_value(text: str) -> tuple[float | None, str]:
+    """Parse what the user typed into a finite float.
+
+    Returns ``(value, "")`` on success or ``(None, message)`` explaining what is wrong.
+    A single decimal comma (``"0,5"``) is accepted as a decimal point.
+    """
+    t = text.strip().replace("\u2212", "-")  # typographic minus
+    if not t:
+        return None, "Type a number, for example 0.5 or -1.25."
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
+    try:
+        value = float(t)
+    except ValueError:
+        return None, (f"\u201c{text.strip()}\u201d is not a number. "
+                      "Type a number such as 0.5 or -1.25.")
+    if not math.isfinite(value):
+        return None, "The value must be a finite number (not NaN or infinity)."
+    if abs(value) > MAX_ABS_VALUE:
+        return None, f"Keep the value between -{MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}."
+    return value, ""
+
+
+class ValueEditor(QFrame):
+    """A framed popup with a title, a line edit and an error line.
+
+    Enter applies, Escape cancels. ``value_accepted(float)`` is emitted only for valid input;
+    invalid input shows a message and leaves everything unchanged.
+    """
+
+    value_accepted = Signal(float)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("value_editor")
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setToolTip("Type a new value and press Enter; Escape cancels.")
+        self.title = QLabel(self)
+        self.title.setObjectName("value_editor_title")
+        self.title.setWordWrap(True)
+        self.line = QLineEdit(self)
+        self.line.setObjectName("value_editor_input")
+        self.line.setToolTip("A finite number, e.g. 0.5 or -1.25. Enter applies, Escape cancels.")
+        self.error = QLabel(self)
+        self.error.setObjectName("value_editor_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.hide()
+        self.ok = QPushButton("Apply", self)
+        self.ok.setObjectName("value_editor_apply")
+        self.ok.setToolTip("Set this value (Enter)")
+        self.cancel = QPushButton("Cancel", self)
+        self.cancel.setObjectName("value_editor_cancel")
+        self.cancel.setToolTip("Close without changing anything (Escape)")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.ok)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.addWidget(self.title)
+        lay.addWidget(self.line)
+        lay.addWidget(self.error)
+        lay.addLayout(buttons)
+        self.line.returnPressed.connect(self.apply)
+        self.ok.clicked.connect(self.apply)
+        self.cancel.clicked.connect(self.close_editor)
+        self.hide()
+
+    def open_at(self, pos: QPoint, title: str, value: float) -> None:
+        """Show the editor near ``pos`` (parent coordinates) prefilled with ``value``."""
+        self.title.setText(title)
+        self.line.setText(repr(float(value)))
+        self.error.hide()
+        self.error.clear()
+        self.adjustSize()
+        parent = self.parentWidget()
+        x, y = pos.x() + 12, pos.y() + 12
+        if parent is not None:
+            x = max(0, min(x, parent.width() - self.width()))
+            y = max(0, min(y, parent.height() - self.height()))
+        self.move(x, y)
+        self.show()
+        self.raise_()
+        self.line.setFocus(Qt.PopupFocusReason)
+        self.line.selectAll()
+
+    def apply(self) -> None:
+        value, message = parse_value(self.line.text())
+        if value is None:
+            self.error.setText(message)
+            self.error.show()
+            self.adjustSize()
+            return
+        self.hide()
+        self.value_accepted.emit(value)
+
+    def close_editor(self) -> None:
+        if self.isVisible():
+            self.hide()
+            self.cancelled.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() == Qt.Key_Escape:
+            self.close_editor()
+            return
+        super().keyPressEvent(event)
