@@ -160,7 +160,7 @@ class LessonSession:
             self.trainer = Trainer(net, self.ds.X_train, self.ds.Y_train, self.ds.X_test,
                                    self.ds.Y_test, optimizer=t.optimizer, lr=t.learning_rate,
                                    batch_size=t.batch_size, seed=self.setup.seed, l1=t.l1,
-                                   l2=t.l2, momentum=t.momentum)
+                                   l2=t.l2, momentum=t.momentum, task=self.ds.task)
         else:
             if change.weights:
                 self.trainer.set_weights(net.get_weights())
