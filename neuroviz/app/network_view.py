@@ -312,8 +312,12 @@ class NetworkView(QWidget):
         self.button_size = math.ceil(fm.height() + 10 * s)
         for b in (self.add_layer_btn, self.remove_layer_btn):
             b.setFixedSize(int(self.button_size), int(self.button_size))
-        widest = max(fm.horizontalAdvance(activation_title(n)) for n in _OUTPUT_ACTIVATIONS)
-        self.column_min_width = widest + 44 * s
+        # Columns as narrow as the widest caption ("Hidden layer 8", bold) or a readable
+        # activation picker, so 8 hidden layers fit ~1100 px at scale 1.
+        bold_fm = QFontMetricsF(bold)
+        caption_w = bold_fm.horizontalAdvance(f"Hidden layer {MAX_HIDDEN_LAYERS}")
+        combo_w = fm.horizontalAdvance("Leaky ReLU") + 30 * s
+        self.column_min_width = max(caption_w, combo_w) + 14 * s
         self.combo_height = math.ceil(fm.height() + 10 * s)
         self.editor.setFont(font)
         for c in self._layer_controls:
@@ -328,7 +332,7 @@ class NetworkView(QWidget):
         fm = QFontMetricsF(cv.font())
         cap_h = math.ceil(2 * fm.height() + 4)
         bs = int(self.button_size)
-        width = int(cv.col_w - 8 * s)
+        width = int(cv.col_w - 4 * s)
         for k, c in enumerate(self._layer_controls):
             cx = cv.col_x[k]
             y = 4 * s
@@ -339,7 +343,7 @@ class NetworkView(QWidget):
                 c["add_neuron"].setGeometry(int(cx + 3 * s), int(y), bs, bs)
             y += bs + 4 * s
             if "activation" in c:
-                cw = int(min(width, self.column_min_width))
+                cw = int(min(width, self.column_min_width + 12 * s))
                 c["activation"].setGeometry(int(cx - cw / 2), int(y), cw, int(self.combo_height))
 
     # -- data --------------------------------------------------------------------------

@@ -68,7 +68,7 @@ class NetworkCanvas(QWidget):
         ns = avail_h / max(max_units, 1) / 1.3
         ns = float(np.clip(ns, 16 * s, 48 * s))
         self.node_size = ns
-        col_w = max(ns + 56 * s, v.column_min_width)
+        col_w = max(ns + 40 * s, v.column_min_width)
         total_w = left + n_cols * col_w + right
         min_size = (int(total_w + 1), int(self.header_h + max_units * 16 * s * 1.3 + 24 * s))
         extra = max(self.width() - total_w, 0.0)
@@ -263,7 +263,11 @@ class NetworkCanvas(QWidget):
                 else:
                     p.fillRect(r, pal.neutral)
                 rects.append(r)
-        # bias marks
+        p.setPen(QPen(border, 1.0))
+        p.setBrush(Qt.NoBrush)
+        p.drawRects(rects)
+        rects = []
+        # bias marks (drawn over the node borders)
         weights = v.weights
         for k in range(1, len(v.layer_sizes)):
             b = weights[k - 1][1] if weights is not None else None

@@ -220,13 +220,23 @@ class OutputView(QWidget):
         self._snap = snap
         if self.ds.kind == "2d" and self._neuron is None and self._grid_output(snap) is not None:
             self._draw_plane()
-        if not self._timer.isActive():
+        if not self._timer.isActive() and self.isVisible():
             self._timer.start()
 
     def flush(self) -> None:
         """Do any pending throttled recomputation now (tests, screenshots, export)."""
         self._timer.stop()
         self._recompute()
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        """A hidden panel does no throttled work (and leaves no timer running)."""
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._snap is not None:
+            self._timer.start()
 
     def set_show_test(self, on: bool) -> None:
         self.show_test = bool(on)
