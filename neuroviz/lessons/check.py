@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,8 +67,9 @@ def cli_check(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
                         help="time budget per lesson for --run (default 60)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
-    except SystemExit as exc:  # argparse already printed the usage message
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # argparse already printed the usage message or the help
         return 0 if exc.code == 0 else 2
     problems = check_paths(args.paths, run=args.run, time_budget=args.budget)
     for problem in problems:
