@@ -3,8 +3,9 @@
 Layout shared with :class:`~neuroviz.engine.network.Network`: all parameters in
 one flat float64 vector ``params``; layer ``l`` (0-based) has ``W`` at
 ``woff[l]`` with shape ``(sizes[l], sizes[l+1])`` and ``b`` at ``boff[l]``.
-Per-layer arrays are taken as reshaped slices of flat buffers at the start of
-each layer's work, never as offsets inside inner loops.
+Inner functions take flat row-major slices plus their sizes: a reshape costs
+about 25 ns in Numba, which is most of a small layer's work. Only layers big
+enough to hand to BLAS (``np.dot``) are reshaped.
 
 All kernels are ``@njit(nogil=True, cache=True, error_model="numpy")``:
 ``nogil`` lets the GUI thread run while a worker trains; ``cache`` keeps the
@@ -84,35 +85,40 @@ def fast_tanh(x):
 
 
 @njit(**_OPTS)
-def activate(code, Z, A):
-    """A = f(Z) element-wise (Z, A 2-D views of the same shape); softmax per row."""
-    n, m = Z.shape
+def activate(code, Z, A, n, m):
+    """A = f(Z) for n rows of m values (flat row-major slices); softmax acts per row."""
     if code == A_SOFTMAX:
         for i in range(n):
-            mx = Z[i, 0]
+            r = i * m
+            mx = Z[r]
             for j in range(1, m):
-                if Z[i, j] > mx:
-                    mx = Z[i, j]
+                if Z[r + j] > mx:
+                    mx = Z[r + j]
             s = 0.0
             for j in range(m):
-                e = math.exp(Z[i, j] - mx)
-                A[i, j] = e
+                e = math.exp(Z[r + j] - mx)
+                A[r + j] = e
                 s += e
             for j in range(m):
-                A[i, j] /= s
+                A[r + j] /= s
         return
-    for i in range(n):
-        for j in range(m):
-            z = Z[i, j]
-            if code == A_TANH:
-                a = fast_tanh(z)
-            elif code == A_RELU:
-                a = z if z > 0.0 else 0.0
-            elif code == A_LINEAR:
-                a = z
-            elif code == A_SIGMOID:
-                a = 0.5 + 0.5 * fast_tanh(0.5 * z)
-            elif code == A_LEAKY:
+    size = n * m
+    if code == A_TANH:
+        for i in range(size):
+            A[i] = fast_tanh(Z[i])
+    elif code == A_RELU:
+        for i in range(size):
+            A[i] = max(Z[i], 0.0)
+    elif code == A_LINEAR:
+        for i in range(size):
+            A[i] = Z[i]
+    elif code == A_SIGMOID:
+        for i in range(size):
+            A[i] = 0.5 + 0.5 * fast_tanh(0.5 * Z[i])
+    else:
+        for i in range(size):
+            z = Z[i]
+            if code == A_LEAKY:
                 a = z if z > 0.0 else LEAKY * z
             elif code == A_ELU:
                 a = z if z > 0.0 else math.expm1(z)
@@ -126,26 +132,28 @@ def activate(code, Z, A):
                 a = math.sin(z)
             else:  # gaussian
                 a = math.exp(-z * z)
-            A[i, j] = a
+            A[i] = a
 
 
 @njit(**_OPTS)
-def activation_grad(code, Z, A, D):
-    """D *= f'(Z) in place (D holds dL/dA on entry, dL/dZ on exit)."""
-    n, m = Z.shape
-    for i in range(n):
-        for j in range(m):
-            z = Z[i, j]
-            a = A[i, j]
-            if code == A_TANH:
-                g = 1.0 - a * a
-            elif code == A_RELU:
-                g = 1.0 if z > 0.0 else 0.0
-            elif code == A_LINEAR:
-                g = 1.0
-            elif code == A_SIGMOID:
-                g = a * (1.0 - a)
-            elif code == A_LEAKY:
+def activation_grad(code, Z, A, D, size):
+    """D *= f'(Z) in place over ``size`` values (D holds dL/dA on entry, dL/dZ on exit)."""
+    if code == A_TANH:
+        for i in range(size):
+            D[i] *= 1.0 - A[i] * A[i]
+    elif code == A_RELU:
+        for i in range(size):
+            D[i] *= 1.0 if Z[i] > 0.0 else 0.0
+    elif code == A_LINEAR:
+        return
+    elif code == A_SIGMOID:
+        for i in range(size):
+            D[i] *= A[i] * (1.0 - A[i])
+    else:
+        for i in range(size):
+            z = Z[i]
+            a = A[i]
+            if code == A_LEAKY:
                 g = 1.0 if z > 0.0 else LEAKY
             elif code == A_ELU:
                 g = 1.0 if z > 0.0 else a + 1.0
@@ -161,96 +169,103 @@ def activation_grad(code, Z, A, D):
                 g = math.cos(z)
             else:  # gaussian
                 g = -2.0 * z * a
-            D[i, j] *= g
+            D[i] *= g
 
 
 @njit(**_OPTS)
-def dense_forward(A, W, b, Z):
-    """Z = A @ W + b."""
-    n, fan_in = A.shape
-    fan_out = W.shape[1]
+def dense_forward(A, W, b, Z, n, fan_in, fan_out):
+    """Z = A @ W + b on flat row-major slices (A: n×fan_in, W: fan_in×fan_out, Z: n×fan_out)."""
     if n * fan_in * fan_out >= BLAS_MIN:
-        Z[:, :] = np.dot(A, W)
+        Z2 = Z[:n * fan_out].reshape((n, fan_out))
+        Z2[:, :] = np.dot(A[:n * fan_in].reshape((n, fan_in)),
+                          W[:fan_in * fan_out].reshape((fan_in, fan_out)))
         for i in range(n):
             for j in range(fan_out):
-                Z[i, j] += b[j]
+                Z[i * fan_out + j] += b[j]
         return
     for i in range(n):
+        zr = i * fan_out
         for j in range(fan_out):
-            Z[i, j] = b[j]
+            Z[zr + j] = b[j]
         for k in range(fan_in):
-            a = A[i, k]
+            a = A[i * fan_in + k]
+            wr = k * fan_out
             for j in range(fan_out):
-                Z[i, j] += a * W[k, j]
+                Z[zr + j] += a * W[wr + j]
 
 
 @njit(**_OPTS)
-def dense_backward(A, W, D, dW, db, dA, want_dA):
-    """dW = A.T @ D, db = Σ_rows D, and (if want_dA) dA = D @ W.T."""
-    n, fan_in = A.shape
-    fan_out = W.shape[1]
+def dense_backward(A, W, D, dW, db, dA, want_dA, n, fan_in, fan_out):
+    """dW = A.T @ D, db = Σ_rows D, and (if want_dA) dA = D @ W.T, on flat row-major slices."""
     big = n * fan_in * fan_out >= BLAS_MIN
     if big:
-        dW[:, :] = np.dot(A.T, D)
-    else:
-        for k in range(fan_in):
-            for j in range(fan_out):
-                dW[k, j] = 0.0
+        A2 = A[:n * fan_in].reshape((n, fan_in))
+        D2 = D[:n * fan_out].reshape((n, fan_out))
+        dW2 = dW[:fan_in * fan_out].reshape((fan_in, fan_out))
+        dW2[:, :] = np.dot(A2.T, D2)
+        for j in range(fan_out):
+            db[j] = 0.0
         for i in range(n):
-            for k in range(fan_in):
-                a = A[i, k]
-                for j in range(fan_out):
-                    dW[k, j] += a * D[i, j]
+            for j in range(fan_out):
+                db[j] += D[i * fan_out + j]
+        if want_dA:
+            dA2 = dA[:n * fan_in].reshape((n, fan_in))
+            dA2[:, :] = np.dot(D[:n * fan_out].reshape((n, fan_out)),
+                               W[:fan_in * fan_out].reshape((fan_in, fan_out)).T)
+        return
+    # Small layers: one pass over W per example computes dW, db and dA together.
+    for k in range(fan_in * fan_out):
+        dW[k] = 0.0
     for j in range(fan_out):
         db[j] = 0.0
     for i in range(n):
+        dr = i * fan_out
         for j in range(fan_out):
-            db[j] += D[i, j]
-    if want_dA:
-        if big:
-            dA[:, :] = np.dot(D, W.T)
-        else:
-            for i in range(n):
-                for k in range(fan_in):
-                    s = 0.0
-                    for j in range(fan_out):
-                        s += D[i, j] * W[k, j]
-                    dA[i, k] = s
+            db[j] += D[dr + j]
+        for k in range(fan_in):
+            a = A[i * fan_in + k]
+            wr = k * fan_out
+            s = 0.0
+            for j in range(fan_out):
+                d = D[dr + j]
+                dW[wr + j] += a * d
+                s += d * W[wr + j]
+            if want_dA:
+                dA[i * fan_in + k] = s
 
 
 @njit(**_OPTS)
-def output_loss_grad(loss_code, act_code, Z, A, Y, D):
-    """Mean batch loss; D = dL/dZ for the output layer."""
-    n, k = Z.shape
+def output_loss_grad(loss_code, act_code, Z, A, Y, D, n, k):
+    """Mean batch loss; D = dL/dZ for the output layer (flat n×k slices)."""
     total = 0.0
     if loss_code == L_SOFTMAX_CE:
         for i in range(n):
-            mx = Z[i, 0]
+            r = i * k
+            mx = Z[r]
             for j in range(1, k):
-                if Z[i, j] > mx:
-                    mx = Z[i, j]
+                if Z[r + j] > mx:
+                    mx = Z[r + j]
             s = 0.0
             for j in range(k):
-                s += math.exp(Z[i, j] - mx)
+                s += math.exp(Z[r + j] - mx)
             lse = mx + math.log(s)
             for j in range(k):
-                total -= Y[i, j] * (Z[i, j] - lse)
-                D[i, j] = (A[i, j] - Y[i, j]) / n
+                total -= Y[r + j] * (Z[r + j] - lse)
+                D[r + j] = (A[r + j] - Y[r + j]) / n
         return total / n
     scale = 1.0 / (n * k)
+    size = n * k
     if loss_code == L_BCE:
-        for i in range(n):
-            for j in range(k):
-                z = Z[i, j]
-                total += max(z, 0.0) - Y[i, j] * z + math.log1p(math.exp(-abs(z)))
-                D[i, j] = (A[i, j] - Y[i, j]) * scale
+        for i in range(size):
+            z = Z[i]
+            total += max(z, 0.0) - Y[i] * z + math.log1p(math.exp(-abs(z)))
+            D[i] = (A[i] - Y[i]) * scale
         return total * scale
-    for i in range(n):  # mse
-        for j in range(k):
-            e = A[i, j] - Y[i, j]
-            total += e * e
-            D[i, j] = 2.0 * e * scale
-    activation_grad(act_code, Z, A, D)
+    for i in range(size):  # mse
+        e = A[i] - Y[i]
+        total += e * e
+        D[i] = 2.0 * e * scale
+    activation_grad(act_code, Z, A, D, size)
     return total * scale
 
 
@@ -277,51 +292,57 @@ def update_range(params, grads, m1, m2, start, stop, reg, opt, hyper, t):
     """Apply one optimizer step to params[start:stop]; return False if a value became non-finite.
 
     reg: whether L1/L2 apply (weights yes, biases no). Gradient g = dL/dθ + l1·sign(θ) + l2·θ.
+    One branch-free loop per optimizer so LLVM can vectorise it.
     """
     lr = hyper[H_LR]
     l1 = hyper[H_L1] if reg else 0.0
     l2 = hyper[H_L2] if reg else 0.0
     mu = hyper[H_MOM]
-    ok = True
-    if opt == OPT_ADAM:
+    eps = hyper[H_EPS]
+    bad = 0.0  # w * 0 is NaN exactly when w is NaN or infinite
+    if opt == OPT_SGD:
+        for i in range(start, stop):
+            w = params[i]
+            g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
+            w -= lr * g
+            bad += w * 0.0
+            params[i] = w
+    elif opt == OPT_ADAM:
         b1 = hyper[H_B1]
         b2 = hyper[H_B2]
-        eps = hyper[H_EPS]
         c1 = 1.0 / (1.0 - b1 ** t)
         c2 = 1.0 / (1.0 - b2 ** t)
-    for i in range(start, stop):
-        w = params[i]
-        g = grads[i]
-        if reg:
-            g += l2 * w
-            if w > 0.0:
-                g += l1
-            elif w < 0.0:
-                g -= l1
-        if opt == OPT_SGD:
-            w -= lr * g
-        elif opt == OPT_ADAM:
+        for i in range(start, stop):
+            w = params[i]
+            g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
             m = b1 * m1[i] + (1.0 - b1) * g
             v = b2 * m2[i] + (1.0 - b2) * g * g
             m1[i] = m
             m2[i] = v
             w -= lr * (m * c1) / (math.sqrt(v * c2) + eps)
-        elif opt == OPT_RMSPROP:
-            rho = hyper[H_RHO]
+            bad += w * 0.0
+            params[i] = w
+    elif opt == OPT_RMSPROP:
+        rho = hyper[H_RHO]
+        for i in range(start, stop):
+            w = params[i]
+            g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
             s = rho * m2[i] + (1.0 - rho) * g * g
             m2[i] = s
-            w -= lr * g / (math.sqrt(s) + hyper[H_EPS])
-        else:  # momentum / nesterov: v ← μv − lr·g; w ← w + v  (nesterov: w ← w + μv − lr·g)
+            w -= lr * g / (math.sqrt(s) + eps)
+            bad += w * 0.0
+            params[i] = w
+    else:  # momentum: v ← μv − lr·g; w ← w + v.  Nesterov: w ← w + μv − lr·g
+        nest = 1.0 if opt == OPT_NESTEROV else 0.0
+        for i in range(start, stop):
+            w = params[i]
+            g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
             v = mu * m1[i] - lr * g
             m1[i] = v
-            if opt == OPT_NESTEROV:
-                w += mu * v - lr * g
-            else:
-                w += v
-        if not math.isfinite(w):
-            ok = False
-        params[i] = w
-    return ok
+            w += v + nest * (mu * v - lr * g - v)
+            bad += w * 0.0
+            params[i] = w
+    return bad == 0.0
 
 
 @njit(**_OPTS)
@@ -352,47 +373,38 @@ def train_steps(params, sizes, woff, boff, acts, loss_code, opt, hyper, m1, m2, 
     for s in range(n_steps):
         cursor = counters[C_CURSOR]
         bsz = min(bmax, n - cursor)
-        A0 = abuf[0:bsz * sizes[0]].reshape((bsz, sizes[0]))
-        Yb = ybuf[0:bsz * n_out].reshape((bsz, n_out))
+        n0 = sizes[0]
         for i in range(bsz):
             r = perm[cursor + i]
-            for k in range(sizes[0]):
-                A0[i, k] = X[r, k]
+            for k in range(n0):
+                abuf[i * n0 + k] = X[r, k]
             for k in range(n_out):
-                Yb[i, k] = Y[r, k]
-        # forward
+                ybuf[i * n_out + k] = Y[r, k]
+        # forward: layer l reads abuf[aoff[l]:], writes zbuf/abuf[aoff[l+1]:]
         for l in range(n_layers):
             fi = sizes[l]
             fo = sizes[l + 1]
-            Ain = abuf[aoff[l]:aoff[l] + bsz * fi].reshape((bsz, fi))
-            Zl = zbuf[aoff[l + 1]:aoff[l + 1] + bsz * fo].reshape((bsz, fo))
-            Al = abuf[aoff[l + 1]:aoff[l + 1] + bsz * fo].reshape((bsz, fo))
-            W = params[woff[l]:woff[l] + fi * fo].reshape((fi, fo))
-            b = params[boff[l]:boff[l] + fo]
-            dense_forward(Ain, W, b, Zl)
-            activate(acts[l], Zl, Al)
+            Zl = zbuf[aoff[l + 1]:]
+            Al = abuf[aoff[l + 1]:]
+            dense_forward(abuf[aoff[l]:], params[woff[l]:], params[boff[l]:], Zl,
+                          bsz, fi, fo)
+            activate(acts[l], Zl, Al, bsz, fo)
         L = n_layers
-        ZL = zbuf[aoff[L]:aoff[L] + bsz * n_out].reshape((bsz, n_out))
-        AL = abuf[aoff[L]:aoff[L] + bsz * n_out].reshape((bsz, n_out))
-        DL = dbuf[aoff[L]:aoff[L] + bsz * n_out].reshape((bsz, n_out))
-        loss = output_loss_grad(loss_code, acts[L - 1], ZL, AL, Yb, DL)
+        loss = output_loss_grad(loss_code, acts[L - 1], zbuf[aoff[L]:], abuf[aoff[L]:], ybuf,
+                                dbuf[aoff[L]:], bsz, n_out)
         if not math.isfinite(loss):
             return 1, s, loss
         last_loss = loss
-        # backward
+        # backward: dbuf[aoff[l+1]:] holds dL/dZ of layer l; write dL/dA of its input
         for l in range(n_layers - 1, -1, -1):
             fi = sizes[l]
             fo = sizes[l + 1]
-            Ain = abuf[aoff[l]:aoff[l] + bsz * fi].reshape((bsz, fi))
-            D = dbuf[aoff[l + 1]:aoff[l + 1] + bsz * fo].reshape((bsz, fo))
-            W = params[woff[l]:woff[l] + fi * fo].reshape((fi, fo))
-            dW = grads[woff[l]:woff[l] + fi * fo].reshape((fi, fo))
-            db = grads[boff[l]:boff[l] + fo]
-            dA = dbuf[aoff[l]:aoff[l] + bsz * fi].reshape((bsz, fi))
-            dense_backward(Ain, W, D, dW, db, dA, l > 0)
+            dense_backward(abuf[aoff[l]:], params[woff[l]:], dbuf[aoff[l + 1]:],
+                           grads[woff[l]:], grads[boff[l]:], dbuf[aoff[l]:], l > 0,
+                           bsz, fi, fo)
             if l > 0:
-                Zp = zbuf[aoff[l]:aoff[l] + bsz * fi].reshape((bsz, fi))
-                activation_grad(acts[l - 1], Zp, Ain, dA)
+                activation_grad(acts[l - 1], zbuf[aoff[l]:], abuf[aoff[l]:], dbuf[aoff[l]:],
+                                bsz * fi)
         # update
         prev[:] = params
         counters[C_T] += 1
@@ -434,28 +446,22 @@ def forward_all(params, sizes, woff, boff, acts, X, out, chunk):
     buf_z = np.empty(chunk * maxw)
     buf_1 = np.empty(chunk * maxw)
     buf_2 = np.empty(chunk * maxw)
+    n0 = sizes[0]
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
-        cur = buf_1[0:m * sizes[0]].reshape((m, sizes[0]))
         for i in range(m):
-            for k in range(sizes[0]):
-                cur[i, k] = X[start + i, k]
+            for k in range(n0):
+                buf_1[i * n0 + k] = X[start + i, k]
         col = 0
         for l in range(n_layers):
             fi = sizes[l]
             fo = sizes[l + 1]
-            W = params[woff[l]:woff[l] + fi * fo].reshape((fi, fo))
-            b = params[boff[l]:boff[l] + fo]
-            Zl = buf_z[0:m * fo].reshape((m, fo))
-            dense_forward(cur, W, b, Zl)
-            if l % 2 == 0:
-                nxt = buf_2[0:m * fo].reshape((m, fo))
-            else:
-                nxt = buf_1[0:m * fo].reshape((m, fo))
-            activate(acts[l], Zl, nxt)
+            cur = buf_1 if l % 2 == 0 else buf_2
+            nxt = buf_2 if l % 2 == 0 else buf_1
+            dense_forward(cur, params[woff[l]:], params[boff[l]:], buf_z, m, fi, fo)
+            activate(acts[l], buf_z, nxt, m, fo)
             for i in range(m):
                 for j in range(fo):
-                    out[start + i, col + j] = nxt[i, j]
+                    out[start + i, col + j] = nxt[i * fo + j]
             col += fo
-            cur = nxt
     return out

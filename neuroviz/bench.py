@@ -1,0 +1,135 @@
+"""``neuroviz bench``: the Numba engine against the NumPy reference, in one run.
+
+Each case trains the same network on the same data with both backends
+(:class:`~neuroviz.engine.Trainer` with ``backend="numba"`` and ``"numpy"``) and
+reports microseconds per optimizer step and their ratio. The heatmap case
+evaluates every neuron of a 6 × 8 network on a 100 × 100 grid. Cold start is
+the first compile of the kernels with an empty Numba cache, warm start the same
+with the cache filled; both run in fresh processes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from neuroviz.engine import Network, Trainer
+
+
+def _dense(inputs, hidden, outputs, activation, out_act, loss):
+    layers = [{"type": "dense", "units": u, "activation": activation} for u in hidden]
+    layers.append({"type": "dense", "units": outputs, "activation": out_act})
+    return {"inputs": inputs, "layers": layers, "loss": loss}
+
+
+def _data(n, inputs, outputs, loss, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, inputs))
+    if loss == "softmax_ce":
+        Y = np.eye(outputs)[rng.integers(0, outputs, size=n)]
+    elif loss == "bce":
+        Y = (X[:, :1] * X[:, 1:2] > 0).astype(float)
+    else:
+        Y = np.tanh(X[:, :outputs])
+    return X, Y
+
+
+#: name, spec, rows, optimizer, batch size, numba steps, numpy steps
+CASES = [
+    ("playground 2-8-8-8-1 tanh, batch 10",
+     _dense(2, [8, 8, 8], 1, "tanh", "sigmoid", "bce"), 250, "adam", 10, 20000, 2000),
+    ("per-sample SGD 2-(8x6)-1 tanh, batch 1",
+     _dense(2, [8] * 6, 1, "tanh", "linear", "mse"), 250, "sgd", 1, 20000, 2000),
+    ("penguins-sized 4-16-16-3 softmax, batch 32",
+     _dense(4, [16, 16], 3, "tanh", "softmax", "softmax_ce"), 270, "adam", 32, 10000, 1000),
+    ("digits-sized 64-128-64-10, batch 64",
+     _dense(64, [128, 64], 10, "relu", "softmax", "softmax_ce"), 1437, "adam", 64, 600, 200),
+]
+
+
+def _time_steps(spec, X, Y, optimizer, batch, backend, steps, repeats):
+    net = Network.from_spec(spec, seed=0)
+    trainer = Trainer(net, X, Y, optimizer=optimizer, lr=1e-3, batch_size=batch,
+                      backend=backend)
+    trainer.run(2)  # compile / warm up
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        trainer.run(steps)
+        best = min(best, time.perf_counter() - started)
+    return best / steps
+
+
+def _time_heatmaps(repeats):
+    spec = _dense(2, [8] * 6, 1, "tanh", "sigmoid", "bce")
+    X, Y = _data(100, 2, 1, "bce")
+    xs = np.linspace(-6, 6, 100)
+    grid = np.array([(a, b) for b in xs for a in xs])
+    times = {}
+    for backend in ("numba", "numpy"):
+        trainer = Trainer(Network.from_spec(spec), X, Y, backend=backend)
+        trainer.set_grid(grid, (100, 100))
+        trainer.grid_activations()
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            trainer.grid_activations()
+            best = min(best, time.perf_counter() - started)
+        times[backend] = best
+    return times
+
+
+_STARTUP_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from neuroviz.engine import Network, Trainer
+spec = {"inputs": 2, "layers": [{"type": "dense", "units": 8, "activation": "tanh"},
+        {"type": "dense", "units": 1, "activation": "sigmoid"}], "loss": "bce"}
+X = np.random.default_rng(0).normal(size=(20, 2)); Y = (X[:, :1] > 0) * 1.0
+t = Trainer(Network.from_spec(spec), X, Y)
+t.set_grid(X, (4, 5))
+t.run(5, grid=True)
+print(time.perf_counter() - t0)
+"""
+
+
+def _startup_times():
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = []
+        for _ in range(2):
+            result = subprocess.run([sys.executable, "-c", _STARTUP_SNIPPET], env=env,
+                                    capture_output=True, text=True, check=True)
+            out.append(float(result.stdout.strip().splitlines()[-1]))
+        return out
+
+
+def run_benchmark(quick: bool = False, startup: bool = True) -> int:
+    """Print the benchmark table; returns 0."""
+    scale = 0.2 if quick else 1.0
+    repeats = 2 if quick else 3
+    rows = []
+    print("neuroviz bench: Numba engine vs NumPy reference (same run, same machine)")
+    print(f"{'case':46s} {'numba µs/step':>14s} {'numpy µs/step':>14s} {'ratio':>7s}")
+    for name, spec, n, optimizer, batch, steps_nb, steps_np in CASES:
+        X, Y = _data(n, spec["inputs"], spec["layers"][-1]["units"], spec["loss"])
+        t_nb = _time_steps(spec, X, Y, optimizer, batch, "numba", max(10, int(steps_nb * scale)),
+                           repeats)
+        t_np = _time_steps(spec, X, Y, optimizer, batch, "numpy", max(10, int(steps_np * scale)),
+                           repeats)
+        rows.append((name, t_nb, t_np))
+        print(f"{name:46s} {t_nb * 1e6:14.1f} {t_np * 1e6:14.1f} {t_np / t_nb:6.1f}x", flush=True)
+    heat = _time_heatmaps(repeats)
+    print(f"{'heatmaps: 6x8 tanh network, 100x100 grid':46s} {heat['numba'] * 1e6:14.0f} "
+          f"{heat['numpy'] * 1e6:14.0f} {heat['numpy'] / heat['numba']:6.1f}x  (µs per grid)")
+    if startup:
+        cold, warm = _startup_times()
+        print(f"start (import + first training call): cold cache {cold:.2f} s, "
+              f"warm cache {warm:.2f} s")
+    return 0
