@@ -283,11 +283,7 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
         ),
         momentum=_number(hp_raw, "momentum", "hyperparameters.", 0.0, 1.0, default=0.9),
     )
-    if hp.regularization not in REGULARIZATIONS:
-        raise ExperimentError(
-            f"hyperparameters.regularization: {hp.regularization!r} is not one of "
-            f"{', '.join(REGULARIZATIONS)}"
-        )
+    check_hyperparameters(hp)
 
     network = _get(raw, "network", dict)
     spec = _get(network, "spec", dict, "network.")
@@ -306,17 +302,45 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
     return experiment
 
 
+MAX_LEARNING_RATE = 1e3  # the engine refuses larger rates
+MAX_REGULARIZATION_RATE = 10.0
+
+
+def check_hyperparameters(hp: Hyperparameters) -> None:
+    """Raise ExperimentError naming the field if ``hp`` is outside what the engine accepts."""
+    from neuroviz.engine import OPTIMIZERS
+
+    def bad(name, value, allowed):
+        raise ExperimentError(f"hyperparameters.{name}: {value!r} is not {allowed}")
+
+    def number(value):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+            math.isfinite(value)
+
+    if not number(hp.learning_rate) or not 0 < hp.learning_rate <= MAX_LEARNING_RATE:
+        bad("learning_rate", hp.learning_rate, f"a number above 0 and at most "
+            f"{MAX_LEARNING_RATE:g}")
+    if hp.optimizer not in OPTIMIZERS:
+        bad("optimizer", hp.optimizer, f"one of {', '.join(OPTIMIZERS)}")
+    if isinstance(hp.batch_size, bool) or not isinstance(hp.batch_size, int) or \
+            hp.batch_size < 1:
+        bad("batch_size", hp.batch_size, "a whole number of at least 1")
+    if hp.regularization not in REGULARIZATIONS:
+        bad("regularization", hp.regularization, f"one of {', '.join(REGULARIZATIONS)}")
+    if not number(hp.regularization_rate) or \
+            not 0 <= hp.regularization_rate <= MAX_REGULARIZATION_RATE:
+        bad("regularization_rate", hp.regularization_rate,
+            f"a number from 0 to {MAX_REGULARIZATION_RATE:g}")
+    if not number(hp.momentum) or not 0 <= hp.momentum < 1:
+        bad("momentum", hp.momentum, "a number from 0 to below 1")
+
+
 def check_experiment(experiment: Experiment) -> None:
     """Check spec, weights, optimizer and dataset with the engine and data packages."""
     from neuroviz.data import DatasetError
-    from neuroviz.engine import OPTIMIZERS, Network
+    from neuroviz.engine import Network
 
-    hp = experiment.hyperparameters
-    if hp.optimizer not in OPTIMIZERS:
-        raise ExperimentError(
-            f"hyperparameters.optimizer: unknown optimizer {hp.optimizer!r} "
-            f"(choose from {', '.join(OPTIMIZERS)})"
-        )
+    check_hyperparameters(experiment.hyperparameters)
     try:
         net = Network.from_spec(experiment.spec, seed=experiment.seed)
     except (ValueError, TypeError, KeyError) as exc:

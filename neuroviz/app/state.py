@@ -93,9 +93,6 @@ class ExperimentState:
         """A copy of the whole experiment, with ``weights`` (e.g. from the latest snapshot)."""
         exp = self._exp.copy()
         exp.weights = None if weights is None else [(w.copy(), b.copy()) for w, b in weights]
-        if weights is None:
-            exp.weights = None
-        exp.epoch = int(self._exp.epoch)
         return exp
 
     # -- whole experiment ------------------------------------------------------------
@@ -196,6 +193,18 @@ class ExperimentState:
         if metric_name:
             self._exp.history.metric_name = metric_name
         self._notify("history")
+
+    def record_rows(self, rows, metric_name: str) -> bool:
+        """Append ``(epoch_progress, train_loss, test_loss, train_metric, test_metric)`` rows."""
+        history = self._exp.history
+        history.metric_name = metric_name
+        added = False
+        for epoch, train_loss, test_loss, train_metric, test_metric in rows:
+            added |= history.append(self._exp.epoch + epoch, train_loss, test_loss,
+                                    train_metric, test_metric)
+        if added:
+            self._notify("history")
+        return added
 
     def record(self, snap) -> bool:
         """Append a snapshot's losses and metrics (epochs offset by :attr:`epoch_offset`)."""

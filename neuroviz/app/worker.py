@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import queue
+import threading
 import time
 import traceback
 from collections import deque
@@ -61,6 +62,8 @@ class TrainingWorker(QThread):
         self._burst_steps = 50
         self._last_publish = 0.0
         self._rate_window: deque = deque(maxlen=64)
+        self._history_lock = threading.Lock()
+        self._history: list[tuple] = []  # (generation, epoch_progress, losses, metrics)
         # Read from the GUI thread (single reference assignments only).
         self.latest = None  # the newest published snapshot
         self.generation = 0
@@ -125,6 +128,17 @@ class TrainingWorker(QThread):
     def request_snapshot(self) -> None:
         self._post("publish")
 
+    def take_history(self, generation: int) -> list[tuple]:
+        """Loss rows recorded after every burst since the last call (GUI thread).
+
+        Each row is ``(epoch_progress, train_loss, test_loss, train_metric, test_metric)``;
+        rows of other generations are dropped. This is finer than the published
+        snapshots: the chart shows every burst, not only the drawn frames.
+        """
+        with self._history_lock:
+            rows, self._history = self._history, []
+        return [row[1:] for row in rows if row[0] == generation]
+
     def stop(self) -> None:
         """Ask the thread to finish (cooperative; returns at once)."""
         self._queue.put(_STOP)
@@ -149,7 +163,8 @@ class TrainingWorker(QThread):
                 if self._running and self._trainer is not None:
                     if not self._drain(block=False):
                         return
-                    self._burst()
+                    if self._running and self._trainer is not None:  # a command may pause
+                        self._burst()
                 else:
                     if not self._drain(block=True):
                         return
@@ -202,7 +217,8 @@ class TrainingWorker(QThread):
         trainer = self._trainer
         now = time.perf_counter()
         due = now - self._last_publish >= 1.0 / self._max_fps - 0.002
-        steps = self._burst_steps
+        # Early in a run, bursts stay short so the loss curve shows its fast first drop.
+        steps = min(self._burst_steps, max(MIN_BURST_STEPS, trainer.step // 4))
         limit = self._steps_per_second_limit
         if limit is not None:
             steps = max(1, int(round(limit / self._max_fps)))
@@ -213,7 +229,8 @@ class TrainingWorker(QThread):
         self.training_steps += max(0, steps)
         self._rate_window.append((t0 + dt, steps))
         self._update_rate()
-        if limit is None and dt > 0:
+        self._record(snap)
+        if limit is None and dt > 0 and steps == self._burst_steps:
             # Size the next burst so it takes about burst_seconds (smoothed).
             target = steps * self._burst_seconds / dt
             target = 0.5 * steps + 0.5 * target
@@ -242,7 +259,16 @@ class TrainingWorker(QThread):
         if self._trainer is None:
             return
         snap = self._trainer.snapshot(grid=self._grid is not None, gradients=self._gradients)
+        self._record(snap)
         self._emit(snap)
+
+    def _record(self, snap) -> None:
+        row = (self.generation, snap.epoch_progress, snap.train_loss, snap.test_loss,
+               snap.train_metric, snap.test_metric)
+        with self._history_lock:
+            self._history.append(row)
+            if len(self._history) > 20_000:  # nobody is reading: keep memory bounded
+                del self._history[:10_000]
 
     def _emit(self, snap) -> None:
         self._last_publish = time.perf_counter()
@@ -309,17 +335,15 @@ class TrainingWorker(QThread):
         return True
 
     def _do_hyperparameters(self, hp) -> bool:
-        self._hp = hp
         trainer = self._trainer
-        if trainer is None:
-            return False
-        trainer.lr = hp.learning_rate
-        trainer.l1 = hp.l1
-        trainer.l2 = hp.l2
-        trainer.batch_size = int(hp.batch_size)
-        trainer.optimizer = hp.optimizer
-        trainer.momentum = hp.momentum
-        return True
+        if trainer is not None:
+            try:
+                _apply_hyperparameters(trainer, hp)
+            except Exception:
+                _apply_hyperparameters(trainer, self._hp)  # all or nothing
+                raise
+        self._hp = hp
+        return trainer is not None
 
     def _do_play(self) -> bool:
         if self._trainer is None:
@@ -332,8 +356,9 @@ class TrainingWorker(QThread):
         return False
 
     def _do_pause(self) -> bool:
+        was_running = self._running
         self._set_running(False)
-        return False
+        return was_running  # publish the exact state training stopped at
 
     def _do_step(self, epochs) -> bool:
         self._set_running(False)
@@ -346,6 +371,7 @@ class TrainingWorker(QThread):
         )
         self.training_seconds += time.perf_counter() - t0
         self.training_steps += snap.step - before
+        self._record(snap)
         self._emit(snap)
         return False
 
@@ -406,6 +432,16 @@ class TrainingWorker(QThread):
 
     def _do_publish(self) -> bool:
         return True
+
+
+def _apply_hyperparameters(trainer, hp: Hyperparameters) -> None:
+    trainer.lr = hp.learning_rate
+    trainer.l1 = hp.l1
+    trainer.l2 = hp.l2
+    trainer.batch_size = int(hp.batch_size)
+    if trainer.optimizer != hp.optimizer:
+        trainer.optimizer = hp.optimizer
+    trainer.momentum = hp.momentum
 
 
 def _copy_weights(weights):

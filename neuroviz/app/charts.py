@@ -1,0 +1,185 @@
+"""Loss and accuracy (or R^2) against epoch, drawn live with pyqtgraph.
+
+Plot items are created once; each update calls ``setData(..., skipFiniteCheck=True)``
+on arrays that contain only finite numbers (non-finite points are never recorded).
+Run ``python -m neuroviz.app.charts`` to see the widget with toy data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from neuroviz.app.themes import CHART_COLOURS
+from neuroviz.experiment import LossHistory
+
+LOSS_FLOOR = 1e-12  # log scale needs positive values
+R2_FLOOR = -1.0  # early R^2 can be hugely negative; the chart clips it at -1
+
+
+class TrainingCharts(QWidget):
+    """Two plots side by side: loss (train, test) and accuracy or R^2 (train, test)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("charts")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 2, 6, 0)
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("charts_summary")
+        top.addWidget(self.summary, 1)
+        self.log_scale = QCheckBox("Log scale", self)
+        self.log_scale.setObjectName("log_scale")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis, so late, small "
+                                  "improvements stay visible")
+        self.log_scale.toggled.connect(self._set_log)
+        top.addWidget(self.log_scale)
+        layout.addLayout(top)
+
+        self.view = pg.GraphicsLayoutWidget(self)
+        self.view.setObjectName("charts_view")
+        self.view.setMinimumHeight(150)
+        layout.addWidget(self.view, 1)
+        self.loss_plot = self.view.addPlot(row=0, col=0)
+        self.metric_plot = self.view.addPlot(row=0, col=1)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setLabel("bottom", "epoch")
+            plot.setMouseEnabled(x=False, y=False)
+            plot.showGrid(x=True, y=True)
+        self.loss_plot.setLabel("left", "loss")
+        self.metric_plot.setLabel("left", "accuracy")
+        self.loss_legend = self.loss_plot.addLegend(offset=(-8, 8))
+        self.metric_legend = self.metric_plot.addLegend(offset=(-8, -8))
+        self.train_curve = self.loss_plot.plot(name="train")
+        self.test_curve = self.loss_plot.plot(name="test")
+        self.train_metric_curve = self.metric_plot.plot(name="train")
+        self.test_metric_curve = self.metric_plot.plot(name="test")
+        self._metric_name = "accuracy"
+        self.metric_plot.setYRange(0.0, 1.0, padding=0.02)
+        self.set_theme("light")
+
+    # ------------------------------------------------------------------ public
+    def set_theme(self, theme: str) -> None:
+        c = CHART_COLOURS[theme]
+        self.view.setBackground(c.background)
+        for plot in (self.loss_plot, self.metric_plot):
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.enableAutoSIPrefix(False)
+                axis.setPen(pg.mkPen(c.foreground))
+                axis.setTextPen(pg.mkPen(c.foreground))
+            plot.showGrid(x=True, y=True, alpha=c.grid_alpha)
+        for legend in (self.loss_legend, self.metric_legend):
+            legend.setLabelTextColor(c.foreground)
+        self.train_curve.setPen(pg.mkPen(c.train, width=2))
+        self.test_curve.setPen(pg.mkPen(c.test, width=2))
+        self.train_metric_curve.setPen(pg.mkPen(c.train, width=2))
+        self.test_metric_curve.setPen(pg.mkPen(c.test, width=2))
+
+    def set_scale(self, factor: float) -> None:
+        """Thicker lines for presenter mode."""
+        for curve in (self.train_curve, self.test_curve, self.train_metric_curve,
+                      self.test_metric_curve):
+            pen = curve.opts["pen"]
+            pen = pg.mkPen(pen)
+            pen.setWidthF(2 * factor)
+            curve.setPen(pen)
+
+    def update_history(self, history: LossHistory) -> None:
+        """Redraw from the whole history (cheap: a few thousand points at most)."""
+        if history.metric_name != self._metric_name:
+            self._metric_name = history.metric_name
+            label = "R\u00b2" if history.metric_name == "r2" else "accuracy"
+            self.metric_plot.setLabel("left", label)
+            if history.metric_name == "r2":
+                self.metric_plot.enableAutoRange(axis="y")
+            else:
+                self.metric_plot.setYRange(0.0, 1.0, padding=0.02)
+        n = len(history)
+        if n == 0:
+            for curve in (self.train_curve, self.test_curve, self.train_metric_curve,
+                          self.test_metric_curve):
+                curve.setData([], [])
+            self.summary.setText("")
+            return
+        x = np.asarray(history.epochs, dtype=np.float64)
+        self._set(self.train_curve, x, np.maximum(history.train_loss, LOSS_FLOOR))
+        self._set(self.test_curve, x, history.test_loss, floor=LOSS_FLOOR)
+        floor = R2_FLOOR if history.metric_name == "r2" else None
+        self._set(self.train_metric_curve, x, history.train_metric, floor=floor)
+        self._set(self.test_metric_curve, x, history.test_metric, floor=floor)
+        self.summary.setText(_summary(history))
+
+    # ------------------------------------------------------------------ private
+    @staticmethod
+    def _set(curve, x, y, floor=None) -> None:
+        y = np.asarray(y, dtype=np.float64)
+        keep = np.isfinite(y)
+        if floor is not None:
+            y = np.maximum(y, floor)
+        if not keep.all():
+            curve.setData(x[keep], y[keep], skipFiniteCheck=True)
+        else:
+            curve.setData(x, y, skipFiniteCheck=True)
+
+    def _set_log(self, on: bool) -> None:
+        self.loss_plot.setLogMode(x=False, y=on)
+
+
+def format_number(value) -> str:
+    """Short, readable numbers for losses: 0.0123, 4.56e+12, "infinite", "NaN"."""
+    if value is None:
+        return "\u2014"
+    value = float(value)
+    if np.isnan(value):
+        return "NaN"
+    if np.isinf(value):
+        return "infinite"
+    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-4):
+        return f"{value:.3g}"
+    return f"{value:.4f}"
+
+
+def _summary(history: LossHistory) -> str:
+    parts = [f"train loss {format_number(history.train_loss[-1])}"]
+    if np.isfinite(history.test_loss[-1]):
+        parts.append(f"test loss {format_number(history.test_loss[-1])}")
+    name = "R\u00b2" if history.metric_name == "r2" else "accuracy"
+    if np.isfinite(history.test_metric[-1]):
+        value = history.test_metric[-1]
+        parts.append(f"test {name} {value:.1%}" if name == "accuracy" else
+                     f"test {name} {format_number(value)}")
+    elif np.isfinite(history.train_metric[-1]):
+        value = history.train_metric[-1]
+        parts.append(f"train {name} {value:.1%}" if name == "accuracy" else
+                     f"train {name} {format_number(value)}")
+    return "   ".join(parts)
+
+
+def _demo() -> int:  # pragma: no cover - manual look
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    charts = TrainingCharts()
+    history = LossHistory()
+    for k in range(300):
+        e = k / 10
+        history.append(e, 0.7 * np.exp(-e / 8) + 0.02, 0.7 * np.exp(-e / 9) + 0.04,
+                       1 - 0.5 * np.exp(-e / 5), 1 - 0.5 * np.exp(-e / 6))
+    charts.update_history(history)
+    charts.resize(700, 260)
+    charts.show()
+    return app.exec()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(_demo())

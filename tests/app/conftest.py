@@ -1,0 +1,152 @@
+"""Fixtures for the Qt tests: isolated settings, and a guard against leaked threads/timers.
+
+Every test in tests/app fails if it leaves a QThread or Python thread running, an active
+QTimer, or a pending QTimer.singleShot (napari's conftest does the same).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QThread, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """The app reads and writes settings in a temporary INI file, never the user's."""
+    path = tmp_path / "neuroviz-settings.ini"
+    monkeypatch.setenv("NEUROVIZ_SETTINGS_FILE", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads_or_timers(qapp, monkeypatch):
+    """Fail the test if it leaves a thread or timer running.
+
+    Set up before ``qtbot`` so its teardown runs after pytest-qt has closed the widgets.
+    """
+    threads_before = set(threading.enumerate())
+    qthreads: list[weakref.ref] = []
+    timers: list[weakref.ref] = []
+    pending_single_shots = [0]
+
+    original_thread_start = QThread.start
+    original_timer_start = QTimer.start
+    original_single_shot = QTimer.singleShot
+
+    def thread_start(self, *args, **kwargs):
+        qthreads.append(weakref.ref(self))
+        return original_thread_start(self, *args, **kwargs)
+
+    def timer_start(self, *args, **kwargs):
+        timers.append(weakref.ref(self))
+        return original_timer_start(self, *args, **kwargs)
+
+    def single_shot(*args, **kwargs):
+        args = list(args)
+        if args and callable(args[-1]) and not hasattr(args[-1], "emit"):
+            callback = args[-1]
+            pending_single_shots[0] += 1
+
+            def wrapped(*a, **k):
+                pending_single_shots[0] -= 1
+                return callback(*a, **k)
+
+            args[-1] = wrapped
+        return original_single_shot(*args, **kwargs)
+
+    monkeypatch.setattr(QThread, "start", thread_start)
+    monkeypatch.setattr(QTimer, "start", timer_start)
+    monkeypatch.setattr(QTimer, "singleShot", staticmethod(single_shot))
+
+    yield
+
+    def alive_qthreads():
+        out = []
+        for ref in qthreads:
+            thread = ref()
+            try:
+                if thread is not None and thread.isRunning():
+                    out.append(thread)
+            except RuntimeError:  # C++ object already deleted: not running
+                pass
+        return out
+
+    def active_timers():
+        out = []
+        for ref in timers:
+            timer = ref()
+            try:
+                if timer is not None and timer.isActive():
+                    out.append(timer)
+            except RuntimeError:
+                pass
+        return out
+
+    def new_threads():
+        return [t for t in threading.enumerate() if t not in threads_before and t.is_alive()
+                and not isinstance(t, threading._DummyThread)]
+
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and (alive_qthreads() or new_threads()
+                                           or pending_single_shots[0] > 0):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    problems = []
+    for thread in alive_qthreads():
+        problems.append(f"QThread {thread.objectName() or thread!r} is still running")
+    for thread in new_threads():
+        problems.append(f"thread {thread.name!r} is still running")
+    for timer in active_timers():
+        problems.append(f"QTimer {timer.objectName() or timer!r} is still active")
+    if pending_single_shots[0] > 0:
+        problems.append(f"{pending_single_shots[0]} QTimer.singleShot call(s) still pending")
+    for thread in alive_qthreads():  # do not let one leak break the next tests
+        thread.requestInterruption()
+        if hasattr(thread, "stop"):
+            thread.stop()
+        thread.wait(5000)
+    for timer in active_timers():
+        timer.stop()
+    if problems:
+        pytest.fail("test left things running: " + "; ".join(problems))
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(widget, name)`` saves ``screenshots/<name>.png`` (gitignored)."""
+
+    def save(widget, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        QApplication.processEvents()
+        path = SCREENSHOTS / f"{name}.png"
+        assert widget.grab().save(str(path)), f"could not write {path}"
+        return path
+
+    return save
+
+
+@pytest.fixture
+def window(qtbot):
+    """A playground window whose engine is ready and whose first snapshot is drawn."""
+    from neuroviz.app.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 860)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
+    yield win
+    win.close()
