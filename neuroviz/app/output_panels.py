@@ -58,7 +58,9 @@ class ConfusionMatrixWidget(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         fm = QFontMetricsF(self.font())
         k = max(len(self.class_names), 1)
-        cell = max(fm.height() * 1.6, 22 * self.scale) if k <= 4 else fm.height() * 1.5
+        name_w = max((fm.horizontalAdvance(n) for n in self.class_names), default=10)
+        cell = max(fm.height() * 1.6, 22 * self.scale, name_w + 8) if k <= 4 else \
+            fm.height() * 1.5
         label_w = min(max((fm.horizontalAdvance(n) for n in self.class_names), default=10),
                       110 * self.scale) + fm.height() + 14 * self.scale
         return QSize(int(label_w + k * cell + 10), int(fm.height() * 2.2 + k * cell + 10))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -62,6 +63,8 @@ class OutputView(OutputDrawingMixin, QWidget):
         self._neuron = None  # (image, title) while a neuron is hovered
         self._boundary = None  # last finite output values drawn (for tests/debug)
         self.counts: np.ndarray | None = None
+        self.scale = 1.0
+        self._controls_visible = True
 
         self.title = QLabel("Output")
         self.title.setObjectName("output_title")
@@ -273,9 +276,32 @@ class OutputView(OutputDrawingMixin, QWidget):
         """Mark an example (point, or the digit shown) without emitting example_selected."""
         self._select(split, index, emit=False)
 
+    def set_scale(self, factor: float) -> None:
+        """Scale text, points and markers (presenter mode). 1.0 = normal (10 pt)."""
+        s = float(min(max(factor, 0.5), 4.0))
+        self.scale = s
+        font = QFont(self.font())
+        font.setPointSizeF(10.0 * s)
+        self.setFont(font)  # propagates to labels, combos, check boxes and the painted panels
+        for w in (self.plot, self.pva):
+            for ax in ("left", "bottom"):
+                axis = w.getPlotItem().getAxis(ax)
+                axis.setStyle(tickFont=font)
+                axis.label.setFont(font)
+        self.train_points.setSize(8 * s)
+        self.test_points.setSize(8 * s)
+        self.marker.setSize(18 * s)
+        self.pva_test.setSize(6 * s)
+        self.pva_train.setSize(5 * s)
+        self.confusion.scale = s
+        self.confusion.updateGeometry()
+        self._fit_secondary()
+        self.gallery.setIconSize(QSize(int(40 * s), int(40 * s)))
+
     def set_controls_visible(self, on: bool) -> None:
         """Hide the panel's own show-test/discretise boxes when the window provides them."""
-        self.toggles.setVisible(on)
+        self._controls_visible = bool(on)
+        self._configure_widgets()
 
     def show_neuron_image(self, image_or_none, title: str = "") -> None:
         """Show a hovered neuron's (N, N) heatmap large on the plane (2-D data); None restores."""
@@ -306,7 +332,7 @@ class OutputView(OutputDrawingMixin, QWidget):
         task = ds.task if ds is not None else "classification"
         self.slice_row.setVisible(kind == "tabular" and ds.n_features > 1)
         self.main_stack.setCurrentWidget(self.digits_row if kind == "image" else self.plot)
-        self.discretize_box.setEnabled(kind != "image")
+        self.toggles.setVisible(self._controls_visible and kind != "image")
         self.gallery.setVisible(kind == "image")
         self.gallery_title.setVisible(kind == "image")
         self.secondary.setCurrentWidget(self.confusion if task == "classification" else self.pva)
@@ -314,6 +340,7 @@ class OutputView(OutputDrawingMixin, QWidget):
                                      else "Predicted vs actual")
         if ds is not None and task == "classification":
             self.confusion.set_classes(ds.class_names)
+        self._fit_secondary()
         pi = self.plot.getPlotItem()
         pi.setAspectLocked(kind == "2d")
         if ds is None:
@@ -334,6 +361,13 @@ class OutputView(OutputDrawingMixin, QWidget):
         self.curve.setVisible(kind == "tabular" and ds.n_features == 1)
         self.image.setVisible(not (kind == "tabular" and ds.n_features == 1))
         self._update_title()
+
+    def _fit_secondary(self) -> None:
+        """The confusion matrix takes only the height it needs; the plot gets the rest."""
+        if self.secondary.currentWidget() is self.confusion:
+            self.secondary.setMaximumHeight(self.confusion.sizeHint().height() + 4)
+        else:
+            self.secondary.setMaximumHeight(16777215)
 
     def _fill_slice_combos(self) -> None:
         ds = self.ds

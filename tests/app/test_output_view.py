@@ -220,3 +220,12 @@ def test_hovered_neuron_image_replaces_the_boundary(qtbot):
     view.show_neuron_image(None)
     assert "Decision boundary" in view.title.text()
     np.testing.assert_array_equal(view._boundary, snap.grid[-1])
+
+
+def test_presenter_scale_keeps_everything_readable(qtbot):
+    ds, spec, tr, view, snap = _setup(qtbot, "penguins", steps=200, size=(640, 900))
+    view.set_scale(1.6)
+    QApplication.processEvents()
+    assert view.title.font().pointSizeF() == pytest.approx(16.0)
+    assert view.confusion.height() >= view.confusion.sizeHint().height() - 1
+    _shot(view, "output_penguins_presenter")
