@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import palette as _palette
-from .nv_canvas import BASE_POINT_SIZE, MAX_NEURONS, NetworkCanvas
+from .nv_canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
 from .nv_editor import ValueEditor
 from .nv_heatmaps import HeatmapLayer
 
@@ -136,6 +136,9 @@ class NetworkView(QWidget):
         top.addWidget(self.remove_layer_btn)
         top.addWidget(self.layers_label)
         top.addStretch(1)
+        self.legend = ColourLegend()
+        top.addWidget(self.legend)
+        top.addSpacing(12)
         top.addWidget(self.mode_label)
 
         self.canvas = NetworkCanvas(self)
@@ -302,7 +305,8 @@ class NetworkView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(BASE_POINT_SIZE * s)
         self.canvas.setFont(font)
-        for w in (self.add_layer_btn, self.remove_layer_btn, self.layers_label, self.mode_label):
+        for w in (self.add_layer_btn, self.remove_layer_btn, self.layers_label, self.mode_label,
+                  self.legend):
             w.setFont(font)
         bold = QFont(font)
         bold.setBold(True)

@@ -22,7 +22,7 @@ from .nv_heatmaps import value_range
 if TYPE_CHECKING:
     from .network_view import NetworkView
 
-__all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "NetworkCanvas", "blend"]
+__all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
 
 MAX_NEURONS = 16
 BASE_POINT_SIZE = 10.0
@@ -37,6 +37,7 @@ class NetworkCanvas(QWidget):
         self.setObjectName("network_canvas")
         self.view = view
         self.setMouseTracking(True)
+        self.setToolTip(view.canvas_help)
         self.setAttribute(Qt.WA_OpaquePaintEvent, False)
         self.node_size = 36.0
         self.node_sizes: list[float] = []
@@ -339,3 +340,47 @@ def blend(a: QColor, b: QColor, t: float) -> QColor:
     return QColor(int(a.red() + t * (b.red() - a.red())),
                   int(a.green() + t * (b.green() - a.green())),
                   int(a.blue() + t * (b.blue() - a.blue())))
+
+
+class ColourLegend(QWidget):
+    """"negative [colour bar] positive": the key to every colour on the canvas."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("colour_legend")
+        self.setToolTip("Colour key for weights, activations, biases and outputs: the left colour "
+                        "is negative, the right one positive, grey is close to zero. "
+                        "Thicker connections have larger weights.")
+        _palette.notifier.palette_changed.connect(self._on_palette_changed)
+
+    def _on_palette_changed(self, _name: str) -> None:
+        self.update()
+
+    def sizeHint(self):  # noqa: N802
+        from PySide6.QtCore import QSize
+
+        fm = QFontMetricsF(self.font())
+        w = fm.horizontalAdvance("negative") + fm.horizontalAdvance("positive") + 8 * fm.height()
+        return QSize(int(w), int(fm.height() + 6))
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        fm = QFontMetricsF(self.font())
+        pal = _palette.current_palette()
+        h = self.height()
+        neg_w = fm.horizontalAdvance("negative") + 6
+        pos_w = fm.horizontalAdvance("positive") + 6
+        bar = QRectF(neg_w, h * 0.2, max(self.width() - neg_w - pos_w, 10), h * 0.6)
+        p.setPen(self.palette().text().color())
+        p.drawText(QRectF(0, 0, neg_w - 4, h), Qt.AlignRight | Qt.AlignVCenter, "negative")
+        p.drawText(QRectF(bar.right() + 4, 0, pos_w, h), Qt.AlignLeft | Qt.AlignVCenter,
+                   "positive")
+        n = 64
+        step = bar.width() / n
+        for i in range(n):
+            v = -1.0 + 2.0 * (i + 0.5) / n
+            p.fillRect(QRectF(bar.left() + i * step, bar.top(), step + 1, bar.height()),
+                       pal.colour(v, 1.0))
+        p.setPen(QPen(QColor(128, 128, 128), 1))
+        p.drawRect(bar)
+        p.end()

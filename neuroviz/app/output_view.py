@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -234,6 +234,12 @@ class OutputView(OutputDrawingMixin, QWidget):
         super().showEvent(event)
         if self._snap is not None:
             self._timer.start()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        """Follow light/dark theme switches (the plots are pyqtgraph, not styled by Qt)."""
+        if event.type() == QEvent.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
 
     def _on_palette_changed(self, _name: str) -> None:
         self._set_points()

@@ -320,3 +320,43 @@ def test_digits_network_squeezes_64_inputs(qtbot):
     last = cv.node_rect(0, 63)
     assert last.bottom() <= cv.height() and cv.node_rect(1, 0).width() > last.width()
     _shot(view, "network_view_digits")
+
+
+def test_dark_theme_side_by_side_with_the_output_view(qtbot, spiral):
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    from neuroviz.app.output_view import OutputView
+    from neuroviz.app.themes import apply_theme
+
+    app = QApplication.instance()
+    original = app.palette()
+    try:
+        apply_theme("dark")
+        tr = _trainer(spiral, (8, 8, 4), grid_n=40)
+        win = QWidget()
+        qtbot.addWidget(win)
+        lay = QHBoxLayout(win)
+        view, out = NetworkView(), OutputView()
+        lay.addWidget(view, 3)
+        lay.addWidget(out, 2)
+        view.set_network(spiral.feature_names, tr.net.layer_sizes, tr.net.activations, ["out"])
+        out.set_dataset(spiral, tr.net.spec)
+        _, feats, (n, m) = plane_grid(spiral, 40)
+        view.set_input_images(feats.T.reshape(2, n, m).astype(np.float32))
+        win.resize(1400, 720)
+        win.show()
+        qtbot.waitExposed(win)
+        snap = tr.run(400, grid=True, gradients=True)
+        view.set_snapshot(snap)
+        out.set_snapshot(snap)
+        out.flush()
+        view.neuron_hovered.connect(
+            lambda k, j: out.show_neuron_image(view.neuron_image(k, j) if k >= 0 else None,
+                                               f"layer {k}, neuron {j + 1}"))
+        _send_move(view.canvas, view.canvas.node_rect(2, 1).center())
+        assert "neuron 2" in out.title.text()
+        base = view.canvas.palette().base().color()
+        assert base.lightness() < 80  # dark background really applied
+        _shot(win, "network_and_output_dark")
+    finally:
+        app.setPalette(original)
