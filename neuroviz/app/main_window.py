@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self._message_boxes: list[QMessageBox] = []
         self.latest_snapshot = None
         self.last_error: str | None = None
+        self.lesson_dirs: list[Path] = []  # teacher lesson folders (--lessons DIR)
 
         self.state = ExperimentState()
         self.undo_stack = QUndoStack(self)
@@ -956,14 +957,26 @@ def _output_names(ds) -> tuple[str, ...]:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Start the playground: create the application, show the window at once, run."""
+    """Start the playground: create the application, show the window at once, run.
+
+    ``argv`` is ``[program, options...]``; ``--lessons=DIR`` (repeatable) adds a folder
+    of teacher lessons (kept in ``window.lesson_dirs`` for the lesson panel). Qt's own
+    options (e.g. ``-platform``) pass through. On a cold Numba cache the window shows
+    "Preparing the engine..." while the worker thread compiles.
+    """
+    import argparse
+
     argv = list(sys.argv if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="neuroviz", add_help=False)
+    parser.add_argument("--lessons", action="append", default=[])
+    options, qt_args = parser.parse_known_args(argv[1:])
     started = time.perf_counter()
-    app = QApplication.instance() or QApplication(argv)
+    app = QApplication.instance() or QApplication([argv[0] if argv else "neuroviz", *qt_args])
     app.setApplicationName("neuroviz")
     app.setOrganizationName("neuroviz")
     app.setApplicationVersion(__version__)
     window = MainWindow()
+    window.lesson_dirs = [Path(d) for d in options.lessons]
     window.show()
     window.statusBar().showMessage(f"Started in {time.perf_counter() - started:.1f} s", 4000)
     return app.exec()

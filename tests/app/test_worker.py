@@ -1,0 +1,92 @@
+"""The training worker on its own: throttled snapshots, live commands, clean stop."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from neuroviz.app.worker import TrainingWorker
+from neuroviz.data import load_dataset
+from neuroviz.experiment import Hyperparameters
+
+SPEC = {"inputs": 2, "layers": [{"type": "dense", "units": 6, "activation": "tanh"},
+                                {"type": "dense", "units": 1, "activation": "sigmoid"}],
+        "loss": "bce"}
+
+
+@pytest.fixture
+def worker(qtbot):
+    w = TrainingWorker()
+    received = []
+    w.snapshot_ready.connect(lambda snap, gen: received.append((time.perf_counter(), snap, gen)))
+    w.received = received
+    ds = load_dataset("circle", seed=0)
+    xs = np.linspace(-6, 6, 20)
+    gx, gy = np.meshgrid(xs, xs)
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    w.configure(ds.X_train, ds.Y_train, ds.X_test, ds.Y_test, SPEC, Hyperparameters(), 0,
+                grid_points=points, grid_shape=(20, 20))
+    w.start()
+    qtbot.waitUntil(lambda: bool(received), timeout=120_000)
+    yield w
+    assert w.shutdown(10_000)
+
+
+def test_publishes_at_most_about_60_per_second(worker, qtbot):
+    worker.play()
+    qtbot.wait(1000)
+    worker.pause()
+    qtbot.waitUntil(lambda: not worker._running)
+    times = [t for t, snap, _ in worker.received if snap.step > 0]
+    span = times[-1] - times[0]
+    assert len(times) >= 10
+    assert len(times) / max(span, 1e-9) <= 75
+    steps = worker.received[-1][1].step
+    assert steps > 1000, "training barely ran"
+    assert worker.received[-1][1].grid is not None
+
+
+def test_commands_between_bursts(worker, qtbot):
+    gen = worker.received[-1][2]
+    worker.step_epoch()
+    qtbot.waitUntil(lambda: worker.received[-1][1].epoch == 1)
+    worker.set_weight(1, 0, 0, 2.5)
+    qtbot.waitUntil(lambda: worker.received[-1][1].weights[0][0][0, 0] == 2.5)
+    kept = worker.received[-1][1].weights[0]
+    spec = {**SPEC, "layers": [dict(SPEC["layers"][0]), {"type": "dense", "units": 3,
+                                                          "activation": "relu"},
+                               dict(SPEC["layers"][1])]}
+    worker.rebuild(spec)
+    qtbot.waitUntil(lambda: worker.received[-1][1].layer_sizes == (2, 6, 3, 1))
+    snap, new_gen = worker.received[-1][1:]
+    assert new_gen == gen + 1
+    np.testing.assert_array_equal(snap.weights[0][0], kept[0])  # unchanged shape: kept
+    worker.set_hyperparameters(Hyperparameters(learning_rate=0.3, optimizer="adam"))
+    qtbot.waitUntil(lambda: worker.received[-1][1].optimizer == "adam")
+    worker.reset()
+    qtbot.waitUntil(lambda: worker.received[-1][1].step == 0)
+
+
+def test_bad_command_is_reported_and_state_kept(worker, qtbot):
+    errors = []
+    worker.failed.connect(errors.append)
+    worker.set_weight(7, 0, 0, 1.0)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "layer 7" in errors[0]
+    worker.set_hyperparameters(Hyperparameters(learning_rate=0.1, batch_size=0))
+    qtbot.waitUntil(lambda: len(errors) == 2)
+    worker.request_snapshot()
+    count = len(worker.received)
+    qtbot.waitUntil(lambda: len(worker.received) > count)
+    snap = worker.received[-1][1]
+    assert snap.lr == 0.03 and snap.batch_size == 10  # all-or-nothing
+
+
+def test_stop_while_running_is_prompt(worker, qtbot):
+    worker.play()
+    qtbot.waitUntil(lambda: worker.received[-1][1].step > 100)
+    t0 = time.perf_counter()
+    assert worker.shutdown(5000)
+    assert time.perf_counter() - t0 < 1.0
