@@ -261,6 +261,16 @@ def test_six_by_eight_heatmaps_update_from_a_snapshot(qtbot, spiral):
     view.highlight(None)
     assert view.highlighted is None
 
+    # switching the palette recolours the heatmaps in place (same buffers, new pixels)
+    buf = view.heatmaps[1].buf
+    before = buf.copy()
+    try:
+        palette.set_palette("purple_orange")
+        assert view.heatmaps[1].buf is buf and not np.array_equal(before, buf)
+    finally:
+        palette.set_palette("default")
+    np.testing.assert_array_equal(before, view.heatmaps[1].buf)
+
 
 def test_nan_snapshot_keeps_the_last_finite_picture(qtbot, spiral):
     import dataclasses
