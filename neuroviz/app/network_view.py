@@ -29,6 +29,7 @@ from . import palette as _palette
 from .nv_canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
 from .nv_editor import ValueEditor
 from .nv_heatmaps import HeatmapLayer
+from .nv_text import DescriptionsMixin, activation_title, layer_name
 
 __all__ = [
     "MAX_HIDDEN_LAYERS",
@@ -54,33 +55,7 @@ try:
 except ImportError:
     _FORMULAS = {}
 
-_TITLES = {"linear": "Linear", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "elu": "ELU",
-           "tanh": "Tanh", "sigmoid": "Sigmoid", "softplus": "Softplus", "swish": "Swish",
-           "gelu": "GELU", "sine": "Sine", "gaussian": "Gaussian", "softmax": "Softmax"}
-
-
-def activation_title(name: str) -> str:
-    """Display name of an activation ("leaky_relu" -> "Leaky ReLU")."""
-    return _TITLES.get(name, name.replace("_", " ").title())
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
-
-
-def _exact(v: float) -> str:
-    return repr(float(v))
-
-
-def _layer_name(k: int, n_layers: int) -> str:
-    if k == 0:
-        return "Input"
-    if k == n_layers:
-        return "Output"
-    return f"Hidden layer {k}"
-
-
-class NetworkView(QWidget):
+class NetworkView(DescriptionsMixin, QWidget):
     """Centre canvas of the playground (see /work/notes/api.md for the contract).
 
     Node layer 0 is the input, node layer ``k >= 1`` is dense layer ``k``; weights into node
@@ -205,7 +180,7 @@ class NetworkView(QWidget):
             cap = QLabel(self.canvas)
             cap.setObjectName(f"caption_{k}")
             cap.setAlignment(Qt.AlignHCenter | Qt.AlignTop)
-            name = _layer_name(k, last)
+            name = layer_name(k, last)
             unit = "feature" if k == 0 else "neuron"
             plural = unit if n == 1 else unit + "s"
             cap.setText(f"<b>{name}</b><br>{n} {plural}")
@@ -489,55 +464,6 @@ class NetworkView(QWidget):
             self.weight_edited.emit(t[1], t[2], t[3], value)
         else:
             self.bias_edited.emit(t[1], t[2], value)
-
-    # -- descriptions (tooltips) -------------------------------------------------------
-    def _neuron_name(self, k: int, j: int) -> str:
-        last = len(self.layer_sizes) - 1
-        if k == 0:
-            name = self.feature_names[j] if j < len(self.feature_names) else f"x{j + 1}"
-            return f"input \u201c{name}\u201d"
-        if k == last and j < len(self.output_names):
-            return f"output neuron \u201c{self.output_names[j]}\u201d"
-        return f"neuron {j + 1} of {_layer_name(k, last).lower()}"
-
-    def _edge_name(self, k: int, i: int, j: int) -> str:
-        return f"{self._neuron_name(k - 1, i)} \u2192 {self._neuron_name(k, j)}"
-
-    def describe(self, target: tuple) -> str:
-        """Tooltip text for a hit-test result (exact values included)."""
-        kind = target[0]
-        if kind == "edge":
-            _, k, i, j = target
-            lines = [f"Weight: {self._edge_name(k, i, j)}"]
-            if self.weights is not None:
-                w = float(self.weights[k - 1][0][i, j])
-                lines.append(f"w = {_fmt(w)}   (exact {_exact(w)})")
-            if self.gradients is not None:
-                g = float(self.gradients[k - 1][0][i, j])
-                lines.append(f"dL/dw = {_fmt(g)}   (exact {_exact(g)})")
-            lines.append("Click to type a new weight.")
-            return "\n".join(lines)
-        _, k, j = target
-        name = self._neuron_name(k, j)
-        lines = [name[0].upper() + name[1:]]
-        if k >= 1:
-            lines[0] += f" ({activation_title(self.activations[k - 1])})"
-            if self.weights is not None:
-                b = float(self.weights[k - 1][1][j])
-                lines.append(f"bias b = {_fmt(b)}   (exact {_exact(b)})")
-            if self.gradients is not None:
-                g = float(self.gradients[k - 1][1][j])
-                lines.append(f"dL/db = {_fmt(g)}   (exact {_exact(g)})")
-        vals = self.example_values(k)
-        if vals is not None:
-            lines.append(f"value for the selected example = {_fmt(vals[j])}   "
-                         f"(exact {_exact(vals[j])})")
-        img = self.neuron_image(k, j)
-        if img is not None:
-            lines.append(f"over the plane: min {_fmt(img.min())}, max {_fmt(img.max())}")
-        if k >= 1:
-            lines.append("Click to type a new bias.")
-        return "\n".join(lines)
 
     def _on_palette_changed(self, _name: str) -> None:
         pal = _palette.current_palette()
