@@ -7,9 +7,18 @@ Run ``python -m neuroviz.app.charts`` to see the widget with toy data.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from neuroviz.app.themes import CHART_COLOURS
 from neuroviz.experiment import LossHistory
@@ -32,6 +41,8 @@ class TrainingCharts(QWidget):
         top.setContentsMargins(6, 2, 6, 0)
         self.summary = QLabel("", self)
         self.summary.setObjectName("charts_summary")
+        # Ignored width: new text never re-lays out the charts (which would repaint them).
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top.addWidget(self.summary, 1)
         self.log_scale = QCheckBox("Log scale", self)
         self.log_scale.setObjectName("log_scale")
@@ -62,7 +73,12 @@ class TrainingCharts(QWidget):
         self.train_metric_curve = self.metric_plot.plot(name="train")
         self.test_metric_curve = self.metric_plot.plot(name="test")
         self._metric_name = "accuracy"
-        self.metric_plot.setYRange(0.0, 1.0, padding=0.02)
+        self.max_rate = 10.0  # live redraws per second (the curves need no more)
+        self._last_update = 0.0
+        self._ranges: dict[str, float] = {}
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.disableAutoRange()
+        self._set_ranges(1.0, 1.0, 0.0)
         self.set_theme("light")
 
     # ------------------------------------------------------------------ public
@@ -92,45 +108,94 @@ class TrainingCharts(QWidget):
             pen.setWidthF(2 * factor)
             curve.setPen(pen)
 
-    def update_history(self, history: LossHistory) -> None:
-        """Redraw from the whole history (cheap: a few thousand points at most)."""
+    def update_history(self, history: LossHistory, force: bool = True) -> bool:
+        """Redraw from the whole history (a few thousand points at most).
+
+        With ``force=False`` (live training) the charts redraw at most
+        :attr:`max_rate` times a second; the window forces a redraw when training
+        stops, so the final state is always shown. Returns True if it redrew.
+        """
+        now = time.perf_counter()
+        if not force and now - self._last_update < 1.0 / self.max_rate:
+            return False
+        self._last_update = now
         if history.metric_name != self._metric_name:
             self._metric_name = history.metric_name
             label = "R\u00b2" if history.metric_name == "r2" else "accuracy"
             self.metric_plot.setLabel("left", label)
-            if history.metric_name == "r2":
-                self.metric_plot.enableAutoRange(axis="y")
-            else:
-                self.metric_plot.setYRange(0.0, 1.0, padding=0.02)
         n = len(history)
         if n == 0:
             for curve in (self.train_curve, self.test_curve, self.train_metric_curve,
                           self.test_metric_curve):
                 curve.setData([], [])
             self.summary.setText("")
-            return
+            self._ranges = {}
+            self._set_ranges(1.0, 1.0, 0.0)
+            return True
         x = np.asarray(history.epochs, dtype=np.float64)
-        self._set(self.train_curve, x, np.maximum(history.train_loss, LOSS_FLOOR))
-        self._set(self.test_curve, x, history.test_loss, floor=LOSS_FLOOR)
+        train = np.maximum(history.train_loss, LOSS_FLOOR)
+        self._set(self.train_curve, x, train)
+        test = self._set(self.test_curve, x, history.test_loss, floor=LOSS_FLOOR)
         floor = R2_FLOOR if history.metric_name == "r2" else None
-        self._set(self.train_metric_curve, x, history.train_metric, floor=floor)
-        self._set(self.test_metric_curve, x, history.test_metric, floor=floor)
+        m1 = self._set(self.train_metric_curve, x, history.train_metric, floor=floor)
+        m2 = self._set(self.test_metric_curve, x, history.test_metric, floor=floor)
+        loss_max = float(max(train.max(), test.max() if test.size else 0.0))
+        metric_min = float(min(m1.min() if m1.size else 0.0, m2.min() if m2.size else 0.0))
+        self._set_ranges(float(x[-1]), loss_max, metric_min)
         self.summary.setText(_summary(history))
+        return True
 
     # ------------------------------------------------------------------ private
+    def _set_ranges(self, x_max: float, loss_max: float, metric_min: float) -> None:
+        """Axis ranges change in coarse steps only, so the axes are rarely re-laid out."""
+        x_top = nice_ceiling(max(x_max, 1.0))
+        if self._ranges.get("x") != x_top:
+            self._ranges["x"] = x_top
+            for plot in (self.loss_plot, self.metric_plot):
+                plot.setXRange(0.0, x_top, padding=0.0)
+        if not self.log_scale.isChecked():
+            y_top = nice_ceiling(max(loss_max, 1e-6))
+            if self._ranges.get("loss") != y_top:
+                self._ranges["loss"] = y_top
+                self.loss_plot.setYRange(0.0, y_top, padding=0.02)
+        if self._metric_name == "r2":
+            low = max(R2_FLOOR, -nice_ceiling(-metric_min) if metric_min < 0 else 0.0)
+        else:
+            low = 0.0
+        if self._ranges.get("metric") != low:
+            self._ranges["metric"] = low
+            self.metric_plot.setYRange(low, 1.0, padding=0.02)
+
     @staticmethod
-    def _set(curve, x, y, floor=None) -> None:
+    def _set(curve, x, y, floor=None) -> np.ndarray:
         y = np.asarray(y, dtype=np.float64)
         keep = np.isfinite(y)
         if floor is not None:
             y = np.maximum(y, floor)
         if not keep.all():
-            curve.setData(x[keep], y[keep], skipFiniteCheck=True)
-        else:
-            curve.setData(x, y, skipFiniteCheck=True)
+            x, y = x[keep], y[keep]
+        curve.setData(x, y, skipFiniteCheck=True)
+        return y
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(x=False, y=on)
+        if on:
+            self.loss_plot.enableAutoRange(axis="y")
+        else:
+            self._ranges.pop("loss", None)
+            self.loss_plot.disableAutoRange(axis="y")
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k that is >= value (value > 0)."""
+    if value <= 0 or not np.isfinite(value):
+        return 1.0
+    exponent = np.floor(np.log10(value))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        top = m * 10.0 ** exponent
+        if top >= value * (1 - 1e-12):
+            return float(top)
+    return float(10.0 ** (exponent + 1))
 
 
 def format_number(value) -> str:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -214,7 +215,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status_label = QLabel("", self)
-        self.status_label.setMinimumWidth(10)
+        self.status_label.setMinimumWidth(440)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.Preferred)
         self.status_label.setObjectName("status_training")
         self.status_label.setToolTip("Training speed and current losses")
         self.statusBar().setObjectName("status_bar")
@@ -769,7 +772,7 @@ class MainWindow(QMainWindow):
         self.output_view.set_snapshot(snap)
         if self._dataset.kind != "2d":
             self._update_example(snap)
-        self.charts.update_history(self.state.history)
+        self.charts.update_history(self.state.history, force=not self._running)
         self.toolbar.set_epoch(self.state.epoch_offset + snap.epoch)
         self._update_status(snap)
         if snap.diverged:
@@ -956,6 +959,21 @@ def _output_names(ds) -> tuple[str, ...]:
     return tuple(ds.class_names)
 
 
+def prepare_runtime() -> None:
+    """Process-wide tuning for a live GUI beside a training thread (run() calls it).
+
+    * A 1 ms GIL switch interval: when the worker thread holds the GIL between kernel
+      calls, the GUI thread gets it back within 1 ms instead of 5 ms.
+    * ``gc.freeze()`` after start-up: the many long-lived Qt/pyqtgraph wrappers move to
+      a permanent generation, so full collections no longer stall a frame for ~70 ms.
+    """
+    import gc
+
+    sys.setswitchinterval(0.001)
+    gc.collect()
+    gc.freeze()
+
+
 def run(argv: list[str] | None = None) -> int:
     """Start the playground: create the application, show the window at once, run.
 
@@ -978,6 +996,7 @@ def run(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.lesson_dirs = [Path(d) for d in options.lessons]
     window.show()
+    prepare_runtime()
     window.statusBar().showMessage(f"Started in {time.perf_counter() - started:.1f} s", 4000)
     return app.exec()
 

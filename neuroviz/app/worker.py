@@ -42,7 +42,7 @@ class TrainingWorker(QThread):
     engine_ready = Signal()  # the engine's compiled code is loaded (first start may compile)
     failed = Signal(str)  # a command could not be applied; the previous state is kept
 
-    def __init__(self, parent=None, *, max_fps: float = 60.0, burst_seconds: float = 0.012):
+    def __init__(self, parent=None, *, max_fps: float = 60.0, burst_seconds: float = 0.014):
         super().__init__(parent)
         self.setObjectName("training_worker")
         self._queue: queue.Queue = queue.Queue()
@@ -216,7 +216,10 @@ class TrainingWorker(QThread):
     def _burst(self) -> None:
         trainer = self._trainer
         now = time.perf_counter()
-        due = now - self._last_publish >= 1.0 / self._max_fps - 0.002
+        frame = 1.0 / self._max_fps
+        # Publish when this burst will end about a frame after the last publish: with
+        # bursts sized to a frame, every burst publishes and no snapshot is wasted.
+        due = now + self._burst_seconds - self._last_publish >= 0.92 * frame
         # Early in a run, bursts stay short so the loss curve shows its fast first drop.
         steps = min(self._burst_steps, max(MIN_BURST_STEPS, trainer.step // 4))
         limit = self._steps_per_second_limit
@@ -240,6 +243,12 @@ class TrainingWorker(QThread):
             self._emit(snap)
             return
         if due:
+            if limit is None and self._last_publish > 0:
+                # Steer the burst length so publishes come once per frame (60 Hz).
+                interval = time.perf_counter() - self._last_publish
+                if interval < 3 * frame:
+                    self._burst_seconds += 0.25 * (frame - interval)
+                    self._burst_seconds = min(max(self._burst_seconds, 0.006), 0.02)
             self._emit(snap)
         if limit is not None:
             # Slow motion: wait for the next frame, still answering commands at once.
