@@ -1,0 +1,204 @@
+"""The training timeline: weights kept at sensible intervals, within a stated memory bound.
+
+:class:`Timeline` records the weights (and losses) of completed epochs while a network trains,
+so a learner can scrub back to an earlier epoch, look at that moment, and resume from it.
+
+Memory bound
+------------
+Each entry stores a float64 copy of every weight and bias (``8 · n_params`` bytes) plus about
+300 bytes of bookkeeping. The timeline holds at most ``capacity`` entries, where::
+
+    capacity = clamp(max_bytes // entry_bytes, MIN_ENTRIES, max_entries)
+
+(by default ``max_bytes`` = 32 MiB, ``max_entries`` = 1000), plus one extra entry for the most
+recent epoch. Entries are kept on a stride of epochs: at first every epoch; whenever the
+timeline is full the stride doubles and the entries that are not on the new stride are
+dropped (geometric thinning). So however long training runs, the kept epochs stay evenly
+spread over the whole run (0, s, 2s, ...) and the total stays under ``max_bytes`` (unless even
+``MIN_ENTRIES`` entries do not fit, for networks over ~250 000 parameters). For the largest
+playground network (8 hidden layers of 16 neurons, ~2 300 parameters, ~18 KB an entry) that is
+1000 entries, ~18 MB.
+
+Qt-free: the app's timeline view only reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Timeline", "TimelineEntry", "DEFAULT_MAX_BYTES"]
+
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_ENTRIES = 1000
+MIN_ENTRIES = 16
+ENTRY_OVERHEAD = 300
+
+
+def _frozen_weights(weights) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    out = []
+    for W, b in weights:
+        W = np.array(W, dtype=np.float64, copy=True)
+        b = np.array(b, dtype=np.float64, copy=True)
+        W.setflags(write=False)
+        b.setflags(write=False)
+        out.append((W, b))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """The state of training at the end of one epoch (weights are read-only copies)."""
+
+    epoch: int
+    step: int
+    weights: tuple[tuple[np.ndarray, np.ndarray], ...]
+    train_loss: float
+    test_loss: float | None = None
+    metric_name: str = "accuracy"
+    train_metric: float | None = None
+    test_metric: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(W.nbytes + b.nbytes for W, b in self.weights) + ENTRY_OVERHEAD
+
+    def copy_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Writable copies of the weights (to hand to a trainer or the window)."""
+        return [(W.copy(), b.copy()) for W, b in self.weights]
+
+
+class Timeline:
+    """Snapshots of a training run at geometrically thinned epoch intervals.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Upper bound on the memory the stored weights take (see the module docstring).
+    max_entries : int
+        Upper bound on the number of kept epochs (slider resolution), besides the latest.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if max_bytes <= 0 or max_entries < 2:
+            raise ValueError("max_bytes must be positive and max_entries at least 2")
+        self.max_bytes = int(max_bytes)
+        self.max_entries = int(max_entries)
+        self.stride = 1
+        self._entries: list[TimelineEntry] = []  # on-stride epochs, ascending
+        self._latest: TimelineEntry | None = None  # the newest epoch, on stride or not
+        self._shapes: tuple | None = None
+
+    # ------------------------------------------------------------------ recording
+    def capacity_for(self, entry_bytes: int) -> int:
+        by_memory = self.max_bytes // max(1, entry_bytes)
+        return int(min(self.max_entries, max(MIN_ENTRIES, by_memory)))
+
+    @property
+    def capacity(self) -> int:
+        if self._latest is None:
+            return self.max_entries
+        return self.capacity_for(self._latest.nbytes)
+
+    def record(self, epoch: int, weights, *, step: int = 0, train_loss: float = float("nan"),
+               test_loss: float | None = None, metric_name: str = "accuracy",
+               train_metric: float | None = None, test_metric: float | None = None,
+               **extra: Any) -> bool:
+        """Remember the weights at the end of ``epoch``; returns True if they were kept.
+
+        Epochs must not go backwards (call :meth:`truncate_after` or :meth:`clear` first);
+        an epoch already recorded is ignored. Weights of a different shape than before
+        start a new timeline (the architecture changed).
+        """
+        epoch = int(epoch)
+        shapes = tuple((np.shape(W), np.shape(b)) for W, b in weights)
+        if self._shapes is not None and shapes != self._shapes:
+            self.clear()
+        if self._latest is not None and epoch <= self._latest.epoch:
+            return False
+        if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in weights):
+            return False  # never keep a diverged state
+        entry = TimelineEntry(epoch, int(step), _frozen_weights(weights), float(train_loss),
+                              None if test_loss is None else float(test_loss), metric_name,
+                              None if train_metric is None else float(train_metric),
+                              None if test_metric is None else float(test_metric), dict(extra))
+        self._shapes = shapes
+        self._latest = entry
+        if epoch % self.stride == 0:
+            self._entries.append(entry)
+            capacity = self.capacity_for(entry.nbytes)
+            while len(self._entries) > capacity:
+                self.stride *= 2
+                self._entries = [e for e in self._entries if e.epoch % self.stride == 0]
+        return True
+
+    def record_snapshot(self, snap, epoch_offset: int = 0) -> bool:
+        """Record an engine Snapshot (its weights and losses) at ``epoch_offset + snap.epoch``."""
+        return self.record(epoch_offset + int(snap.epoch), snap.weights, step=snap.step,
+                           train_loss=snap.train_loss, test_loss=snap.test_loss,
+                           metric_name=snap.metric_name, train_metric=snap.train_metric,
+                           test_metric=snap.test_metric)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def entries(self) -> list[TimelineEntry]:
+        """Every kept entry in epoch order (the latest one included)."""
+        out = list(self._entries)
+        if self._latest is not None and (not out or out[-1] is not self._latest):
+            out.append(self._latest)
+        return out
+
+    @property
+    def epochs(self) -> list[int]:
+        return [e.epoch for e in self.entries]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __bool__(self) -> bool:
+        return self._latest is not None
+
+    @property
+    def latest(self) -> TimelineEntry | None:
+        return self._latest
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the kept entries take (weights plus bookkeeping)."""
+        return sum(e.nbytes for e in self.entries)
+
+    def entry_at(self, epoch: int) -> TimelineEntry:
+        """The kept entry nearest to ``epoch`` (the earlier one on a tie)."""
+        entries = self.entries
+        if not entries:
+            raise LookupError("the timeline is empty")
+        epochs = np.array([e.epoch for e in entries])
+        i = int(np.argmin(np.abs(epochs - epoch)))
+        return entries[i]
+
+    def weights_at(self, epoch: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Writable copies of the weights kept for exactly ``epoch`` (KeyError if not kept)."""
+        for e in self.entries:
+            if e.epoch == epoch:
+                return e.copy_weights()
+        raise KeyError(f"epoch {epoch} is not on the timeline (kept: every {self.stride} "
+                       "epochs and the latest)")
+
+    # ------------------------------------------------------------------ editing
+    def truncate_after(self, epoch: int) -> None:
+        """Forget everything after ``epoch`` (training resumes from there)."""
+        kept = [e for e in self.entries if e.epoch <= epoch]
+        self._latest = kept[-1] if kept else None
+        self._entries = [e for e in kept if e.epoch % self.stride == 0]
+        if not kept:
+            self._shapes = None
+
+    def clear(self) -> None:
+        self._entries = []
+        self._latest = None
+        self._shapes = None
+        self.stride = 1
