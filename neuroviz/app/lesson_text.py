@@ -1,0 +1,119 @@
+"""The widgets that show a lesson step: its Markdown text, and the lesson picker list.
+
+:class:`StepText` renders a step's Markdown with ``QTextBrowser.setMarkdown``. It loads only
+the images the lesson validator resolved for that step (files in the lesson's own folder
+or ``asset:`` files from neuroviz's ``assets/``); links are never followed, so a lesson
+cannot make the app open anything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QTextBrowser
+
+from neuroviz.lessons import Lesson, LessonProgress, Step, image_references, resolve_image
+
+MAX_IMAGE_WIDTH = 360
+
+
+class StepText(QTextBrowser):
+    """Read-only Markdown view of one lesson step."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lesson_text")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setReadOnly(True)
+        self._images: dict[str, Path] = {}
+
+    def set_step(self, step: Step | None, folder: Path | None) -> None:
+        self._images = {}
+        if step is None:
+            self.clear()
+            return
+        if folder is not None:
+            for ref in image_references(step.text):
+                try:
+                    self._images[ref] = resolve_image(folder, ref)
+                except ValueError:
+                    pass  # the validator refused the lesson already; never load it
+        self.document().clear()
+        self.setMarkdown(step.text)
+        self.verticalScrollBar().setValue(0)
+
+    @property
+    def image_paths(self) -> list[Path]:
+        return list(self._images.values())
+
+    def loadResource(self, kind: int, name: QUrl):  # noqa: N802 - Qt override
+        if kind != int(QTextDocument.ResourceType.ImageResource.value):
+            return None
+        path = self._images.get(name.toString()) or self._images.get(
+            name.toString(QUrl.ComponentFormattingOption.FullyDecoded))
+        if path is None:
+            return None
+        image = QImage(str(path))
+        if image.isNull():
+            return None
+        width = min(MAX_IMAGE_WIDTH, max(120, self.viewport().width() - 24))
+        if image.width() > width:
+            image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        return image
+
+
+def progress_text(lesson: Lesson, progress: LessonProgress) -> str:
+    """"3/4 steps" or "done" for the picker."""
+    n = len(lesson.steps)
+    done = len({k for k in progress.completed if 1 <= k <= n})
+    if progress.finished:
+        return f"\u2713 done ({done}/{n} steps)"
+    if done == 0 and progress.step == 1:
+        return f"{n} steps"
+    return f"{done}/{n} steps"
+
+
+class LessonList(QListWidget):
+    """The lesson picker: title, level, minutes and progress of every lesson."""
+
+    ID_ROLE = Qt.ItemDataRole.UserRole
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lesson_list")
+        self.setWordWrap(True)
+        self.setAlternatingRowColors(True)
+        self.setSpacing(2)
+        self.setUniformItemSizes(False)
+
+    def set_lessons(self, lessons: list[Lesson], progress_of) -> None:
+        """``progress_of(lesson_id) -> LessonProgress``."""
+        current = self.current_id()
+        self.clear()
+        for k, lesson in enumerate(lessons, start=1):
+            p = progress_of(lesson.id)
+            mark = "\u2705 " if p.finished else ""
+            text = (f"{mark}{k}. {lesson.title}\n"
+                    f"    {lesson.level}, {lesson.minutes} min \u2014 {progress_text(lesson, p)}")
+            item = QListWidgetItem(text)
+            item.setData(self.ID_ROLE, lesson.id)
+            item.setToolTip(f"<b>{lesson.title}</b><br>{lesson.summary}<br><i>{lesson.path}</i>")
+            self.addItem(item)
+            if lesson.id == current:
+                self.setCurrentItem(item)
+        if self.currentItem() is None and self.count():
+            self.setCurrentRow(0)
+
+    def current_id(self) -> str | None:
+        item = self.currentItem()
+        return None if item is None else item.data(self.ID_ROLE)
+
+    def item_for(self, lesson_id: str) -> QListWidgetItem | None:
+        for row in range(self.count()):
+            item = self.item(row)
+            if item.data(self.ID_ROLE) == lesson_id:
+                return item
+        return None

@@ -1,0 +1,127 @@
+"""The lesson panel in the real window, with the real engine and the shipped lessons."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton
+
+from neuroviz.app.lesson_install import install
+from neuroviz.lessons import load_lessons
+from neuroviz.resources import lessons_dir
+
+
+def click(qtbot, root, name):
+    button = root.findChild(QAbstractButton, name)
+    assert button is not None, f"no button {name!r}"
+    assert button.isVisible() and button.isEnabled(), f"{name!r} cannot be clicked"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture
+def progress_file(tmp_path):
+    return tmp_path / "progress.json"
+
+
+@pytest.fixture
+def panel(window, progress_file, monkeypatch):
+    from neuroviz.app.lesson_panel import LessonPanel
+
+    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
+    p = install(window, progress_path=progress_file)
+    window.resize(1500, 900)
+    return p
+
+
+def shipped_lessons():
+    lessons, problems = load_lessons([lessons_dir()])
+    assert not problems
+    return lessons
+
+
+def wait_snapshot_fits(qtbot, win):
+    """Wait until the drawn snapshot belongs to the window's current network."""
+    def fits():
+        snap = win.latest_snapshot
+        spec = win.state.spec
+        sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
+        return snap is not None and tuple(snap.layer_sizes) == sizes
+    qtbot.waitUntil(fits, timeout=10_000)
+
+
+def test_lists_every_shipped_lesson(panel, screenshot):
+    lessons = shipped_lessons()
+    assert len(lessons) == 15
+    assert panel.list.count() == len(lessons)
+    texts = [panel.list.item(k).text() for k in range(panel.list.count())]
+    for lesson, text in zip(lessons, texts):
+        assert lesson.title in text
+        assert f"{len(lesson.steps)} steps" in text
+    assert not panel.problems_label.isVisible()
+    assert panel.window.findChild(QAbstractButton, "lesson_start").isEnabled()
+    screenshot(panel.window, "lesson_picker_window")
+    screenshot(panel, "lesson_picker")
+
+
+def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file):
+    win = panel.window
+    reg = win.controls
+    lesson_id = "why-nonlinearity"
+    item = panel.list.item_for(lesson_id)
+    panel.list.setCurrentItem(item)
+    click(qtbot, panel, "lesson_start")
+    assert panel.in_lesson and panel.step_number == 1
+    lesson = panel.lesson
+
+    # step 1: its preset is applied, its controls hidden, locked and highlighted
+    assert win.state.dataset.name == "circle"
+    assert win.state.hidden_sizes == []
+    assert win.state.hyperparameters.optimizer == "adam"
+    assert reg.is_hidden("regularization") and reg.is_hidden("datasets_classification")
+    assert not win.findChild(QAbstractButton, "add_layer").isEnabled()
+    assert reg.is_highlighted("play_pause")
+    assert "Epochs trained in this step 0" in panel.status_text
+    wait_snapshot_fits(qtbot, win)
+    screenshot(panel, "lesson_step1")
+
+    for number in range(1, len(lesson.steps) + 1):
+        assert panel.step_number == number
+        assert not panel.step_done
+        if panel.step.hints:
+            click(qtbot, panel, "lesson_hint")
+            assert panel.step.hints[0] in panel.hints_label.text()
+        click(qtbot, panel, "lesson_show_me")
+        qtbot.waitUntil(lambda: panel.step_done, timeout=60_000)
+        qtbot.waitUntil(lambda: not win.is_running, timeout=10_000)
+        assert panel.goal_label.text().startswith("\u2713")
+        assert "training_started" in panel.events
+        if number == 2:
+            assert "activation_changed" in panel.events
+            assert win.state.spec["layers"][0]["activation"] == "tanh"
+            assert "Test accuracy" in panel.status_text and ": done" in panel.status_text
+            screenshot(panel, "lesson_step2_done")
+            screenshot(win, "lesson_step2_window")
+        if number == 3:
+            assert win.state.dataset.name == "xor"
+        saved = json.loads(progress_file.read_text())
+        assert number in saved["lessons"][lesson_id]["completed"]
+        click(qtbot, panel, "lesson_next")
+
+    # finished: back to the picker, controls and the learner's experiment restored
+    assert not panel.in_lesson
+    assert panel.stack.currentIndex() == 0
+    assert not reg.is_hidden("regularization") and not reg.is_hidden("datasets_classification")
+    assert win.findChild(QAbstractButton, "add_layer").isEnabled()
+    assert not reg.is_highlighted("play_pause")
+    assert win.state.dataset.name == "circle" and win.state.hidden_sizes == [4, 2]
+    assert "\u2705" in panel.list.item_for(lesson_id).text()
+
+    # progress survives a restart: a new store and panel read the same file
+    from neuroviz.lessons import ProgressStore
+
+    store = ProgressStore(progress_file)
+    p = store.get(lesson_id)
+    assert p.finished and p.completed == {1, 2, 3}
+    assert "\u2705" in panel.list.item_for(lesson_id).text()
