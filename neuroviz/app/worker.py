@@ -2,7 +2,7 @@
 
 The GUI never touches the live network. It sends commands (thread-safe methods that put
 a tuple on a queue) and receives immutable engine snapshots through the
-``snapshot_ready(snapshot, generation)`` signal, at most ``max_fps`` times a second.
+``snapshot_ready(snapshot, generation)`` signal, at most ``max_fps`` (50) times a second.
 ``generation`` grows each time a new training run starts (configure, rebuild, reset),
 so the window can tell a fresh run from the continuation of the current one.
 
@@ -42,7 +42,7 @@ class TrainingWorker(QThread):
     engine_ready = Signal()  # the engine's compiled code is loaded (first start may compile)
     failed = Signal(str)  # a command could not be applied; the previous state is kept
 
-    def __init__(self, parent=None, *, max_fps: float = 60.0, burst_seconds: float = 0.014):
+    def __init__(self, parent=None, *, max_fps: float = 50.0, burst_seconds: float = 0.018):
         super().__init__(parent)
         self.setObjectName("training_worker")
         self._queue: queue.Queue = queue.Queue()
@@ -60,6 +60,7 @@ class TrainingWorker(QThread):
         self._gradients = False
         self._steps_per_second_limit: float | None = None
         self._burst_steps = 50
+        self._step_seconds = 1e-4  # running estimate of one step's wall time
         self._last_publish = 0.0
         self._rate_window: deque = deque(maxlen=64)
         self._history_lock = threading.Lock()
@@ -219,12 +220,13 @@ class TrainingWorker(QThread):
         frame = 1.0 / self._max_fps
         # Publish when this burst will end about a frame after the last publish: with
         # bursts sized to a frame, every burst publishes and no snapshot is wasted.
-        due = now + self._burst_seconds - self._last_publish >= 0.92 * frame
         # Early in a run, bursts stay short so the loss curve shows its fast first drop.
         steps = min(self._burst_steps, max(MIN_BURST_STEPS, trainer.step // 4))
         limit = self._steps_per_second_limit
         if limit is not None:
             steps = max(1, int(round(limit / self._max_fps)))
+        expected = steps * self._step_seconds
+        due = now + expected - self._last_publish >= 0.92 * frame
         t0 = time.perf_counter()
         snap = trainer.run(steps, grid=due and self._grid is not None, gradients=self._gradients)
         dt = time.perf_counter() - t0
@@ -233,6 +235,8 @@ class TrainingWorker(QThread):
         self._rate_window.append((t0 + dt, steps))
         self._update_rate()
         self._record(snap)
+        if dt > 0 and steps >= MIN_BURST_STEPS:
+            self._step_seconds = 0.7 * self._step_seconds + 0.3 * dt / steps
         if limit is None and dt > 0 and steps == self._burst_steps:
             # Size the next burst so it takes about burst_seconds (smoothed).
             target = steps * self._burst_seconds / dt
