@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -215,9 +214,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status_label = QLabel("", self)
-        self.status_label.setMinimumWidth(440)
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored,
-                                        QSizePolicy.Policy.Preferred)
+        # Fixed width: new text every frame never re-lays out the status bar.
+        self.status_label.setFixedWidth(
+            self.status_label.fontMetrics().horizontalAdvance(
+                "step 0,000,000   train loss 0.00000   test loss 0.00000   000,000 steps/s"))
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight
+                                       | Qt.AlignmentFlag.AlignVCenter)
         self.status_label.setObjectName("status_training")
         self.status_label.setToolTip("Training speed and current losses")
         self.statusBar().setObjectName("status_bar")
