@@ -31,13 +31,15 @@ def install(window, lesson_dirs: Iterable[str | Path] = (), *,
     window
         A :class:`neuroviz.app.main_window.MainWindow`.
     lesson_dirs
-        Extra folders of teachers' lessons for this run (``--lessons DIR``).
+        Extra folders of teachers' lessons for this run (``--lessons DIR``); the window's
+        own ``lesson_dirs`` (set by ``main_window.run`` from the command line) are added.
     argv
         A command line to read ``--lessons`` options from, in addition to ``lesson_dirs``.
     progress_path
         The progress file (default: the standard app data folder, see ``lesson_store``).
     """
     dirs = [Path(d) for d in lesson_dirs] + lesson_dirs_from_argv(argv)
+    dirs += [Path(d) for d in getattr(window, "lesson_dirs", ()) if Path(d) not in dirs]
     library = LessonLibrary(dirs, progress_path=progress_path)
     panel = LessonPanel(window, library)
     dock = window.add_side_panel(panel, "Lessons", "lesson_dock")

@@ -85,6 +85,7 @@ class LessonPanel(QWidget):
         self._saved: SavedWork | None = None
         self._last_check = 0.0
         self._reapply_pending = False
+        self._scan_pending = False
 
         self.bridge = EventBridge(window, self)
         self.bridge.event_happened.connect(self.report_event)
@@ -598,9 +599,21 @@ class LessonPanel(QWidget):
         return box
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if obj is self.window and event.type() == QEvent.Type.Close:
-            self._on_window_closing()
+        if obj is self.window:
+            if event.type() == QEvent.Type.Close:
+                self._on_window_closing()
+            elif event.type() == QEvent.Type.ChildAdded and not self._scan_pending:
+                # a new panel (explain mode...) may report events: connect it soon
+                self._scan_pending = True
+                QTimer.singleShot(0, self._scan_sources)
         return False
+
+    def _scan_sources(self) -> None:
+        self._scan_pending = False
+        try:
+            self.bridge.connect_sources()
+        except RuntimeError:  # the window is being destroyed
+            pass
 
     def _on_window_closing(self) -> None:
         """Leave the learner's own experiment in the window's saved settings, not the lesson's."""

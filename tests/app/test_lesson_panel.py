@@ -125,3 +125,99 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
     p = store.get(lesson_id)
     assert p.finished and p.completed == {1, 2, 3}
     assert "\u2705" in panel.list.item_for(lesson_id).text()
+
+
+def train_own_experiment(qtbot, win):
+    """The learner's own work: an extra layer, a changed rate, some training."""
+    from PySide6.QtWidgets import QComboBox
+
+    click(qtbot, win, "add_layer")
+    qtbot.waitUntil(lambda: win.state.hidden_sizes == [4, 2, 4], timeout=10_000)
+    combo = win.findChild(QComboBox, "learning_rate")
+    combo.setCurrentIndex(combo.findText("0.1"))
+    assert win.state.hyperparameters.learning_rate == 0.1
+    wait_snapshot_fits(qtbot, win)
+    win.step_epoch()
+    qtbot.waitUntil(lambda: win.latest_snapshot.epoch >= 1 and len(win.latest_snapshot.layer_sizes) == 5,
+                    timeout=10_000)
+    return [(w.copy(), b.copy()) for w, b in win.latest_snapshot.weights]
+
+
+def test_unsaved_work_is_asked_about_kept_and_restored(window, qtbot, progress_file,
+                                                       monkeypatch):
+    from neuroviz.app.lesson_panel import LessonPanel
+
+    win = window
+    panel = install(win, progress_path=progress_file)
+    weights = train_own_experiment(qtbot, win)
+    answers = []
+
+    def ask(self, answer):
+        answers.append(answer)
+        return answer
+
+    # cancel: nothing changes
+    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: ask(self, "cancel"))
+    assert panel.open_lesson("single-neuron") is False
+    assert answers == ["cancel"] and not panel.in_lesson
+    assert win.state.hidden_sizes == [4, 2, 4]
+
+    # keep: the lesson runs, and leaving it brings the learner's work back, weights too
+    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: ask(self, "keep"))
+    assert panel.open_lesson("single-neuron") is True
+    assert win.state.dataset.name == "boxoffice_budget" and win.state.hidden_sizes == []
+    panel.close_lesson()
+    assert win.state.hidden_sizes == [4, 2, 4]
+    assert win.state.hyperparameters.learning_rate == 0.1
+    wait_snapshot_fits(qtbot, win)
+    for (w0, b0), (w1, b1) in zip(weights, win.latest_snapshot.weights):
+        assert (w0 == w1).all() and (b0 == b1).all()
+
+
+def test_unsaved_work_saved_to_a_file_first(window, qtbot, progress_file, tmp_path,
+                                            monkeypatch):
+    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.experiment import load_experiment
+
+    win = window
+    panel = install(win, progress_path=progress_file)
+    train_own_experiment(qtbot, win)
+    target = tmp_path / "mine.neuroviz.json"
+    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "save")
+    monkeypatch.setattr(LessonPanel, "choose_save_path", lambda self: str(target))
+    assert panel.open_lesson("why-nonlinearity")
+    assert [layer["units"] for layer in load_experiment(target).spec["layers"]] == [4, 2, 4, 1]
+    assert win.path is None  # File > Save in the lesson never overwrites the learner's file
+    panel.close_lesson()
+    assert win.path == target and win.state.hidden_sizes == [4, 2, 4]
+
+
+def test_the_real_question_box_does_not_block(window, qtbot, progress_file):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    win = window
+    panel = install(win, progress_path=progress_file)
+    train_own_experiment(qtbot, win)
+    seen = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        seen.append(box.objectName())
+        box.findChild(QPushButton, "lesson_unsaved_cancel").click()
+
+    QTimer.singleShot(0, answer)
+    assert panel.open_lesson("why-nonlinearity") is False
+    assert seen == ["lesson_unsaved_box"]
+    assert not panel.in_lesson and win.state.hidden_sizes == [4, 2, 4]
+
+
+def test_clean_experiment_is_not_asked_about(panel, monkeypatch):
+    from neuroviz.app.lesson_panel import LessonPanel
+
+    def fail(self):
+        raise AssertionError("asked although nothing was unsaved")
+
+    monkeypatch.setattr(LessonPanel, "ask_unsaved", fail)
+    assert panel.open_lesson("why-nonlinearity")
+    panel.close_lesson()

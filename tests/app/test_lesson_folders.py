@@ -1,0 +1,118 @@
+"""Teachers' lesson folders: --lessons DIR, Lessons > Add Lesson Folder, bad lessons refused."""
+
+from __future__ import annotations
+
+import textwrap
+
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from neuroviz.app.lesson_install import install
+from neuroviz.app.lesson_store import FOLDERS_KEY, lesson_dirs_from_argv
+from neuroviz.lessons import check_paths
+
+GOOD = textwrap.dedent('''\
+    +++
+    schema_version = 1
+    id = "teacher-xor"
+    title = "A teacher's XOR lesson"
+    summary = "A hidden layer for XOR."
+    level = "beginner"
+    minutes = 5
+    +++
+
+    ## Try it
+
+    ```toml
+    hidden = ["regularization"]
+    [preset]
+    seed = 0
+    dataset = { name = "xor", noise = 0.0 }
+    network = { inputs = 2, loss = "bce", layers = [
+      { type = "dense", units = 4, activation = "tanh" },
+      { type = "dense", units = 1, activation = "sigmoid" },
+    ] }
+    [goal]
+    metric = "test_accuracy"
+    compare = ">="
+    value = 0.9
+    [solution]
+    epochs = 100
+    ```
+
+    Train it. ![sketch](images/sketch.png)
+    ''')
+
+BAD = GOOD.replace('id = "teacher-xor"', 'id = "teacher-bad"').replace(
+    'metric = "test_accuracy"', 'metric = "test_happiness"')
+
+
+def write_folder(tmp_path):
+    folder = tmp_path / "my-lessons"
+    (folder / "images").mkdir(parents=True)
+    # a 1x1 PNG
+    (folder / "images" / "sketch.png").write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f1d9a3"
+        "0000000049454e44ae426082"))
+    (folder / "01-good.md").write_text(GOOD, encoding="utf-8")
+    (folder / "02-bad.md").write_text(BAD, encoding="utf-8")
+    return folder
+
+
+def test_lessons_option_is_parsed():
+    argv = ["neuroviz", "--lessons=/a", "-platform", "offscreen", "--lessons", "/b"]
+    assert [str(p) for p in lesson_dirs_from_argv(argv)] == ["/a", "/b"]
+    assert lesson_dirs_from_argv(["neuroviz"]) == []
+
+
+def test_bad_lesson_from_the_command_line_is_refused_with_the_checker_message(
+        window, tmp_path, qtbot, screenshot):
+    folder = write_folder(tmp_path)
+    expected = [str(p) for p in check_paths([folder])]
+    assert len(expected) == 1 and "02-bad.md" in expected[0] and "test_happiness" in expected[0]
+
+    window.lesson_dirs = [folder]  # what main_window.run does with --lessons DIR
+    panel = install(window, argv=["neuroviz"], progress_path=tmp_path / "p.json")
+    ids = [panel.list.item(k).data(panel.list.ID_ROLE) for k in range(panel.list.count())]
+    assert ids[-1] == "teacher-xor" and "teacher-bad" not in ids and len(ids) == 16
+    qtbot.waitUntil(panel.problems_label.isVisible, timeout=5000)
+    assert expected[0] in panel.problems_label.text()
+    assert "problem" in window.statusBar().currentMessage()
+    screenshot(panel, "lesson_bad_teacher_lesson")
+
+    # the good teacher lesson works, its image comes from its own folder
+    assert panel.open_lesson("teacher-xor")
+    assert [p.name for p in panel.text.image_paths] == ["sketch.png"]
+    assert window.controls.is_hidden("regularization")
+    panel.close_lesson()
+    assert not window.controls.is_hidden("regularization")
+
+
+def test_add_folder_from_the_menu_is_remembered(window, tmp_path, qtbot, monkeypatch):
+    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.settings import app_settings
+
+    folder = write_folder(tmp_path)
+    panel = install(window, progress_path=tmp_path / "p.json")
+    assert panel.list.count() == 15
+    monkeypatch.setattr(LessonPanel, "choose_folder", lambda self: str(folder))
+    menu = window.findChild(QMenu, "menu_lessons")
+    action = next(a for a in menu.actions() if a.objectName() == "action_lessons_add_folder")
+    action.trigger()
+    assert panel.list.count() == 16
+    boxes = [b for b in window.findChildren(QMessageBox, "lesson_message_box")
+             if b.isVisible()]
+    assert boxes and "test_happiness" in boxes[0].text()
+    for box in boxes:
+        box.close()
+    saved = app_settings().value(FOLDERS_KEY)
+    assert str(folder) in ([saved] if isinstance(saved, str) else saved)
+
+    # a second window (next start) finds the folder again
+    from neuroviz.app.main_window import MainWindow
+
+    other = MainWindow(start_worker=False)
+    qtbot.addWidget(other)
+    panel2 = install(other, progress_path=tmp_path / "p.json")
+    assert panel2.list.count() == 16
+    other.close()
