@@ -138,8 +138,8 @@ def train_own_experiment(qtbot, win):
     assert win.state.hyperparameters.learning_rate == 0.1
     wait_snapshot_fits(qtbot, win)
     win.step_epoch()
-    qtbot.waitUntil(lambda: win.latest_snapshot.epoch >= 1 and len(win.latest_snapshot.layer_sizes) == 5,
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: win.latest_snapshot.epoch >= 1
+                    and len(win.latest_snapshot.layer_sizes) == 5, timeout=10_000)
     return [(w.copy(), b.copy()) for w, b in win.latest_snapshot.weights]
 
 
