@@ -364,6 +364,11 @@ class MainWindow(QMainWindow):
     def path(self) -> Path | None:
         return self._path
 
+    def set_path(self, path) -> None:
+        """Which file Save writes to (None: untitled); a lesson clears it while it runs."""
+        self._path = None if path is None else Path(path)
+        self._update_title()
+
     def play(self) -> None:
         self.worker.play()
 
@@ -997,6 +1002,9 @@ def run(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     window = MainWindow()
     window.lesson_dirs = [Path(d) for d in options.lessons]
+    from neuroviz.app.lesson_install import install as install_lessons
+
+    install_lessons(window)  # lesson panel + Lessons menu; reads window.lesson_dirs
     window.show()
     prepare_runtime()
     window.statusBar().showMessage(f"Started in {time.perf_counter() - started:.1f} s", 4000)
