@@ -27,6 +27,22 @@ LOSS_FLOOR = 1e-12  # log scale needs positive values
 R2_FLOOR = -1.0  # early R^2 can be hugely negative; the chart clips it at -1
 
 
+class CompactAxis(pg.AxisItem):
+    """An axis whose large tick values read 20k, 1.5M (long epoch counts stay legible)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        out = []
+        for value in values:
+            v = value * scale
+            if abs(v) >= 1e6:
+                out.append(f"{v / 1e6:g}M")
+            elif abs(v) >= 1e4:
+                out.append(f"{v / 1e3:g}k")
+            else:
+                out.append(f"{v:g}")
+        return out
+
+
 class TrainingCharts(QWidget):
     """Two plots side by side: loss (train, test) and accuracy or R^2 (train, test)."""
 
@@ -56,8 +72,10 @@ class TrainingCharts(QWidget):
         self.view.setObjectName("charts_view")
         self.view.setMinimumHeight(150)
         layout.addWidget(self.view, 1)
-        self.loss_plot = self.view.addPlot(row=0, col=0)
-        self.metric_plot = self.view.addPlot(row=0, col=1)
+        self.loss_plot = self.view.addPlot(row=0, col=0,
+                                           axisItems={"bottom": CompactAxis("bottom")})
+        self.metric_plot = self.view.addPlot(row=0, col=1,
+                                             axisItems={"bottom": CompactAxis("bottom")})
         for plot in (self.loss_plot, self.metric_plot):
             plot.setMenuEnabled(False)
             plot.hideButtons()

@@ -56,7 +56,7 @@ from neuroviz.app.output_view import OutputView
 from neuroviz.app.settings import app_settings
 from neuroviz.app.state import ExperimentState
 from neuroviz.app.themes import THEMES, apply_theme
-from neuroviz.app.toolbar import TrainingToolbar
+from neuroviz.app.toolbar import SPEEDS, TrainingToolbar
 from neuroviz.app.worker import TrainingWorker
 from neuroviz.data import DATASETS, DatasetError
 from neuroviz.experiment import (
@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self.worker.running_changed.connect(self._on_running_changed)
         self.worker.engine_ready.connect(self._on_engine_ready)
         self.worker.failed.connect(self._on_worker_failed)
+        self.worker.set_speed(SPEEDS[self.toolbar.speed.currentIndex()][1])
 
         if restore:
             self._restore_settings(experiment is None)

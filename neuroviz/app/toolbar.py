@@ -69,7 +69,8 @@ class TrainingToolbar(QToolBar):
         self.speed = self._combo(
             "speed", "Speed", [title for title, _ in SPEEDS],
             "How fast to train: slow speeds let you watch every step")
-        self.speed.setCurrentIndex(len(SPEEDS) - 1)
+        # 'Fast' by default: quick, yet slow enough to watch the boundary form.
+        self.speed.setCurrentIndex(len(SPEEDS) - 2)
         self.speed.currentIndexChanged.connect(lambda i: self.speed_changed.emit(SPEEDS[i][1]))
 
         self.epoch_label = QLabel("Epoch 0", self)
