@@ -1,0 +1,234 @@
+"""Presenter mode (F5): the playground for a projector, readable from the back of a classroom.
+
+Entering it: full screen; text, lines and nodes scaled by a chosen factor; the high-contrast
+palette; advanced controls (data panel, toolbar with its hyperparameters, menu and status bars)
+hidden; a bar of large controls instead (play/pause, step, reset, the epoch and the loss, the
+size factor, exit). Leaving it (F5 again, Escape or the Exit button) restores everything as
+it was.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
+    QToolBar,
+    QWidget,
+)
+
+from neuroviz.app import palette as palettes
+
+__all__ = ["PresenterBar", "PresenterMode", "SCALES"]
+
+SCALES = (1.25, 1.5, 1.75, 2.0, 2.5)
+DEFAULT_SCALE = 1.5
+PRESENTER_PALETTE = "high_contrast"
+
+
+class PresenterBar(QWidget):
+    """Large play / step / reset controls with the epoch and loss, for presenter mode."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("presenter_bar")
+        self.play_button = self._button("presenter_play", "\u25b6  Play", "Play or pause (Space)")
+        self.step_button = self._button("presenter_step", "Step \u23ed",
+                                        "Train one epoch (Right arrow)")
+        self.reset_button = self._button("presenter_reset", "\u21ba  Reset",
+                                         "Start again from the same weights (R)")
+        self.epoch_label = QLabel("Epoch 0", self)
+        self.epoch_label.setObjectName("presenter_epoch")
+        self.loss_label = QLabel("", self)
+        self.loss_label.setObjectName("presenter_loss")
+        self.loss_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.scale_combo = QComboBox(self)
+        self.scale_combo.setObjectName("presenter_scale")
+        self.scale_combo.setToolTip("How much bigger everything is drawn")
+        for s in SCALES:
+            self.scale_combo.addItem(f"Size {s:g}\u00d7", s)
+        self.exit_button = self._button("presenter_exit", "Exit \u2715",
+                                        "Leave presenter mode (F5 or Escape)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(10)
+        for w in (self.play_button, self.step_button, self.reset_button):
+            layout.addWidget(w)
+        layout.addSpacing(12)
+        layout.addWidget(self.epoch_label)
+        layout.addSpacing(12)
+        layout.addWidget(self.loss_label, 1)
+        layout.addWidget(self.scale_combo)
+        layout.addWidget(self.exit_button)
+
+    def _button(self, name: str, text: str, tip: str) -> QPushButton:
+        b = QPushButton(text, self)
+        b.setObjectName(name)
+        b.setToolTip(tip)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return b
+
+    def set_scale(self, factor: float) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(12.0 * factor)
+        font.setBold(True)
+        for w in self.findChildren(QWidget):
+            w.setFont(font)
+        height = int(30 * factor)
+        for b in (self.play_button, self.step_button, self.reset_button, self.exit_button):
+            b.setMinimumHeight(height)
+            b.setMinimumWidth(int(90 * factor))
+        self.scale_combo.setMinimumHeight(height)
+
+
+class PresenterMode(QObject):
+    """Switches a MainWindow in and out of presenter mode."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, window: QMainWindow, side_panels=()) -> None:
+        super().__init__(window)
+        self.window = window
+        self.side_panels = list(side_panels)  # widgets with set_scale (explain panel, charts)
+        self.active = False
+        self.scale = DEFAULT_SCALE
+        self._saved: dict = {}
+        self.bar = PresenterBar()
+        self.toolbar = QToolBar("Presenter", window)
+        self.toolbar.setObjectName("presenter_toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.addWidget(self.bar)
+        self.toolbar.setVisible(False)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.bar.play_button.clicked.connect(window.toggle_play)
+        self.bar.step_button.clicked.connect(window.step_epoch)
+        self.bar.reset_button.clicked.connect(window.reset)
+        self.bar.exit_button.clicked.connect(self.exit)
+        self.bar.scale_combo.currentIndexChanged.connect(self._on_scale_combo)
+        window.worker.running_changed.connect(self._on_running)
+        window.snapshot_drawn.connect(self._on_snapshot)
+        self._select_scale(self.scale)
+
+    # ------------------------------------------------------------------ public
+    def toggle(self) -> None:
+        self.exit() if self.active else self.enter()
+
+    def enter(self, full_screen: bool = True, scale: float | None = None) -> None:
+        if self.active:
+            return
+        w = self.window
+        if scale is not None:
+            self.scale = float(scale)
+            self._select_scale(self.scale)
+        docks = [d for d in w.findChildren(QDockWidget) if not d.isHidden()]
+        self._saved = {
+            "palette": palettes.current_palette().name,
+            "geometry": w.saveGeometry(),
+            "state": w.saveState(),
+            "was_full_screen": w.isFullScreen(),
+            "was_maximized": w.isMaximized(),
+            "menu": w.menuBar().isVisible(),
+            "status": w.statusBar().isVisible(),
+            "docks": docks,
+            "toolbars": [t for t in w.findChildren(QToolBar) if t.isVisible()
+                         and t is not self.toolbar],
+        }
+        self.active = True
+        # advanced controls away: the data panel, the hyperparameter toolbar, menus, status
+        for dock in docks:
+            if dock.objectName() != "explain_dock":
+                dock.hide()
+        for toolbar in self._saved["toolbars"]:
+            toolbar.hide()
+        w.menuBar().hide()
+        w.statusBar().hide()
+        self.toolbar.show()
+        if PRESENTER_PALETTE in palettes.PALETTES:
+            palettes.set_palette(PRESENTER_PALETTE)
+        self._apply_scale(self.scale)
+        self._on_running(w.is_running)
+        if full_screen:
+            w.showFullScreen()
+        self.toggled.emit(True)
+
+    def exit(self) -> None:
+        if not self.active:
+            return
+        w = self.window
+        saved = self._saved
+        self.active = False
+        self._apply_scale(1.0)
+        self.toolbar.hide()
+        w.menuBar().setVisible(saved["menu"])
+        w.statusBar().setVisible(saved["status"])
+        for toolbar in saved["toolbars"]:
+            toolbar.show()
+        for dock in saved["docks"]:
+            dock.show()
+        if saved["palette"] in palettes.PALETTES:
+            palettes.set_palette(saved["palette"])
+        if w.isFullScreen() and not saved["was_full_screen"]:
+            w.showMaximized() if saved["was_maximized"] else w.showNormal()
+        w.restoreGeometry(saved["geometry"])
+        self.toggled.emit(False)
+
+    def set_scale(self, factor: float) -> None:
+        self.scale = float(factor)
+        self._select_scale(self.scale)
+        if self.active:
+            self._apply_scale(self.scale)
+
+    # ------------------------------------------------------------------ private
+    def _apply_scale(self, factor: float) -> None:
+        w = self.window
+        w.network_view.set_scale(factor)
+        w.output_view.set_scale(factor)
+        w.charts.set_scale(factor)
+        self._scale_charts(factor)
+        for panel in self.side_panels:
+            if hasattr(panel, "set_scale"):
+                panel.set_scale(factor)
+        self.bar.set_scale(factor)
+
+    def _scale_charts(self, factor: float) -> None:
+        charts = self.window.charts
+        font = QFont(charts.font())
+        font.setPointSizeF(9.0 * factor)
+        for plot in (charts.loss_plot, charts.metric_plot):
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setStyle(tickFont=font)
+                axis.label.setFont(font)
+        big = QFont(charts.font())
+        big.setPointSizeF(10.0 * factor)
+        charts.summary.setFont(big)
+        charts.log_scale.setVisible(factor == 1.0)  # an advanced control
+
+    def _select_scale(self, factor: float) -> None:
+        combo = self.bar.scale_combo
+        index = min(range(len(SCALES)), key=lambda i: abs(SCALES[i] - factor))
+        combo.blockSignals(True)
+        combo.setCurrentIndex(index)
+        combo.blockSignals(False)
+
+    def _on_scale_combo(self, index: int) -> None:
+        self.set_scale(SCALES[index])
+
+    def _on_running(self, running: bool) -> None:
+        self.bar.play_button.setText("\u23f8  Pause" if running else "\u25b6  Play")
+
+    def _on_snapshot(self, snap) -> None:
+        if not self.active:
+            return
+        w = self.window
+        self.bar.epoch_label.setText(f"Epoch {w.state.epoch_offset + snap.epoch:,}")
+        parts = [f"train loss {snap.train_loss:.3f}"]
+        if snap.test_loss is not None:
+            parts.append(f"test loss {snap.test_loss:.3f}")
+        self.bar.loss_label.setText("   ".join(parts))
