@@ -192,5 +192,3 @@ def set_window_path(window, path: Path | None) -> None:
     setter = getattr(window, "set_path", None)
     if setter is not None:
         setter(path)
-    elif hasattr(window, "_path"):  # until the window has set_path(): same effect
-        window._path = None if path is None else Path(path)

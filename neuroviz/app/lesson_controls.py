@@ -51,9 +51,9 @@ _MAP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "discretize": (("output_discretize",), ("output_discretize",)),
     "confusion_matrix": (("confusion_matrix",), ("confusion_matrix",)),
     "charts": (("charts",), ("charts",)),
-    "explain": (("explain", "action_explain", "explain_*"), ("explain",)),
+    "explain": (("explain", "action_explain"), ("explain",)),
     "gradient_view": (("gradient_view", "action_gradient_view"), ("gradient_view",)),
-    "timeline": (("timeline",), ("timeline",)),
+    "timeline": (("timeline", "timeline_view"), ("timeline", "timeline_view")),
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from neuroviz.app.lesson_install import install
@@ -49,11 +51,9 @@ BAD = GOOD.replace('id = "teacher-xor"', 'id = "teacher-bad"').replace(
 def write_folder(tmp_path):
     folder = tmp_path / "my-lessons"
     (folder / "images").mkdir(parents=True)
-    # a 1x1 PNG
-    (folder / "images" / "sketch.png").write_bytes(bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f1d9a3"
-        "0000000049454e44ae426082"))
+    image = QImage(16, 16, QImage.Format.Format_RGB32)
+    image.fill(QColor("#ff9f1c"))
+    assert image.save(str(folder / "images" / "sketch.png"))
     (folder / "01-good.md").write_text(GOOD, encoding="utf-8")
     (folder / "02-bad.md").write_text(BAD, encoding="utf-8")
     return folder
@@ -83,6 +83,10 @@ def test_bad_lesson_from_the_command_line_is_refused_with_the_checker_message(
     # the good teacher lesson works, its image comes from its own folder
     assert panel.open_lesson("teacher-xor")
     assert [p.name for p in panel.text.image_paths] == ["sketch.png"]
+    image_kind = int(QTextDocument.ResourceType.ImageResource.value)
+    assert not panel.text.loadResource(image_kind, QUrl("images/sketch.png")).isNull()
+    assert panel.text.loadResource(image_kind, QUrl("../secret.png")) is None
+    assert panel.text.loadResource(image_kind, QUrl("file:///etc/passwd")) is None
     assert window.controls.is_hidden("regularization")
     panel.close_lesson()
     assert not window.controls.is_hidden("regularization")
@@ -116,3 +120,42 @@ def test_add_folder_from_the_menu_is_remembered(window, tmp_path, qtbot, monkeyp
     panel2 = install(other, progress_path=tmp_path / "p.json")
     assert panel2.list.count() == 16
     other.close()
+
+
+RUN_SCRIPT = '''
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMenu
+from neuroviz.app import main_window
+
+def check():
+    win = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "main_window")
+    panel = win.lesson_panel
+    print("LESSONS", panel.list.count())
+    for problem in panel.library.problems:
+        print("PROBLEM", problem)
+    print("MENU", win.findChild(QMenu, "menu_lessons") is not None)
+    win.close()
+    QApplication.instance().quit()
+
+app = QApplication(["neuroviz", "-platform", "offscreen"])
+QTimer.singleShot(500, check)
+sys.exit(main_window.run(["neuroviz", "--lessons=" + sys.argv[1]]))
+'''
+
+
+def test_run_with_lessons_option_installs_the_panel(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    folder = write_folder(tmp_path)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               NEUROVIZ_SETTINGS_FILE=str(tmp_path / "settings.ini"))
+    out = subprocess.run([sys.executable, "-c", RUN_SCRIPT, str(folder)], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "LESSONS 16" in out.stdout
+    assert "MENU True" in out.stdout
+    expected = str(check_paths([folder])[0])
+    assert f"PROBLEM {expected}" in out.stdout
