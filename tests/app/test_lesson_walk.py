@@ -1,0 +1,38 @@
+"""Every shipped lesson, walked in the real window by pressing "Show me" at every step."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from neuroviz.app.lesson_install import install
+from neuroviz.lessons import load_lessons
+from neuroviz.resources import lessons_dir
+
+LESSON_IDS = [lesson.id for lesson in load_lessons([lessons_dir()])[0]]
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_show_me_reaches_every_goal_in_the_window(window, qtbot, tmp_path, lesson_id,
+                                                  monkeypatch):
+    from neuroviz.app.lesson_panel import LessonPanel
+
+    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
+    panel = install(window, progress_path=tmp_path / "progress.json")
+    assert panel.open_lesson(lesson_id)
+    lesson = panel.lesson
+    started = time.perf_counter()
+    for step in lesson.steps:
+        assert panel.step_number == step.number
+        if step.solution is not None:
+            panel.show_me()
+        try:
+            qtbot.waitUntil(lambda: panel.step_done, timeout=60_000)
+        except qtbot.TimeoutError:
+            pytest.fail(f"step {step.number}: {panel.status_text} (events {panel.events})")
+        qtbot.waitUntil(lambda: not panel.showing, timeout=60_000)
+        panel.next_step()
+    assert not panel.in_lesson
+    assert panel.progress.get(lesson_id).finished
+    assert time.perf_counter() - started < 120
