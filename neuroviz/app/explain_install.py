@@ -84,6 +84,8 @@ class ExplainController(QObject):
         self.dock = window.add_side_panel(self.panel, "Explain", "explain_dock")
         self.dock.hide()
         self.active = False
+        self.compact = False  # presenter mode: the output column makes way for the panel
+        self.presenting = lambda: False
         self._edge_mode = "weights"
         window.worker.running_changed.connect(self._on_running)
         window.experiment_applied.connect(self.stop)
@@ -133,6 +135,7 @@ class ExplainController(QObject):
         what = "training" if split == "train" else "test"
         fresh = "" if hp.optimizer == "sgd" else (
             f" The {hp.optimizer} update is shown as a first step (fresh optimizer state).")
+        self.update_compact()
         self.dock.show()
         self.dock.raise_()
         self.panel.start(explanation, f"One {what} example (row {row + 1}), target {target}; "
@@ -145,6 +148,7 @@ class ExplainController(QObject):
         self.active = False
         self.panel.clear()
         self.dock.hide()
+        self.update_compact()
         if getattr(self, "_data_dock_was_visible", False):
             self.window.data_dock.show()
         nv = self.window.network_view
@@ -153,6 +157,14 @@ class ExplainController(QObject):
         snap = self.window.latest_snapshot
         if snap is not None:
             nv.set_snapshot(snap)
+
+    def update_compact(self) -> None:
+        """In presenter mode, explain shows the network and the equations side by side (the
+        output plot and charts step aside so everything fits 1280x720)."""
+        compact = self.active and bool(self.presenting())
+        if compact != self.compact:
+            self.compact = compact
+            self.window.right_splitter.setVisible(not compact)
 
     def _on_running(self, running: bool) -> None:
         if running and self.active:
@@ -245,6 +257,8 @@ class Extras(QObject):
 
         self.presenter = PresenterMode(window, side_panels=[self.explain.panel,
                                                             self.gradients.chart])
+        self.explain.presenting = lambda: self.presenter.active
+        self.presenter.toggled.connect(lambda _on: self.explain.update_compact())
         self._build_menus()
         self.gradient_box.toggled.connect(self.action_gradient_view.setChecked)
         self.gradients.toggled.connect(self._sync_gradient_controls)

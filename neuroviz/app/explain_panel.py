@@ -130,8 +130,8 @@ class ExplainPanel(QWidget):
                                               "Next layer (Page Down)", "next_layer")
         nav = QHBoxLayout()
         nav.setSpacing(4)
-        for b in (self.prev_layer_button, self.prev_button, self.play_button,
-                  self.next_button, self.next_layer_button):
+        for b in (self.prev_layer_button, self.prev_button, self.next_button,
+                  self.next_layer_button):
             nav.addWidget(b)
 
         self.speed = QSlider(Qt.Orientation.Horizontal, self)
@@ -143,14 +143,14 @@ class ExplainPanel(QWidget):
         self.speed_label = QLabel("", self)
         self.speed_label.setObjectName("explain_speed_label")
         speed_row = QHBoxLayout()
-        speed_row.addWidget(QLabel("Speed", self))
+        speed_row.addWidget(self.play_button)
         speed_row.addWidget(self.speed, 1)
         speed_row.addWidget(self.speed_label)
 
-        self.apply_button = self._button("explain_apply", "Apply this update",
+        self.apply_button = self._button("explain_apply", "Apply update",
                                          "Set the network's weights to the updated values "
                                          "(one training step on this example)", "apply")
-        self.exit_button = self._button("explain_exit", "Leave explain mode",
+        self.exit_button = self._button("explain_exit", "Leave \u2715",
                                         "Back to the playground (Escape)", "close")
         bottom = QHBoxLayout()
         bottom.addWidget(self.apply_button)

@@ -9,7 +9,7 @@ it was.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,7 +28,7 @@ from neuroviz.app import palette as palettes
 __all__ = ["PresenterBar", "PresenterMode", "SCALES"]
 
 SCALES = (1.25, 1.5, 1.75, 2.0, 2.5)
-DEFAULT_SCALE = 1.5
+DEFAULT_SCALE = 1.25
 PRESENTER_PALETTE = "high_contrast"
 
 
@@ -39,7 +39,7 @@ class PresenterBar(QWidget):
         super().__init__(parent)
         self.setObjectName("presenter_bar")
         self.play_button = self._button("presenter_play", "\u25b6  Play", "Play or pause (Space)")
-        self.step_button = self._button("presenter_step", "Step \u23ed",
+        self.step_button = self._button("presenter_step", "Step \u00bb",
                                         "Train one epoch (Right arrow)")
         self.reset_button = self._button("presenter_reset", "\u21ba  Reset",
                                          "Start again from the same weights (R)")
@@ -80,7 +80,7 @@ class PresenterBar(QWidget):
         font.setBold(True)
         for w in self.findChildren(QWidget):
             w.setFont(font)
-        height = int(30 * factor)
+        height = max(40, int(34 * factor))
         for b in (self.play_button, self.step_button, self.reset_button, self.exit_button):
             b.setMinimumHeight(height)
             b.setMinimumWidth(int(90 * factor))
@@ -114,6 +114,7 @@ class PresenterMode(QObject):
         window.worker.running_changed.connect(self._on_running)
         window.snapshot_drawn.connect(self._on_snapshot)
         self._select_scale(self.scale)
+        window.installEventFilter(self)
 
     # ------------------------------------------------------------------ public
     def toggle(self) -> None:
@@ -151,10 +152,12 @@ class PresenterMode(QObject):
         self.toolbar.show()
         if PRESENTER_PALETTE in palettes.PALETTES:
             palettes.set_palette(PRESENTER_PALETTE)
+        self._saved["splitters"] = (w.main_splitter.sizes(), w.right_splitter.sizes())
         self._apply_scale(self.scale)
         self._on_running(w.is_running)
         if full_screen:
             w.showFullScreen()
+        self.fit_layout()
         self.toggled.emit(True)
 
     def exit(self) -> None:
@@ -165,6 +168,9 @@ class PresenterMode(QObject):
         self.active = False
         self._apply_scale(1.0)
         self.toolbar.hide()
+        main_sizes, right_sizes = saved["splitters"]
+        w.main_splitter.setSizes(main_sizes)
+        w.right_splitter.setSizes(right_sizes)
         w.menuBar().setVisible(saved["menu"])
         w.statusBar().setVisible(saved["status"])
         for toolbar in saved["toolbars"]:
@@ -183,6 +189,25 @@ class PresenterMode(QObject):
         self._select_scale(self.scale)
         if self.active:
             self._apply_scale(self.scale)
+            self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Give the network canvas the width it needs (up to 68 %), the output plot height."""
+        if not self.active:
+            return
+        w = self.window
+        total = sum(w.main_splitter.sizes()) or w.width()
+        canvas = w.network_view.canvas
+        need = canvas.minimumWidth() + 24
+        left = int(min(max(need, 0.5 * total), 0.68 * total))
+        w.main_splitter.setSizes([left, max(1, total - left)])
+        height = sum(w.right_splitter.sizes()) or w.height()
+        w.right_splitter.setSizes([int(0.64 * height), height - int(0.64 * height)])
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.window and event.type() == QEvent.Type.Resize and self.active:
+            QTimer.singleShot(0, self.fit_layout)
+        return False
 
     # ------------------------------------------------------------------ private
     def _apply_scale(self, factor: float) -> None:

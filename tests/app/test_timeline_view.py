@@ -1,0 +1,97 @@
+"""Timeline scrubbing, resuming from an earlier epoch, and comparing runs, in the real window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuroviz.app.explain_install import install
+from neuroviz.app.timeline_view import describe_difference
+
+
+@pytest.fixture
+def win(window):
+    install(window)
+    return window
+
+
+def train_epochs(win, qtbot, n):
+    for _ in range(n):
+        before = win.latest_snapshot.epoch
+        win.step_epoch()
+        qtbot.waitUntil(lambda b=before: win.latest_snapshot.epoch == b + 1, timeout=5000)
+
+
+def test_scrub_back_shows_exact_weights_and_resume(win, qtbot, screenshot):
+    tl = win.extras.timeline
+    saved = {}
+    for _ in range(6):
+        train_epochs(win, qtbot, 1)
+        snap = win.latest_snapshot
+        saved[snap.epoch] = [(W.copy(), b.copy()) for W, b in snap.weights]
+    assert tl.timeline.epochs == list(range(0, 7))
+    view = tl.view
+    assert view.is_live
+    view.select_epoch(2)
+    assert tl.scrubbed_entry.epoch == 2
+    # the network view shows exactly the weights saved for epoch 2
+    for (W, b), (Ws, bs) in zip(win.network_view.weights, saved[2]):
+        np.testing.assert_array_equal(W, Ws)
+        np.testing.assert_array_equal(b, bs)
+    assert "Epoch 2" in view.readout.text()
+    assert view.resume_button.isEnabled()
+    win.output_view.flush()
+    screenshot(win, "timeline_scrubbed")
+    # resume: training continues from those exact weights, epoch counter from 2
+    view.resume_button.click()
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None
+                    and win.state.epoch_offset == 2, timeout=5000)
+    for (W, b), (Ws, bs) in zip(win.latest_snapshot.weights, saved[2]):
+        np.testing.assert_array_equal(W, Ws)
+        np.testing.assert_array_equal(b, bs)
+    assert tl.timeline.epochs == [0, 1, 2]
+    assert max(win.state.history.epochs) <= 2 + 1e-9
+    train_epochs(win, qtbot, 2)
+    assert tl.timeline.epochs == [0, 1, 2, 3, 4]
+    assert win.toolbar.epoch_label.text() == "Epoch 4"
+    assert tl.view.is_live
+
+
+def test_live_returns_to_present_and_play_leaves_the_past(win, qtbot):
+    train_epochs(win, qtbot, 3)
+    tl = win.extras.timeline
+    tl.view.select_epoch(1)
+    assert tl.scrubbed_entry is not None
+    tl.view.live_button.click()
+    assert tl.scrubbed_entry is None
+    for (W, _), (Wl, _) in zip(win.network_view.weights, win.latest_snapshot.weights):
+        np.testing.assert_array_equal(W, Wl)
+    tl.view.select_epoch(0)
+    win.play()
+    qtbot.waitUntil(lambda: tl.scrubbed_entry is None, timeout=5000)
+    win.pause()
+    qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
+
+
+def test_reset_clears_the_timeline_and_keeps_the_earlier_run(win, qtbot):
+    train_epochs(win, qtbot, 3)
+    win.set_hyperparameters(learning_rate=0.3)
+    win.reset()
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None and win.latest_snapshot.step == 0,
+                    timeout=5000)
+    train_epochs(win, qtbot, 2)
+    assert win.extras.timeline.timeline.epochs == [0, 1, 2]
+    runs = win.extras.runs
+    assert len(runs.runs) == 1
+    assert runs.labels == ["lr 0.03"]
+    win.extras.action_clear_runs.trigger()
+    assert runs.runs == []
+
+
+def test_describe_difference():
+    base = {"lr": 0.03, "optimizer": "sgd", "batch": 10, "reg": None, "layers": [4, 2],
+            "activation": ["tanh"], "data": "circle", "noise": 0.0, "features": ("x1", "x2"),
+            "seed": 0}
+    assert describe_difference(base, base) == ""
+    other = dict(base, lr=0.3, layers=[8])
+    assert describe_difference(base, other) == "lr 0.03, layers 4\u00d72"
