@@ -533,6 +533,7 @@ class LessonPanel(QWidget):
         self.status_text = text
         self.goal_label.setText(f"{mark}  {text}")
         self.goal_label.setStyleSheet(_DONE_STYLE if self.step_done else _TODO_STYLE)
+        self.next_button.setDefault(self.step_done)
 
     def _schedule_check(self) -> None:
         wait = 1.0 / CHECK_HZ - (time.monotonic() - self._last_check)

@@ -117,6 +117,7 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
     assert not reg.is_highlighted("play_pause")
     assert win.state.dataset.name == "circle" and win.state.hidden_sizes == [4, 2]
     assert "\u2705" in panel.list.item_for(lesson_id).text()
+    screenshot(panel, "lesson_picker_progress")
 
     # progress survives a restart: a new store and panel read the same file
     from neuroviz.lessons import ProgressStore
@@ -220,4 +221,28 @@ def test_clean_experiment_is_not_asked_about(panel, monkeypatch):
 
     monkeypatch.setattr(LessonPanel, "ask_unsaved", fail)
     assert panel.open_lesson("why-nonlinearity")
+    panel.close_lesson()
+
+
+def test_resume_where_the_learner_left(window, qtbot, progress_file, monkeypatch):
+    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.lessons import ProgressStore
+
+    store = ProgressStore(progress_file)
+    store.set_step("why-nonlinearity", 2)
+    store.complete_step("why-nonlinearity", 1)
+    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
+    panel = install(window, progress_path=progress_file)
+    text = panel.list.item_for("why-nonlinearity").text()
+    assert "1/3 steps" in text
+    panel.list.setCurrentItem(panel.list.item_for("why-nonlinearity"))
+    assert panel.start_button.text() == "Continue"
+    qtbot.waitUntil(panel.start_button.isVisible, timeout=5000)
+    click(qtbot, panel, "lesson_start")
+    assert panel.step_number == 2
+    # entering step 2 directly applies the presets of steps 1 and 2
+    assert window.state.dataset.name == "circle"
+    assert [layer["activation"] for layer in window.state.spec["layers"]] == ["linear", "sigmoid"]
+    click(qtbot, panel, "lesson_back")
+    assert panel.step_number == 1 and window.state.hidden_sizes == []
     panel.close_lesson()
