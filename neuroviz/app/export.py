@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QIODevice, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
@@ -63,7 +63,7 @@ def save_svg(widget: QWidget, path, title: str = "neuroviz") -> Path:
     if not painter.begin(generator):
         raise ExportError(f"{path}: the SVG file could not be written")
     try:
-        widget.render(painter)
+        widget.render(painter, QPoint(0, 0))
     finally:
         painter.end()
     if not path.exists() or path.stat().st_size == 0:
