@@ -70,7 +70,7 @@ def progress_text(lesson: Lesson, progress: LessonProgress) -> str:
     n = len(lesson.steps)
     done = len({k for k in progress.completed if 1 <= k <= n})
     if progress.finished:
-        return f"\u2713 done ({done}/{n} steps)"
+        return f"done, {done}/{n} steps"
     if done == 0 and progress.step == 1:
         return f"{n} steps"
     return f"{done}/{n} steps"
@@ -95,7 +95,7 @@ class LessonList(QListWidget):
         self.clear()
         for k, lesson in enumerate(lessons, start=1):
             p = progress_of(lesson.id)
-            mark = "\u2705 " if p.finished else ""
+            mark = "\u2713 " if p.finished else ""
             text = (f"{mark}{k}. {lesson.title}\n"
                     f"    {lesson.level}, {lesson.minutes} min \u2014 {progress_text(lesson, p)}")
             item = QListWidgetItem(text)

@@ -116,7 +116,7 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
     assert win.findChild(QAbstractButton, "add_layer").isEnabled()
     assert not reg.is_highlighted("play_pause")
     assert win.state.dataset.name == "circle" and win.state.hidden_sizes == [4, 2]
-    assert "\u2705" in panel.list.item_for(lesson_id).text()
+    assert panel.list.item_for(lesson_id).text().startswith("\u2713 ")
     screenshot(panel, "lesson_picker_progress")
 
     # progress survives a restart: a new store and panel read the same file
@@ -125,7 +125,7 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
     store = ProgressStore(progress_file)
     p = store.get(lesson_id)
     assert p.finished and p.completed == {1, 2, 3}
-    assert "\u2705" in panel.list.item_for(lesson_id).text()
+    assert panel.list.item_for(lesson_id).text().startswith("\u2713 ")
 
 
 def train_own_experiment(qtbot, win):
