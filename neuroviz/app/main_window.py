@@ -982,6 +982,19 @@ def prepare_runtime() -> None:
     gc.freeze()
 
 
+def build_window(lesson_dirs=(), **kwargs) -> MainWindow:
+    """The whole app: the playground window with explain mode, timeline, presenter mode,
+    export (issue 4) and the lesson panel (issue 5) installed. ``kwargs`` go to MainWindow."""
+    from neuroviz.app.explain_install import install as install_explain
+    from neuroviz.app.lesson_install import install as install_lessons
+
+    window = MainWindow(**kwargs)
+    window.lesson_dirs = [Path(d) for d in lesson_dirs]
+    install_explain(window)  # explain mode, gradient view, timeline, presenter, export
+    install_lessons(window)  # lesson panel + Lessons menu; reads window.lesson_dirs
+    return window
+
+
 def run(argv: list[str] | None = None) -> int:
     """Start the playground: create the application, show the window at once, run.
 
@@ -1001,11 +1014,7 @@ def run(argv: list[str] | None = None) -> int:
     app.setApplicationName("neuroviz")
     app.setOrganizationName("neuroviz")
     app.setApplicationVersion(__version__)
-    window = MainWindow()
-    window.lesson_dirs = [Path(d) for d in options.lessons]
-    from neuroviz.app.lesson_install import install as install_lessons
-
-    install_lessons(window)  # lesson panel + Lessons menu; reads window.lesson_dirs
+    window = build_window(options.lessons)
     window.show()
     prepare_runtime()
     window.statusBar().showMessage(f"Started in {time.perf_counter() - started:.1f} s", 4000)
