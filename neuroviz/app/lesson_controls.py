@@ -118,6 +118,10 @@ class StepControls:
         reg = self.window.controls
         for cid in self.hidden:
             for name in widget_names(self.window, cid):
+                control = reg.find(name)
+                if (name not in self._applied["hide"] and isinstance(control, QWidget)
+                        and control.isHidden() and not reg.is_hidden(name)):
+                    continue  # hidden already (a closed dock...): leave it so afterwards
                 reg.set_hidden(name, True)
                 self._applied["hide"].add(name)
         for cid in self.locked:

@@ -42,6 +42,7 @@ from neuroviz.app.lesson_apply import (
 )
 from neuroviz.app.lesson_controls import StepControls
 from neuroviz.app.lesson_events import EventBridge
+from neuroviz.app.lesson_explain import keep_beside, play_explain_events
 from neuroviz.app.lesson_store import LessonLibrary
 from neuroviz.app.lesson_text import LessonList, StepText
 from neuroviz.lessons import GoalContext, Lesson, check_goal, setup_for_step
@@ -90,6 +91,7 @@ class LessonPanel(QWidget):
         self.bridge = EventBridge(window, self)
         self.bridge.event_happened.connect(self.report_event)
         self.controls = StepControls(window)
+        self.dock = None  # the QDockWidget holding the panel (set by lesson_install)
         window.worker.snapshot_ready.connect(self._on_worker_snapshot)
         window.state.subscribe(self._on_state_changed)
         window.experiment_applied.connect(self._schedule_reapply)
@@ -282,6 +284,7 @@ class LessonPanel(QWidget):
         if step is None:
             step = 1 if p.finished else min(max(1, p.step), len(lesson.steps))
         self.stack.setCurrentIndex(1)
+        self._keep_beside()
         self.title_label.setText(f"<b style='font-size:14pt'>{lesson.title}</b>")
         self.lesson_opened.emit(lesson.id)
         self.go_to_step(step)
@@ -470,6 +473,9 @@ class LessonPanel(QWidget):
             self.report_event("bias_edited")
         if preset.reset:
             self.report_event("reset")
+        if solution.epochs == 0 and solution.events:
+            self._keep_beside()
+            play_explain_events(self.window, solution.events)
         for event in solution.events:
             self.report_event(event)
         if solution.epochs > 0 and not self.step_done:
@@ -500,8 +506,15 @@ class LessonPanel(QWidget):
         """An event from the app (see :mod:`neuroviz.app.lesson_events`)."""
         if self.lesson is None:
             return
+        if event == "explain_started":
+            self._keep_beside()
         self.events.add(event)
         self.update_goal()
+
+    def _keep_beside(self) -> None:
+        dock = getattr(self, "dock", None)
+        if dock is not None:
+            keep_beside(self.window, dock)
 
     def goal_context(self) -> GoalContext:
         return GoalContext.from_snapshot(self.window.latest_snapshot, self.window.state.spec,

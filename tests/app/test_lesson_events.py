@@ -169,3 +169,35 @@ def test_closing_the_window_in_a_lesson_keeps_the_learners_experiment(
     saved = json.loads(app_settings().value("last_experiment"))
     assert saved["dataset"]["name"] == "spiral"
     assert panel.progress.get("single-neuron").step == 1
+
+
+def test_forward_pass_lesson_with_the_real_explain_mode(panel, qtbot, screenshot):
+    from neuroviz.app import explain_install
+
+    win = panel.window
+    explain_install.install(win)
+    explain = win.extras.explain
+    assert panel.open_lesson("forward-pass")
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None
+                    and len(win.latest_snapshot.layer_sizes)
+                    == len(win.state.spec["layers"]) + 1, timeout=10_000)
+    assert not panel.step_done
+    # the learner starts explain mode by hand: the panel's event reaches the lesson
+    assert explain.start()
+    qtbot.waitUntil(lambda: "explain_started" in panel.events, timeout=5000)
+    explain.stop()
+    panel.show_me()
+    qtbot.waitUntil(lambda: panel.step_done, timeout=10_000)
+    panel.next_step()
+    assert panel.step_number == 2 and not panel.step_done
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
+    panel.show_me()  # plays explain mode to the end of the forward pass
+    qtbot.waitUntil(lambda: panel.step_done, timeout=10_000)
+    e = explain.panel.explanation
+    assert explain.active and explain.panel.index == e.last_of("forward")
+    # both panels stay in view: the lesson is not hidden behind the explain tab
+    qtbot.waitUntil(lambda: explain.panel.isVisible() and panel.isVisible(), timeout=5000)
+    assert win.tabifiedDockWidgets(panel.dock) == []
+    screenshot(win, "lesson_with_explain_mode")
+    panel.close_lesson()
+    assert not explain.active
