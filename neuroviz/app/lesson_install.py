@@ -4,7 +4,8 @@
 
 Uses only the window's public API: ``add_side_panel`` docks the panel on the right,
 the menu goes before Help. Menu actions (objectNames): ``action_lessons_show``,
-``action_lessons_add_folder``, ``action_lessons_reload``, ``action_lessons_leave``.
+``action_lessons_add_folder``, ``action_lessons_reload``, ``action_lessons_forget_folders``,
+``action_lessons_leave``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ def install(window, lesson_dirs: Iterable[str | Path] = (), *,
         lambda: (show_panel(), panel.choose_lesson_folder()))
     add("action_lessons_reload", "&Reload Lessons", "Read the lesson files again",
         panel.reload)
+
+    def forget_folders() -> None:
+        for folder in library.saved_folders():
+            library.remove_folder(folder)
+        panel.refresh_list()
+
+    add("action_lessons_forget_folders", "&Forget Added Lesson Folders",
+        "Stop listing the lesson folders added with Add Lesson Folder", forget_folders)
     leave = add("action_lessons_leave", "Lea&ve Lesson",
                 "Leave the lesson and bring back your own experiment", panel.close_lesson)
     leave.setEnabled(False)

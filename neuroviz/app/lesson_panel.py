@@ -50,12 +50,17 @@ from neuroviz.lessons import GoalContext, Lesson, check_goal, setup_for_step
 CHECK_HZ = 5.0
 SHOW_ME_FRAMES = 25  # "show me" trains in about this many chunks (one frame each)
 
-_DONE_STYLE = ("QLabel { background: #e3f4e1; color: #17391a; border: 1px solid #63a35c;"
-               " border-radius: 4px; padding: 6px; }")
-_TODO_STYLE = ("QLabel { background: #fff6e0; color: #3b2a00; border: 1px solid #d9a520;"
-               " border-radius: 4px; padding: 6px; }")
-_PROBLEM_STYLE = ("QLabel { background: #fde8e8; color: #5c1010; border: 1px solid #c64a4a;"
-                  " border-radius: 4px; padding: 6px; }")
+_BOX = ("QLabel {{ background: {0}; color: {1}; border: 1px solid {2}; border-radius: 4px;"
+        " padding: 6px; }}")
+#: (light theme, dark theme) styles of the goal status and the problems box
+_STYLES = {
+    "done": (_BOX.format("#e3f4e1", "#17391a", "#63a35c"),
+             _BOX.format("#1f3b22", "#d4f0d0", "#4f8f4a")),
+    "todo": (_BOX.format("#fff6e0", "#3b2a00", "#d9a520"),
+             _BOX.format("#3b3115", "#f5e6bb", "#b38a1a")),
+    "problem": (_BOX.format("#fde8e8", "#5c1010", "#c64a4a"),
+                _BOX.format("#4a1c1c", "#f8d4d4", "#b04040")),
+}
 
 
 class LessonPanel(QWidget):
@@ -128,7 +133,7 @@ class LessonPanel(QWidget):
         self.problems_label.setObjectName("lesson_problems")
         self.problems_label.setWordWrap(True)
         self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems_label.setStyleSheet(_PROBLEM_STYLE)
+        self.problems_label.setStyleSheet(self._style("problem"))
         self.problems_label.hide()
         col.addWidget(self.problems_label)
         row = QHBoxLayout()
@@ -545,7 +550,7 @@ class LessonPanel(QWidget):
             mark = "\u2713" if done else "\u25CB"
         self.status_text = text
         self.goal_label.setText(f"{mark}  {text}")
-        self.goal_label.setStyleSheet(_DONE_STYLE if self.step_done else _TODO_STYLE)
+        self.goal_label.setStyleSheet(self._style("done" if self.step_done else "todo"))
         self.next_button.setDefault(self.step_done)
 
     def _schedule_check(self) -> None:
@@ -602,6 +607,18 @@ class LessonPanel(QWidget):
             pass
 
     # ================================================================== misc
+    def _style(self, kind: str) -> str:
+        dark = self.palette().window().color().lightness() < 128
+        return _STYLES[kind][1 if dark else 0]
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:  # light/dark theme switched
+            self.problems_label.setStyleSheet(self._style("problem"))
+            if self.lesson is not None:
+                self.goal_label.setStyleSheet(
+                    self._style("done" if self.step_done else "todo"))
+        super().changeEvent(event)
+
     def _message(self, title: str, text: str) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
                           self.window)

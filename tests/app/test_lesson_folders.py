@@ -121,6 +121,10 @@ def test_add_folder_from_the_menu_is_remembered(window, tmp_path, qtbot, monkeyp
     assert panel2.list.count() == 16
     other.close()
 
+    forget = next(a for a in menu.actions() if a.objectName() == "action_lessons_forget_folders")
+    forget.trigger()
+    assert panel.list.count() == 15 and not panel.problems_label.isVisible()
+
 
 RUN_SCRIPT = '''
 import sys

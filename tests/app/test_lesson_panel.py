@@ -102,6 +102,9 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
             assert win.state.spec["layers"][0]["activation"] == "tanh"
             assert "Test accuracy" in panel.status_text and ": done" in panel.status_text
             screenshot(panel, "lesson_step2_done")
+            win.set_theme("dark")
+            screenshot(panel, "lesson_step2_done_dark")
+            win.set_theme("light")
             screenshot(win, "lesson_step2_window")
         if number == 3:
             assert win.state.dataset.name == "xor"
