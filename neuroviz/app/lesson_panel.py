@@ -23,13 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMessageBox,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -44,24 +38,11 @@ from neuroviz.app.lesson_controls import StepControls
 from neuroviz.app.lesson_events import EventBridge
 from neuroviz.app.lesson_explain import keep_beside, play_explain_events
 from neuroviz.app.lesson_store import LessonLibrary
-from neuroviz.app.lesson_text import LessonList, StepText
+from neuroviz.app.lesson_widgets import STYLES, build_panel, unsaved_question
 from neuroviz.lessons import GoalContext, Lesson, check_goal, setup_for_step
 
 CHECK_HZ = 5.0
 SHOW_ME_FRAMES = 25  # "show me" trains in about this many chunks (one frame each)
-
-_BOX = ("QLabel {{ background: {0}; color: {1}; border: 1px solid {2}; border-radius: 4px;"
-        " padding: 6px; }}")
-#: (light theme, dark theme) styles of the goal status and the problems box
-_STYLES = {
-    "done": (_BOX.format("#e3f4e1", "#17391a", "#63a35c"),
-             _BOX.format("#1f3b22", "#d4f0d0", "#4f8f4a")),
-    "todo": (_BOX.format("#fff6e0", "#3b2a00", "#d9a520"),
-             _BOX.format("#3b3115", "#f5e6bb", "#b38a1a")),
-    "problem": (_BOX.format("#fde8e8", "#5c1010", "#c64a4a"),
-                _BOX.format("#4a1c1c", "#f8d4d4", "#b04040")),
-}
-
 
 class LessonPanel(QWidget):
     """Guided lessons beside the playground (dock it with ``lesson_install.install``)."""
@@ -107,107 +88,8 @@ class LessonPanel(QWidget):
         self._check_timer.setSingleShot(True)
         self._check_timer.timeout.connect(self.update_goal)
 
-        self._build()
+        build_panel(self)
         self.refresh_list()
-
-    # ================================================================== building
-    def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        self.stack = QStackedWidget(self)
-        layout.addWidget(self.stack)
-
-        picker = QWidget()
-        col = QVBoxLayout(picker)
-        col.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel("<b>Lessons</b> \u2014 pick one and press Start. Each sets up the "
-                         "network for you and checks your progress as you go.")
-        heading.setWordWrap(True)
-        col.addWidget(heading)
-        self.list = LessonList()
-        self.list.itemActivated.connect(lambda item: self.open_lesson(
-            item.data(LessonList.ID_ROLE)))
-        self.list.currentItemChanged.connect(lambda *_: self._update_start_button())
-        col.addWidget(self.list, 1)
-        self.problems_label = QLabel()
-        self.problems_label.setObjectName("lesson_problems")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems_label.setStyleSheet(self._style("problem"))
-        self.problems_label.hide()
-        col.addWidget(self.problems_label)
-        row = QHBoxLayout()
-        self.add_folder_button = self._button("lesson_add_folder", "Add folder\u2026",
-                                              "Add a folder of your own lessons",
-                                              self.choose_lesson_folder)
-        self.start_button = self._button("lesson_start", "Start",
-                                         "Open the selected lesson", self._start_selected)
-        self.start_button.setDefault(True)
-        row.addWidget(self.add_folder_button)
-        row.addStretch(1)
-        row.addWidget(self.start_button)
-        col.addLayout(row)
-        self.stack.addWidget(picker)
-
-        page = QWidget()
-        col = QVBoxLayout(page)
-        col.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        self.close_button = self._button("lesson_close", "\u2039 All lessons",
-                                         "Leave the lesson and bring back your own experiment",
-                                         self.close_lesson)
-        top.addWidget(self.close_button)
-        top.addStretch(1)
-        col.addLayout(top)
-        self.title_label = QLabel()
-        self.title_label.setObjectName("lesson_title")
-        self.title_label.setWordWrap(True)
-        col.addWidget(self.title_label)
-        self.step_label = QLabel()
-        self.step_label.setObjectName("lesson_step_label")
-        self.step_label.setWordWrap(True)
-        col.addWidget(self.step_label)
-        self.text = StepText()
-        col.addWidget(self.text, 1)
-        self.goal_label = QLabel()
-        self.goal_label.setObjectName("lesson_goal")
-        self.goal_label.setWordWrap(True)
-        self.goal_label.setTextFormat(Qt.TextFormat.PlainText)
-        col.addWidget(self.goal_label)
-        self.hints_label = QLabel()
-        self.hints_label.setObjectName("lesson_hints")
-        self.hints_label.setWordWrap(True)
-        self.hints_label.setFrameShape(QFrame.Shape.StyledPanel)
-        self.hints_label.hide()
-        col.addWidget(self.hints_label)
-        row = QHBoxLayout()
-        self.hint_button = self._button("lesson_hint", "Hint", "Reveal the next hint",
-                                        self.show_hint)
-        self.show_me_button = self._button("lesson_show_me", "Show me",
-                                           "Apply a known-good setting and train",
-                                           self.show_me)
-        row.addWidget(self.hint_button)
-        row.addWidget(self.show_me_button)
-        row.addStretch(1)
-        col.addLayout(row)
-        row = QHBoxLayout()
-        self.back_button = self._button("lesson_back", "\u2039 Back", "The previous step",
-                                        self.previous_step)
-        self.next_button = self._button("lesson_next", "Next \u203a", "The next step",
-                                        self.next_step)
-        row.addWidget(self.back_button)
-        row.addStretch(1)
-        row.addWidget(self.next_button)
-        col.addLayout(row)
-        self.stack.addWidget(page)
-        self.setMinimumWidth(300)
-
-    def _button(self, name: str, text: str, tip: str, slot) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setToolTip(tip)
-        button.clicked.connect(lambda _=False: slot())
-        return button
 
     # ================================================================== lesson list
     @property
@@ -314,23 +196,7 @@ class LessonPanel(QWidget):
 
     def unsaved_box(self) -> QMessageBox:
         """The question asked before a lesson replaces unsaved work."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Start the lesson?",
-                          "Your experiment has unsaved changes.", parent=self.window)
-        box.setObjectName("lesson_unsaved_box")
-        box.setInformativeText(
-            "The lesson sets up its own data and network. Your experiment is kept aside and "
-            "comes back when you leave the lesson; you can also save it to a file first.")
-        keep = box.addButton("Keep and start", QMessageBox.ButtonRole.AcceptRole)
-        save = box.addButton(QMessageBox.StandardButton.Save)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        keep.setObjectName("lesson_unsaved_keep")
-        save.setObjectName("lesson_unsaved_save")
-        cancel.setObjectName("lesson_unsaved_cancel")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(cancel)
-        answers = {keep: "keep", save: "save", cancel: "cancel"}
-        box.buttonClicked.connect(lambda b: box.setProperty("answer", answers.get(b)))
-        return box
+        return unsaved_question(self.window)
 
     def _save_work(self) -> bool:
         path = self.window.path
@@ -609,7 +475,7 @@ class LessonPanel(QWidget):
     # ================================================================== misc
     def _style(self, kind: str) -> str:
         dark = self.palette().window().color().lightness() < 128
-        return _STYLES[kind][1 if dark else 0]
+        return STYLES[kind][1 if dark else 0]
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.PaletteChange:  # light/dark theme switched

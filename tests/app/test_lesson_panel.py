@@ -196,7 +196,7 @@ def test_unsaved_work_saved_to_a_file_first(window, qtbot, progress_file, tmp_pa
     assert win.path == target and win.state.hidden_sizes == [4, 2, 4]
 
 
-def test_the_real_question_box_does_not_block(window, qtbot, progress_file):
+def test_the_real_question_box_does_not_block(window, qtbot, progress_file, screenshot):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -208,6 +208,7 @@ def test_the_real_question_box_does_not_block(window, qtbot, progress_file):
     def answer():
         box = QApplication.activeModalWidget()
         seen.append(box.objectName())
+        screenshot(box, "lesson_unsaved_question")
         box.findChild(QPushButton, "lesson_unsaved_cancel").click()
 
     QTimer.singleShot(0, answer)
