@@ -12,7 +12,8 @@ All kernels are ``@njit(nogil=True, cache=True, error_model="numpy")``:
 second start fast; the NumPy error model lets LLVM vectorise divisions.
 The small helpers are inlined at Numba-IR level (``inline="always"``): a call
 between compiled functions costs about as much as a tiny layer's arithmetic, and
-inlining cut per-sample SGD from 4.2 to 2.8 µs a step. ``fastmath`` is not used, so NaN checks stay truthful.
+inlining cut per-sample SGD from 4.2 to 2.8 µs a step.
+``fastmath`` is not used, so NaN checks stay truthful.
 
 Differences from the exact reference (``network.py`` / ``reference.py``):
 tanh, sigmoid, swish and softplus' derivative use a rational approximation of tanh
