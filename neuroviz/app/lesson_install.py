@@ -25,7 +25,7 @@ __all__ = ["install", "lesson_dirs_from_argv"]
 def install(window, lesson_dirs: Iterable[str | Path] = (), *,
             argv: Sequence[str] | None = None,
             progress_path: str | Path | None = None) -> LessonPanel:
-    """Dock a :class:`LessonPanel` in ``window`` and add the Lessons menu.
+    """Dock a :class:`LessonPanel` in ``window`` and add the Lessons menu (once per window).
 
     Parameters
     ----------
@@ -39,6 +39,9 @@ def install(window, lesson_dirs: Iterable[str | Path] = (), *,
     progress_path
         The progress file (default: the standard app data folder, see ``lesson_store``).
     """
+    existing = getattr(window, "lesson_panel", None)
+    if existing is not None:  # idempotent: one panel per window
+        return existing
     dirs = [Path(d) for d in lesson_dirs] + lesson_dirs_from_argv(argv)
     dirs += [Path(d) for d in getattr(window, "lesson_dirs", ()) if Path(d) not in dirs]
     library = LessonLibrary(dirs, progress_path=progress_path)
