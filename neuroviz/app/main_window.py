@@ -22,6 +22,7 @@ Hooks for later features (issues 4 and 5):
 from __future__ import annotations
 
 import copy
+import html
 import json
 import math
 import sys
@@ -57,6 +58,7 @@ from neuroviz.app.settings import app_settings
 from neuroviz.app.state import ExperimentState
 from neuroviz.app.themes import THEMES, apply_theme
 from neuroviz.app.toolbar import SPEEDS, TrainingToolbar
+from neuroviz.app.unsaved import has_unsaved_changes
 from neuroviz.app.worker import TrainingWorker
 from neuroviz.data import DATASETS, DatasetError
 from neuroviz.experiment import (
@@ -232,7 +234,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.setObjectName("menu_file")
         self.action_new = self._action(file_menu, "action_new", "&New",
-                                       QKeySequence.StandardKey.New, self.new_experiment,
+                                       QKeySequence.StandardKey.New, self._new_clicked,
                                        "Start a new default experiment")
         self.action_open = self._action(file_menu, "action_open", "&Open\u2026",
                                         QKeySequence.StandardKey.Open, self._open_dialog,
@@ -492,6 +494,50 @@ class MainWindow(QMainWindow):
             exp.epoch = self.state.epoch_offset + int(snap.epoch)
         return exp
 
+    # ------------------------------------------------------------------ unsaved work
+    def has_unsaved_changes(self) -> bool:
+        """Whether the learner's experiment holds work that is not in a file.
+
+        While a lesson runs, the learner's own experiment is set aside by the lesson panel,
+        so the lesson's state never counts as unsaved work.
+        """
+        panel = getattr(self, "lesson_panel", None)
+        if panel is not None and panel.in_lesson:
+            return False
+        return has_unsaved_changes(self)
+
+    def ask_unsaved_changes(self, doing: str) -> str:
+        """Ask what to do with unsaved work before ``doing``: "save", "discard" or "cancel".
+
+        Tests replace this method; the app asks with a message box.
+        """
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"Your experiment has changes that are not saved. Save them before "
+                          f"you {doing}?", buttons, self)
+        box.setObjectName("unsaved_box")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return "save"
+        if answer == QMessageBox.StandardButton.Discard:
+            return "discard"
+        return "cancel"
+
+    def confirm_discard(self, doing: str) -> bool:
+        """True when it is fine to replace the current experiment (saved first if asked)."""
+        if not self.has_unsaved_changes():
+            return True
+        answer = self.ask_unsaved_changes(doing)
+        if answer == "save":
+            return self._save()
+        return answer == "discard"
+
+    def _new_clicked(self) -> None:
+        if self.confirm_discard("start a new experiment"):
+            self.new_experiment()
+
     def new_experiment(self) -> None:
         self._path = None
         self.apply_experiment(Experiment())
@@ -584,9 +630,23 @@ class MainWindow(QMainWindow):
     def theme(self) -> str:
         return self._theme
 
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do): the fixed table plus every other action with a shortcut
+        (explain mode, presenter mode and the lesson menu add theirs after start-up)."""
+        rows = list(SHORTCUTS)
+        known = {keys.replace(" arrow", "") for keys, _ in rows}
+        extra = []
+        for action in self.findChildren(QAction):
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys and keys not in known:
+                known.add(keys)
+                text = action.text().replace("&", "").rstrip("\u2026").strip()
+                extra.append((keys, text))
+        return rows + sorted(extra)
+
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
-                       for k, v in SHORTCUTS)
+        rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>&nbsp;&nbsp;"
+                       f"{html.escape(v)}</td></tr>" for k, v in self.shortcut_list())
         self._info("Keyboard shortcuts", f"<table>{rows}</table>")
 
     def show_about(self) -> None:
@@ -853,24 +913,26 @@ class MainWindow(QMainWindow):
 
     # ================================================================== files and dialogs
     def _open_dialog(self) -> None:
+        if not self.confirm_discard("open another experiment"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open experiment", self._dialog_dir(),
                                               FILE_FILTER)
         if path:
             self.open_experiment(path)
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
         if self._path is None:
-            self._save_as()
-        else:
-            self.save_experiment(self._path)
+            return self._save_as()
+        return self.save_experiment(self._path)
 
-    def _save_as(self) -> None:
+    def _save_as(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(self, "Save experiment", self._dialog_dir(),
                                               FILE_FILTER)
-        if path:
-            if not path.endswith(".json"):
-                path += ".neuroviz.json"
-            self.save_experiment(path)
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += ".neuroviz.json"
+        return self.save_experiment(path)
 
     def _export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export image", self._dialog_dir(),
@@ -952,6 +1014,9 @@ class MainWindow(QMainWindow):
         self._settings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.confirm_discard("quit"):
+            event.ignore()
+            return
         self.save_settings()
         self.worker.shutdown()
         for box in list(self._message_boxes):

@@ -31,6 +31,15 @@ def isolated_settings(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def unsaved_work_is_discarded_on_close(monkeypatch):
+    """Closing a test window never waits on the "unsaved changes" question (tests of that
+    question replace ``ask_unsaved_changes`` themselves)."""
+    from neuroviz.app.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self, doing: "discard")
+
+
+@pytest.fixture(autouse=True)
 def no_leaked_threads_or_timers(qapp, monkeypatch):
     """Fail the test if it leaves a thread or timer running.
 
