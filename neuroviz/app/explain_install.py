@@ -84,6 +84,7 @@ class ExplainController(QObject):
         self.dock = window.add_side_panel(self.panel, "Explain", "explain_dock")
         self.dock.hide()
         self.active = False
+        self.optimizer_state: dict | None = None  # the worker's state the explanation used
         self.compact = False  # presenter mode: the output column makes way for the panel
         self.presenting = lambda: False
         self._edge_mode = "weights"
@@ -112,17 +113,33 @@ class ExplainController(QObject):
             split, row = "train", 0
             X, Y = ds.X_train, ds.Y_train
         w.pause()
+        # The trainer's own weights and optimizer state (velocity, Adam's moments, step
+        # count), copied on the worker thread once the pause is applied, so the update
+        # shows the real rule with the real numbers.
+        state = w.worker.optimizer_state()
         net = Network.from_spec(w.state.spec)
-        try:
-            net.set_weights(snap.weights)
-        except ValueError as exc:
-            w.statusBar().showMessage(f"Explain mode is not possible now: {exc}", 5000)
-            return False
-        hp = w.state.hyperparameters
+        if state is not None:
+            try:
+                net.set_weights(state["weights"])
+            except ValueError:
+                state = None  # the worker has not caught up with a new network yet
+        if state is not None:
+            settings = {key: state[key] for key in (
+                "optimizer", "lr", "momentum", "l1", "l2", "beta1", "beta2", "eps", "rho")}
+            settings["state"] = state
+        else:
+            try:
+                net.set_weights(snap.weights)
+            except ValueError as exc:
+                w.statusBar().showMessage(f"Explain mode is not possible now: {exc}", 5000)
+                return False
+            hp = w.state.hyperparameters
+            settings = dict(optimizer=hp.optimizer, lr=hp.learning_rate, momentum=hp.momentum,
+                            l1=hp.l1, l2=hp.l2)
         names_out = list(getattr(w.network_view, "output_names", []))
-        explanation = explain(net, X[row], Y[row], optimizer=hp.optimizer, lr=hp.learning_rate,
-                              momentum=hp.momentum, l1=hp.l1, l2=hp.l2,
+        explanation = explain(net, X[row], Y[row], **settings,
                               feature_names=list(ds.feature_names), output_names=names_out)
+        self.optimizer_state = state
         if hasattr(w.output_view, "set_selected_example"):
             w.output_view.set_selected_example(split, row)
         if not self.active:
@@ -133,13 +150,20 @@ class ExplainController(QObject):
         self.active = True
         target = ", ".join(f"{v:.3g}" for v in Y[row])
         what = "training" if split == "train" else "test"
-        fresh = "" if hp.optimizer == "sgd" else (
-            f" The {hp.optimizer} update is shown as a first step (fresh optimizer state).")
+        optimizer, lr = settings["optimizer"], settings["lr"]
+        if optimizer == "sgd":
+            fresh = ""
+        elif state is None:
+            fresh = (f" The {optimizer} update is shown as a first step (fresh optimizer "
+                     "state).")
+        else:
+            fresh = (f" The {optimizer} update uses the trainer's current state "
+                     f"(step {state['t'] + 1}).")
         self.update_compact()
         self.dock.show()
         self.dock.raise_()
         self.panel.start(explanation, f"One {what} example (row {row + 1}), target {target}; "
-                         f"{hp.optimizer}, learning rate {hp.learning_rate:g}.{fresh}")
+                         f"{optimizer}, learning rate {lr:g}.{fresh}")
         return True
 
     def stop(self) -> None:

@@ -140,6 +140,27 @@ class TrainingWorker(QThread):
             rows, self._history = self._history, []
         return [row[1:] for row in rows if row[0] == generation]
 
+    def optimizer_state(self, timeout: float = 5.0) -> dict | None:
+        """Copies of the trainer's weights and optimizer state, taken on the worker thread.
+
+        Blocks the caller until the worker has applied every command queued before this
+        call (so after ``pause()`` it is the state training stopped at), at most ``timeout``
+        seconds. Returns None without a trainer, or if the worker did not answer in time.
+        The dict has the keys of
+        :func:`~neuroviz.engine.explain.optimizer_state_from_trainer` (``m1``, ``m2``, ``t``)
+        plus ``weights``, ``step``, ``optimizer``, ``lr``, ``momentum``, ``l1``, ``l2``,
+        ``beta1``, ``beta2``, ``eps`` and ``rho``, all copies taken at the same moment.
+        """
+        box: list = []
+        done = threading.Event()
+        if self.isRunning() and QThread.currentThread() is not self:
+            self._post("optimizer_state", box, done)
+            if not done.wait(timeout):
+                return None
+        else:  # no thread (not started or finished): nobody else touches the trainer
+            self._do_optimizer_state(box, done)
+        return box[0] if box else None
+
     def stop(self) -> None:
         """Ask the thread to finish (cooperative; returns at once)."""
         self._queue.put(_STOP)
@@ -445,6 +466,25 @@ class TrainingWorker(QThread):
 
     def _do_publish(self) -> bool:
         return True
+
+    def _do_optimizer_state(self, box: list, done: threading.Event) -> bool:
+        try:
+            trainer = self._trainer
+            if trainer is not None:
+                from neuroviz.engine import kernels as K
+                from neuroviz.engine.explain import optimizer_state_from_trainer
+
+                state = optimizer_state_from_trainer(trainer)  # copies
+                h = trainer._hyper
+                state.update(
+                    weights=_copy_weights(trainer.net.get_weights()), step=trainer.step,
+                    optimizer=trainer.optimizer, lr=trainer.lr, momentum=trainer.momentum,
+                    l1=trainer.l1, l2=trainer.l2, beta1=float(h[K.H_B1]),
+                    beta2=float(h[K.H_B2]), eps=float(h[K.H_EPS]), rho=float(h[K.H_RHO]))
+                box.append(state)
+        finally:
+            done.set()
+        return False
 
 
 def _apply_hyperparameters(trainer, hp: Hyperparameters) -> None:

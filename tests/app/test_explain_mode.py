@@ -151,3 +151,94 @@ def test_gradient_view_toggle_chart_and_event(win, qtbot):
     win.extras.gradient_box.setChecked(False)
     assert not win.extras.action_gradient_view.isChecked()
     assert win.network_view.edge_mode == "weights"
+
+
+def _load_state(trainer, state):
+    """Put a per-layer optimizer state (as the worker returns it) into a Trainer."""
+    from neuroviz.engine import kernels as K
+
+    for layer, offs, m1, m2 in zip(trainer.net.layers, trainer.net.param_offsets,
+                                   state["m1"], state["m2"], strict=True):
+        for shape, off, a1, a2 in zip(layer.param_shapes(), offs, m1, m2, strict=True):
+            size = int(np.prod(shape))
+            trainer._m1[off:off + size] = np.ravel(a1)
+            trainer._m2[off:off + size] = np.ravel(a2)
+    trainer._counters[K.C_T] = state["t"]
+
+
+def test_explain_update_uses_the_trainers_real_adam_state(win, qtbot):
+    from neuroviz.engine import Trainer
+    from neuroviz.engine.explain import explain, optimizer_state_from_trainer
+
+    win.set_hyperparameters(optimizer="adam", learning_rate=0.03)
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=5000)
+    assert win.latest_snapshot.step == 0
+    initial = [(W.copy(), b.copy()) for W, b in win.latest_snapshot.weights]
+    for _ in range(3):
+        before = win.latest_snapshot.epoch
+        win.step_epoch()
+        qtbot.waitUntil(lambda b=before: win.latest_snapshot.epoch == b + 1, timeout=5000)
+    row = 7
+    assert win.extras.explain.start("train", row)
+    e = win.extras.explain.panel.explanation
+    state = win.extras.explain.optimizer_state
+    ds = win.dataset
+    hp = win.state.hyperparameters
+    assert state is not None and state["optimizer"] == e.optimizer == "adam"
+    assert state["t"] == state["step"] == win.latest_snapshot.step > 0
+    assert "current state" in win.extras.explain.panel.header.text()
+
+    # The state is the real one: an independent trainer replaying the same steps from the
+    # same initial weights ends with the same weights and Adam moments.
+    replay_net = Network.from_spec(win.state.spec)
+    replay_net.set_weights(initial)
+    replay = Trainer(replay_net, ds.X_train, ds.Y_train, ds.X_test, ds.Y_test,
+                     optimizer="adam", lr=hp.learning_rate, batch_size=int(hp.batch_size),
+                     seed=win.state.seed, l1=hp.l1, l2=hp.l2, momentum=hp.momentum,
+                     task=ds.task)
+    replay.run(state["step"])
+    expected = optimizer_state_from_trainer(replay)
+    for (W, b), (Wr, br) in zip(state["weights"], replay.net.get_weights(), strict=True):
+        np.testing.assert_array_equal(W, Wr)
+        np.testing.assert_array_equal(b, br)
+    for key in ("m1", "m2"):
+        for got, want in zip(state[key], expected[key], strict=True):
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+    assert any(np.abs(m[0]).max() > 0 for m in state["m1"])
+
+    # The explained update equals one real trainer step on that single example, taken
+    # from the same weights and the same optimizer state: exactly with the engine's NumPy
+    # reference backend, and to the compiled kernel's precision with the Numba backend the
+    # app trains with (its tanh is a rational approximation, |error| < 1e-7).
+    for backend, rtol in (("numpy", 1e-12), ("numba", 1e-6)):
+        one_net = Network.from_spec(win.state.spec)
+        one_net.set_weights(state["weights"])
+        one = Trainer(one_net, ds.X_train[row:row + 1], ds.Y_train[row:row + 1],
+                      optimizer="adam", lr=hp.learning_rate, batch_size=1, seed=0,
+                      l1=hp.l1, l2=hp.l2, momentum=hp.momentum, task=ds.task,
+                      backend=backend)
+        _load_state(one, state)
+        one.run(1)
+        for (W, b), (Wn, bn) in zip(e.new_weights, one.net.get_weights(), strict=True):
+            np.testing.assert_allclose(W, Wn, rtol=rtol, atol=1e-15)
+            np.testing.assert_allclose(b, bn, rtol=rtol, atol=1e-15)
+    np.testing.assert_array_equal(e.old_weights[0][0], state["weights"][0][0])
+
+    # With a fresh state (the old behaviour) the update would have been different.
+    fresh_net = Network.from_spec(win.state.spec)
+    fresh_net.set_weights(state["weights"])
+    fresh = explain(fresh_net, ds.X_train[row], ds.Y_train[row], optimizer="adam",
+                    lr=hp.learning_rate)
+    assert not np.allclose(fresh.new_weights[0][0], e.new_weights[0][0], rtol=1e-6)
+    step = e.steps[e.first_of("update")]
+    assert step.values["t"] == state["t"] + 1
+    assert step.values["m_old"] != 0.0
+    win.extras.explain.stop()
+
+
+def test_optimizer_state_without_a_running_thread():
+    from neuroviz.app.worker import TrainingWorker
+
+    worker = TrainingWorker()
+    assert worker.optimizer_state() is None  # no trainer yet, no thread: answers at once
