@@ -158,6 +158,49 @@ def cmd_lessons(argv: list[str]) -> int:
     return cli_check(argv[1:])
 
 
+# -- the app ----------------------------------------------------------------------------------
+#: Shared libraries Qt's X11 (xcb) platform plugin loads, and the Debian/Ubuntu packages
+#: that provide them. Without one, Qt aborts the process with a terse message.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1", "xcb-image": "libxcb-image0",
+    "xcb-render-util": "libxcb-render-util0", "xcb-shape": "libxcb-shape0",
+    "xcb-randr": "libxcb-randr0", "xkbcommon-x11": "libxkbcommon-x11-0",
+    "fontconfig": "libfontconfig1", "EGL": "libegl1",
+}
+
+
+def missing_gui_libraries() -> list[str]:
+    """Packages whose libraries Qt's X11 plugin needs but the system lacks (Linux only)."""
+    import ctypes.util
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("NEUROVIZ_SKIP_LIBRARY_CHECK"):
+        return []
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if (platform and not platform.startswith("xcb")) or not os.environ.get("DISPLAY"):
+        return []  # offscreen, Wayland or no display: Qt reports its own problem
+    return [package for library, package in XCB_LIBRARIES.items()
+            if ctypes.util.find_library(library) is None]
+
+
+def start_app(lesson_dirs: list[str]) -> int:
+    missing = missing_gui_libraries()
+    if missing:
+        print("neuroviz: cannot open a window: Qt needs system libraries that are missing: "
+              f"{', '.join(missing)}. Install them (Debian/Ubuntu: "
+              f"sudo apt-get install {' '.join(missing)}) and start neuroviz again.",
+              file=sys.stderr)
+        return 1
+    try:
+        from neuroviz.app.main_window import run
+    except ImportError as exc:
+        print(f"neuroviz: cannot start the app: {exc}. Install it with 'pip install neuroviz' "
+              "(PySide6-Essentials and pyqtgraph are needed).", file=sys.stderr)
+        return 1
+    return run(["neuroviz", *[f"--lessons={d}" for d in lesson_dirs]])
+
+
 # -- entry point ------------------------------------------------------------------------------
 def make_parser() -> argparse.ArgumentParser:
     from neuroviz.engine import ACTIVATIONS, OPTIMIZERS
@@ -209,13 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         from neuroviz.bench import run_benchmark
 
         return run_benchmark(quick=args.quick, startup=not args.no_startup)
-    try:
-        from neuroviz.app.main_window import run
-    except ImportError as exc:
-        print(f"neuroviz: cannot start the app: {exc}. Install it with 'pip install neuroviz' "
-              "(PySide6-Essentials and pyqtgraph are needed).", file=sys.stderr)
-        return 1
-    return run(["neuroviz", *[f"--lessons={d}" for d in args.lessons]])
+    return start_app(args.lessons)
 
 
 if __name__ == "__main__":

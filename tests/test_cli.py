@@ -103,3 +103,23 @@ def test_bench_quick_prints_ratios():
     rows = [line for line in result.stdout.splitlines() if line.rstrip().endswith("x")
             or "x  (µs per grid)" in line]
     assert len(rows) == 5
+
+
+def test_missing_x11_libraries_give_a_clear_message(monkeypatch, capsys):
+    import ctypes.util
+
+    import neuroviz.cli as cli
+
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library",
+                        lambda name: None if name == "xcb-icccm" else (real(name) or "lib.so"))
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("NEUROVIZ_SKIP_LIBRARY_CHECK", raising=False)
+    assert cli.missing_gui_libraries() == ["libxcb-icccm4"]
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    assert "libxcb-icccm4" in err and "apt-get install" in err
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert cli.missing_gui_libraries() == []

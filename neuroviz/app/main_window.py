@@ -978,11 +978,24 @@ class MainWindow(QMainWindow):
         return list(self._message_boxes)
 
     # ================================================================== settings
+    def _fit_to_screen(self) -> None:
+        """First start: use most of the screen, so the network has room beside the docks."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        width = max(min(int(area.width() * 0.92), 1920), min(1400, area.width()))
+        height = max(min(int(area.height() * 0.92), 1200), min(860, area.height()))
+        self.resize(width, height)
+        self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
+
     def _restore_settings(self, restore_experiment: bool) -> None:
         s = self._settings
         geometry = s.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        else:
+            self._fit_to_screen()
         state = s.value("window_state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

@@ -367,6 +367,14 @@ class ColourLegend(QWidget):
         w = fm.horizontalAdvance("negative") + fm.horizontalAdvance("positive") + 8 * fm.height()
         return QSize(int(w), int(fm.height() + 6))
 
+    def minimumSizeHint(self):  # noqa: N802
+        # Both words and a short bar always fit, so the key never paints over its neighbours.
+        from PySide6.QtCore import QSize
+
+        fm = QFontMetricsF(self.font())
+        w = fm.horizontalAdvance("negative") + fm.horizontalAdvance("positive") + 2 * fm.height()
+        return QSize(int(w) + 12, int(fm.height() + 6))
+
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         fm = QFontMetricsF(self.font())
