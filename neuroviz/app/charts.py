@@ -59,6 +59,7 @@ class TrainingCharts(QWidget):
         self.summary.setObjectName("charts_summary")
         # Ignored width: new text never re-lays out the charts (which would repaint them).
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setWordWrap(True)  # a narrow panel shows two lines, never a cut word
         top.addWidget(self.summary, 1)
         self.log_scale = QCheckBox("Log scale", self)
         self.log_scale.setObjectName("log_scale")
@@ -160,7 +161,9 @@ class TrainingCharts(QWidget):
         loss_max = float(max(train.max(), test.max() if test.size else 0.0))
         metric_min = float(min(m1.min() if m1.size else 0.0, m2.min() if m2.size else 0.0))
         self._set_ranges(float(x[-1]), loss_max, metric_min)
-        self.summary.setText(_summary(history))
+        text = _summary(history)
+        self.summary.setText(text)
+        self.summary.setToolTip(text)
         return True
 
     # ------------------------------------------------------------------ private
@@ -243,7 +246,7 @@ def _summary(history: LossHistory) -> str:
         value = history.train_metric[-1]
         parts.append(f"train {name} {value:.1%}" if name == "accuracy" else
                      f"train {name} {format_number(value)}")
-    return "   ".join(parts)
+    return " \u00b7 ".join(parts)
 
 
 def _demo() -> int:  # pragma: no cover - manual look

@@ -1070,6 +1070,11 @@ def build_window(lesson_dirs=(), **kwargs) -> MainWindow:
     window.lesson_dirs = [Path(d) for d in lesson_dirs]
     install_explain(window)  # explain mode, gradient view, timeline, presenter, export
     install_lessons(window)  # lesson panel + Lessons menu; reads window.lesson_dirs
+    # Start with the keyboard on the network canvas: a list (the lesson picker) that has
+    # focus takes Space for its type-ahead search, and Space must mean play/pause.
+    canvas = window.network_view.canvas
+    canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    canvas.setFocus(Qt.FocusReason.OtherFocusReason)
     return window
 
 

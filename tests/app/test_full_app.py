@@ -88,3 +88,18 @@ def test_lessons_menu_lists_shipped_lessons(app_window):
     assert menu is not None
     panel = app_window.lesson_panel
     assert len(panel.library.lessons) >= 15
+
+
+def test_space_plays_and_pauses_from_the_start(app_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    app_window.activateWindow()
+    focus = QApplication.focusWidget()
+    assert focus is app_window.network_view.canvas
+    with qtbot.waitSignal(app_window.worker.running_changed, timeout=5_000) as started:
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+    assert started.args == [True]
+    with qtbot.waitSignal(app_window.worker.running_changed, timeout=5_000) as stopped:
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+    assert stopped.args == [False]
