@@ -16,10 +16,11 @@ import copy
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from neuroviz.fileio import atomic_write_json
 
 SCHEMA_VERSION = 1
 FILE_KIND = "neuroviz-experiment"
@@ -190,24 +191,7 @@ def default_spec(inputs: int = 2) -> dict[str, Any]:
 
 def save_experiment(experiment: Experiment, path: str | os.PathLike) -> Path:
     """Write ``experiment`` to ``path`` as JSON, atomically. Returns the path."""
-    path = Path(path)
-    text = json.dumps(experiment.to_dict(), indent=1, allow_nan=False)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
-    return path
+    return atomic_write_json(path, experiment.to_dict())
 
 
 # ---------------------------------------------------------------------------- opening
