@@ -74,6 +74,7 @@ def app_measurements(seconds: float) -> dict:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     ds = load_dataset(DATASET, seed=0)
     win = MainWindow(restore=False)
+    win.ask_unsaved_changes = lambda doing: "discard"  # a benchmark has no work to keep
     win.resize(1400, 860)
     win.toolbar.speed.setCurrentIndex(win.toolbar.speed.count() - 1)  # "Maximum"
     win.show()
@@ -168,6 +169,7 @@ def start_probe() -> None:
 
     app = QApplication([sys.argv[0]])
     win = MainWindow(restore=False)
+    win.ask_unsaved_changes = lambda doing: "discard"  # a benchmark has no work to keep
     win.show()
     app.processEvents()
     shown = time.perf_counter() - t0

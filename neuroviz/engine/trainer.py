@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from neuroviz.engine import kernels as K
-from neuroviz.engine import metrics
+from neuroviz.engine import losses, metrics
 from neuroviz.engine import reference as R
 from neuroviz.engine.network import Network
 
@@ -327,9 +327,20 @@ class Trainer:
 
     # -- observation --------------------------------------------------------------------------
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float | None]:
-        """Loss and metrics of the current weights on (X, Y), exact float64."""
+        """Loss and metrics of the current weights on (X, Y).
+
+        The compiled backend evaluates in one GIL-free kernel call with the kernels'
+        activations (tanh approximated to ~3e-7), so a GUI thread painting beside the
+        trainer does not stall it; the NumPy backend uses the exact reference path.
+        """
+        if self.backend == "numba":
+            loss, acc, r2, rmse = K.evaluate(self.net.params, self._sizes, self._woff,
+                                             self._boff, self._acts, self._loss_code, X, Y,
+                                             GRID_CHUNK)
+            if self.task == "classification":
+                return {"loss": loss, "metric": acc, "rmse": None}
+            return {"loss": loss, "metric": r2, "rmse": rmse}
         z, a = self.net.forward_all(X)[-1]
-        from neuroviz.engine import losses
         out: dict[str, float | None] = {"loss": losses.loss_value(self.net.loss, z, a, Y)}
         if self.task == "classification":
             out["metric"] = metrics.accuracy(a, Y, self.net.loss)

@@ -116,3 +116,22 @@ def test_wide_layers_use_blas_and_agree():
                                           batch_size=64)
     np.testing.assert_allclose(n1.params, n2.params, rtol=1e-8, atol=1e-10)
     assert math.isclose(s1.train_loss, s2.train_loss, rel_tol=1e-8)
+
+
+@pytest.mark.parametrize("loss,n_out,act", [("mse", 2, "relu"), ("bce", 1, "tanh"),
+                                            ("mse", 1, "gelu"), ("softmax_ce", 4, "sine")])
+def test_evaluate_kernel_matches_exact_metrics(loss, n_out, act):
+    from neuroviz.engine import losses, metrics
+
+    X, Y = make_problem(loss, n=300, n_out=n_out, seed=2)
+    net = Network.from_spec(spec_for(loss, act, n_out=n_out), seed=1)
+    trainer = Trainer(net, X, Y, lr=0.01)
+    trainer.run(50)
+    z, a = net.forward_all(X)[-1]
+    got_loss, got_acc, got_r2, got_rmse = K.evaluate(
+        net.params, trainer._sizes, trainer._woff, trainer._boff, trainer._acts,
+        trainer._loss_code, trainer.X_train, trainer.Y_train, 64)
+    assert got_loss == pytest.approx(losses.loss_value(loss, z, a, Y), rel=1e-6)
+    assert got_acc == pytest.approx(metrics.accuracy(a, Y, loss), abs=1 / len(X))
+    assert got_r2 == pytest.approx(metrics.r2(a, Y), rel=1e-6, abs=1e-9)
+    assert got_rmse == pytest.approx(metrics.rmse(a, Y), rel=1e-6)
