@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import time
 from collections.abc import Callable
@@ -21,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPicture, QRegion
+from PySide6.QtWidgets import QApplication, QGraphicsView, QProgressDialog, QWidget
 
 __all__ = ["GifRecorder", "copy_to_clipboard", "encode_gif", "image_to_rgb", "quantize",
            "save_png", "save_svg", "write_gif"]
@@ -53,22 +54,108 @@ def save_svg(widget: QWidget, path, title: str = "neuroviz") -> Path:
 
     path = Path(path)
     size = widget.size()
-    generator = QSvgGenerator()
+    # SVG 1.1: clip paths are kept (scrolled content stays inside its viewport)
+    generator = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)
     generator.setFileName(str(path))
     generator.setSize(size)
     generator.setViewBox(QRect(0, 0, size.width(), size.height()))
     generator.setTitle(title)
     generator.setDescription("Exported from neuroviz")
+    # 96 per inch: the SVG's physical size is the widget's size in CSS pixels
+    generator.setResolution(96)
     painter = QPainter()
     if not painter.begin(generator):
         raise ExportError(f"{path}: the SVG file could not be written")
+    items = _export_mode_items(widget)
     try:
-        widget.render(painter, QPoint(0, 0))
+        # pyqtgraph items draw for export: scatter symbols become vector paths instead of
+        # fragments of a cached pixmap atlas (which SVG turns into black marks)
+        for item in items:
+            item.setExportMode(True, {"antialias": True, "background": None,
+                                      "painter": painter, "resolutionScale": 1.0})
+        _render_clipped(widget, painter, QPoint(0, 0), QRect(QPoint(0, 0), widget.size()))
     finally:
+        for item in items:
+            item.setExportMode(False)
         painter.end()
     if not path.exists() or path.stat().st_size == 0:
         raise ExportError(f"{path}: the SVG file could not be written")
+    try:
+        path.write_text(bake_thin_strokes(path.read_text(encoding="utf-8")), encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"{path}: {exc}") from None
     return path
+
+
+_GROUP = re.compile(r'(<g\b[^>]*?)transform="matrix\(([^)]*)\)"([^>]*>)(\s*(?:<(?:path|polyline)'
+                    r'\b[^>]*vector-effect="non-scaling-stroke"[^>]*/>\s*)+)(</g>)')
+_PAIR = re.compile(r"(-?[0-9.]+(?:e[-+]?[0-9]+)?),(-?[0-9.]+(?:e[-+]?[0-9]+)?)")
+
+
+def bake_thin_strokes(svg: str) -> str:
+    """Apply each group's transform to the coordinates of its hairline (cosmetic) shapes.
+
+    Qt writes a cosmetic pen (pyqtgraph's scatter symbols, curves) as a shape in scaled
+    units plus ``vector-effect="non-scaling-stroke"``; viewers that ignore that attribute
+    scale the outline with the shape (an 8-pixel circle gets an 8-pixel black rim). Baking
+    the transform into the coordinates draws the same picture in every viewer.
+    """
+    def bake(m: re.Match) -> str:
+        try:
+            a, b, c, d, e, f = (float(v) for v in m.group(2).split(","))
+        except ValueError:
+            return m.group(0)
+
+        def point(pm: re.Match) -> str:
+            x, y = float(pm.group(1)), float(pm.group(2))
+            return f"{a * x + c * y + e:.6g},{b * x + d * y + f:.6g}"
+
+        body = re.sub(r'\b(?:d|points)="[^"]*"', lambda sm: _PAIR.sub(point, sm.group(0)),
+                      m.group(4))
+        body = body.replace('vector-effect="non-scaling-stroke"', 'vector-effect="none"')
+        return f'{m.group(1)}transform="matrix(1,0,0,1,0,0)"{m.group(3)}{body}{m.group(5)}'
+
+    return _GROUP.sub(bake, svg)
+
+
+def _render_clipped(widget: QWidget, painter: QPainter, offset: QPoint, clip: QRect) -> None:
+    """Paint ``widget`` and its visible children, each clipped to its parent's visible part.
+
+    ``QWidget.render`` into an SVG does not clip children (scrolled content, such as a wide
+    network canvas, would spill over its neighbours), so each widget is painted on its own
+    with an explicit clip rectangle, which the SVG keeps as a clip path.
+    """
+    own = QRect(offset, widget.size()).intersected(clip)
+    if own.isEmpty():
+        return
+    # Recorded first, then replayed under the clip: a widget's paintEvent opens its own
+    # painter, which would not inherit a clip set on ours.
+    picture = QPicture()
+    recorder = QPainter(picture)
+    QWidget.render(widget, recorder, QPoint(0, 0), QRegion(),
+                   QWidget.RenderFlag.DrawWindowBackground)
+    recorder.end()
+    painter.save()
+    painter.setClipRect(own)
+    painter.drawPicture(offset, picture)
+    painter.restore()
+    for child in widget.children():
+        if (isinstance(child, QWidget) and child.isVisible() and not child.isWindow()):
+            _render_clipped(child, painter, offset + child.pos(), own)
+
+
+def _export_mode_items(widget: QWidget) -> list:
+    """The pyqtgraph items drawn inside ``widget`` that have an export mode."""
+    views = [w for w in [widget, *widget.findChildren(QGraphicsView)]
+             if isinstance(w, QGraphicsView) and w.scene() is not None]
+    items, seen = [], set()
+    for view in views:
+        scene = view.scene()
+        if id(scene) in seen:
+            continue
+        seen.add(id(scene))
+        items += [item for item in scene.items() if hasattr(item, "setExportMode")]
+    return items
 
 
 def copy_to_clipboard(widget: QWidget) -> QImage:

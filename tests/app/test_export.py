@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 
 from neuroviz.app import export
 from neuroviz.app.explain_install import install
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 @pytest.fixture
@@ -116,3 +119,70 @@ def test_export_errors_are_reported_not_raised_from_the_menu(win, tmp_path, monk
     assert boxes
     for box in boxes:
         box.close()
+
+
+def _render_svg(path, size) -> QImage:
+    from PySide6.QtGui import QColor, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(str(path))
+    assert renderer.isValid()
+    image = QImage(size, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    renderer.render(painter)
+    painter.end()
+    return image
+
+
+def test_svg_of_the_output_plot_draws_the_scatter_points(win, tmp_path):
+    """pyqtgraph draws scatter symbols from a pixmap atlas, which SVG turns into black
+    marks; exported SVGs draw every point as a vector path in its own colours."""
+    from PySide6.QtCore import QPoint, QPointF
+
+    ov = win.output_view
+    ov.flush()
+    points = [(item, item.points()) for item in (ov.train_points, ov.test_points)]
+    n_points = sum(len(p) for _, p in points)
+    assert n_points > 50
+    svg = win.extras.export("output", tmp_path / "output.svg")
+    root = ET.parse(svg).getroot()
+    clip_shapes = {id(el) for cp in root.iter() if cp.tag.endswith("clipPath") for el in cp}
+    tags = [el.tag.rsplit("}", 1)[-1] for el in root.iter() if id(el) not in clip_shapes]
+    n_shapes = tags.count("path") + tags.count("circle") + tags.count("ellipse")
+    assert n_points <= n_shapes <= n_points + 40  # the points, plus frame and ticks
+    assert tags.count("image") < 10  # not one embedded pixmap per point
+    # symbols are in pixel units (viewers that ignore non-scaling-stroke draw them right)
+    assert 'transform="matrix(8,0,0,8' not in svg.read_text(encoding="utf-8")
+    # Rendered back, each point's centre has the colour it has on screen (not black).
+    rendered = _render_svg(svg, ov.size())
+    rendered.save(str(SCREENSHOTS / "export_output_svg.png"))
+    screen = export.grab_image(ov)
+    if screen.size() != ov.size():  # HiDPI grab
+        screen = screen.scaled(ov.size())
+    vb = ov.plot.getPlotItem().getViewBox()
+    checked = matching = 0
+    for _item, pts in points:
+        for spot in pts[::5]:
+            pos = vb.mapViewToScene(QPointF(spot.pos()))
+            xy = ov.plot.mapFromScene(pos)
+            xy = ov.plot.mapTo(ov, QPoint(xy.x(), xy.y()))
+            if not ov.rect().contains(xy):
+                continue
+            a, b = rendered.pixelColor(xy), screen.pixelColor(xy)
+            checked += 1
+            diff = max(abs(a.red() - b.red()), abs(a.green() - b.green()),
+                       abs(a.blue() - b.blue()))
+            matching += diff < 40
+    assert checked > 20
+    assert matching >= 0.8 * checked, f"{matching} of {checked} points match the screen"
+
+
+def test_bake_thin_strokes():
+    svg = ('<g fill="#fff" stroke="#000" transform="matrix(8,0,0,8,10,20)"\n>\n'
+           '<path vector-effect="non-scaling-stroke" d="M0.5,0 C0.5,0.25 0,0.5 -0.5,0 Z "/>\n'
+           '</g>')
+    out = export.bake_thin_strokes(svg)
+    assert 'transform="matrix(1,0,0,1,0,0)"' in out
+    assert 'd="M14,20 C14,22 10,24 6,20 Z "' in out
+    assert "non-scaling-stroke" not in out
