@@ -1,6 +1,7 @@
 """The training timeline: weights kept at sensible intervals, within a stated memory bound.
 
-:class:`Timeline` records the weights (and losses) of completed epochs while a network trains,
+:class:`Timeline` records the weights (and losses) of each epoch while a network trains (the
+first snapshot seen in that epoch, labelled with its exact fractional epoch and step),
 so a learner can scrub back to an earlier epoch, look at that moment, and resume from it.
 
 Memory bound
@@ -50,7 +51,14 @@ def _frozen_weights(weights) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """The state of training at the end of one epoch (weights are read-only copies)."""
+    """The state of training at one moment of an epoch (weights are read-only copies).
+
+    ``epoch`` is the whole epoch the entry files under (thinning, the slider's stops);
+    ``progress`` is the exact position of the weights in epochs (``epoch`` plus the part of
+    the next pass already trained; equal to ``epoch`` at an epoch boundary) and ``step`` the
+    optimizer step they were taken at. Snapshots published while training runs come from
+    inside an epoch, so the label says exactly where (:attr:`label`).
+    """
 
     epoch: int
     step: int
@@ -61,6 +69,23 @@ class TimelineEntry:
     train_metric: float | None = None
     test_metric: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    progress: float | None = None
+
+    @property
+    def position(self) -> float:
+        """Where the weights are, in epochs (fractional inside an epoch)."""
+        return float(self.epoch) if self.progress is None else float(self.progress)
+
+    @property
+    def at_boundary(self) -> bool:
+        return abs(self.position - self.epoch) < 1e-9
+
+    @property
+    def label(self) -> str:
+        """"Epoch 5" at an epoch boundary, else the exact place: "Epoch 5.37 (step 1,234)"."""
+        if self.at_boundary:
+            return f"Epoch {self.epoch:,}"
+        return f"Epoch {self.position:,.2f} (step {self.step:,})"
 
     @property
     def nbytes(self) -> int:
@@ -107,8 +132,12 @@ class Timeline:
     def record(self, epoch: int, weights, *, step: int = 0, train_loss: float = float("nan"),
                test_loss: float | None = None, metric_name: str = "accuracy",
                train_metric: float | None = None, test_metric: float | None = None,
-               **extra: Any) -> bool:
-        """Remember the weights at the end of ``epoch``; returns True if they were kept.
+               progress: float | None = None, **extra: Any) -> bool:
+        """Remember the weights of ``epoch``; returns True if they were kept.
+
+        ``progress`` is their exact position in epochs (``epoch`` <= progress < epoch + 1;
+        default ``epoch``, an epoch boundary); the first weights recorded for an epoch
+        are kept for it.
 
         Epochs must not go backwards (call :meth:`truncate_after` or :meth:`clear` first);
         an epoch already recorded is ignored. Weights of a different shape than before
@@ -125,7 +154,8 @@ class Timeline:
         entry = TimelineEntry(epoch, int(step), _frozen_weights(weights), float(train_loss),
                               None if test_loss is None else float(test_loss), metric_name,
                               None if train_metric is None else float(train_metric),
-                              None if test_metric is None else float(test_metric), dict(extra))
+                              None if test_metric is None else float(test_metric), dict(extra),
+                              None if progress is None else float(progress))
         self._shapes = shapes
         self._latest = entry
         if epoch % self.stride == 0:
@@ -137,11 +167,14 @@ class Timeline:
         return True
 
     def record_snapshot(self, snap, epoch_offset: int = 0) -> bool:
-        """Record an engine Snapshot (its weights and losses) at ``epoch_offset + snap.epoch``."""
+        """Record an engine Snapshot (its weights and losses) under ``epoch_offset +
+        snap.epoch``, labelled with its exact position ``epoch_offset + snap.epoch_progress``
+        and step (a snapshot published mid-epoch is not the end of that epoch)."""
         return self.record(epoch_offset + int(snap.epoch), snap.weights, step=snap.step,
                            train_loss=snap.train_loss, test_loss=snap.test_loss,
                            metric_name=snap.metric_name, train_metric=snap.train_metric,
-                           test_metric=snap.test_metric)
+                           test_metric=snap.test_metric,
+                           progress=epoch_offset + float(snap.epoch_progress))
 
     # ------------------------------------------------------------------ reading
     @property

@@ -91,3 +91,39 @@ def test_truncate_resume_and_new_run():
     assert not timeline and len(timeline) == 0
     with pytest.raises(LookupError):
         timeline.entry_at(0)
+
+
+def test_entries_recorded_inside_an_epoch_say_exactly_where_they_are():
+    """Snapshots published while training runs come from inside an epoch: the entry keeps
+    the exact fractional epoch and step, and its weights are exactly that step's."""
+    trainer = small_run()  # 40 examples, batch 8: 5 steps an epoch
+    timeline = Timeline()
+    seen = {}
+    for steps in (3, 4, 3, 6, 2, 7):  # bursts that rarely end on an epoch boundary
+        snap = trainer.run(steps)
+        if timeline.record_snapshot(snap, epoch_offset=10):
+            seen[snap.step] = snap
+    entries = timeline.entries
+    assert [e.epoch for e in entries] == [10, 11, 12, 13, 15]
+    for e in entries:
+        snap = seen[e.step]
+        assert e.position == 10 + snap.epoch_progress
+        assert e.epoch <= e.position < e.epoch + 1
+        for (W, b), (Ws, bs) in zip(e.weights, snap.weights):
+            np.testing.assert_array_equal(W, Ws)
+            np.testing.assert_array_equal(b, bs)
+    first = entries[0]
+    assert first.step == 3 and first.position == pytest.approx(10.6)
+    assert first.label == "Epoch 10.60 (step 3)" and not first.at_boundary
+    # the weights really are those of that step: an independent run of exactly that many
+    # steps from the start gives them bit for bit
+    for e in entries:
+        replay = small_run()
+        replay.run(e.step)
+        for (W, b), (Wr, br) in zip(e.weights, replay.net.get_weights()):
+            np.testing.assert_array_equal(W, Wr)
+            np.testing.assert_array_equal(b, br)
+    # at an epoch boundary the label is the plain epoch
+    boundary = Timeline()
+    boundary.record_snapshot(small_run().run_epochs(2))
+    assert boundary.latest.at_boundary and boundary.latest.label == "Epoch 2"

@@ -133,7 +133,7 @@ class TimelineView(QWidget):
             self.readout.setText("No epochs recorded yet")
             return
         where = "now" if self.is_live else "back in time"
-        text = (f"Epoch {e.epoch:,} ({where})   train loss {_fmt_loss(e.train_loss)}   "
+        text = (f"{e.label} ({where})   train loss {_fmt_loss(e.train_loss)}   "
                 f"test loss {_fmt_loss(e.test_loss)}")
         self.readout.setText(text)
         self.readout.setToolTip(f"{len(self._entries)} epochs kept (every "
@@ -203,9 +203,9 @@ class TimelineController:
             win.pause()
         self.scrubbed_entry = entry
         self._draw_entry(entry)
-        self._marker.setPos(entry.epoch)
+        self._marker.setPos(entry.position)
         self._marker.setVisible(True)
-        win.statusBar().showMessage(f"Showing epoch {entry.epoch:,} \u2014 press Live to return, "
+        win.statusBar().showMessage(f"Showing {entry.label.lower()} \u2014 press Live to return, "
                                     "or Resume to train from here", 5000)
 
     def _draw_entry(self, entry: TimelineEntry) -> None:
@@ -216,7 +216,8 @@ class TimelineController:
             return
         snap = dataclasses.replace(
             base, weights=entry.weights, gradients=None, grid=self._grid_for(entry),
-            epoch=entry.epoch - win.state.epoch_offset, train_loss=entry.train_loss,
+            epoch=entry.epoch - win.state.epoch_offset, step=entry.step,
+            epoch_progress=entry.position - win.state.epoch_offset, train_loss=entry.train_loss,
             test_loss=entry.test_loss, diverged=False, message=None)
         win.network_view.set_snapshot(snap)
         win.output_view.set_snapshot(snap)
@@ -275,7 +276,10 @@ class TimelineController:
         win.apply_experiment(exp)
         self.view.refresh()
         self.view.go_live()
-        win.statusBar().showMessage(f"Resumed from epoch {entry.epoch:,}", 5000)
+        where = entry.label.lower()
+        if not entry.at_boundary:  # a new run starts a fresh pass over the data
+            where += f", counted as epoch {entry.epoch:,}"
+        win.statusBar().showMessage(f"Resumed from {where}", 5000)
 
 
 # ---------------------------------------------------------------------------- compare runs

@@ -95,3 +95,43 @@ def test_describe_difference():
     assert describe_difference(base, base) == ""
     other = dict(base, lr=0.3, layers=[8])
     assert describe_difference(base, other) == "lr 0.03, layers 4\u00d72"
+
+
+def test_entries_recorded_while_playing_are_labelled_with_their_exact_step(win, qtbot):
+    """While training runs, snapshots come from inside epochs: each entry says its exact
+    fractional epoch and step, and its weights are exactly those of that step."""
+    from neuroviz.engine import Network, Trainer
+
+    tl = win.extras.timeline
+    initial = [(W.copy(), b.copy()) for W, b in win.latest_snapshot.weights]
+    win.play()
+    qtbot.waitUntil(lambda: len(tl.timeline) >= 4, timeout=20_000)
+    win.pause()
+    qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
+    entries = tl.timeline.entries
+    inside = [e for e in entries if not e.at_boundary]
+    assert inside, "expected snapshots from inside an epoch"
+    entry = inside[len(inside) // 2]
+    assert entry.epoch < entry.position < entry.epoch + 1
+    tl.view.select_epoch(entry.epoch)
+    assert tl.scrubbed_entry is entry
+    text = tl.view.readout.text()
+    assert f"Epoch {entry.position:,.2f} (step {entry.step:,})" in text
+    # an independent trainer run for exactly entry.step steps has exactly these weights
+    ds = win.dataset
+    hp = win.state.hyperparameters
+    net = Network.from_spec(win.state.spec)
+    net.set_weights(initial)
+    replay = Trainer(net, ds.X_train, ds.Y_train, ds.X_test, ds.Y_test, optimizer=hp.optimizer,
+                     lr=hp.learning_rate, batch_size=int(hp.batch_size), seed=win.state.seed,
+                     l1=hp.l1, l2=hp.l2, momentum=hp.momentum, task=ds.task)
+    snap = replay.run(entry.step)
+    assert snap.epoch_progress == pytest.approx(entry.position)
+    for (W, b), (Wr, br), (Wv, bv) in zip(entry.weights, replay.net.get_weights(),
+                                          win.network_view.weights):
+        np.testing.assert_array_equal(W, Wr)
+        np.testing.assert_array_equal(b, br)
+        np.testing.assert_array_equal(Wv, W)
+        np.testing.assert_array_equal(bv, b)
+    assert tl._marker.value() == pytest.approx(entry.position)
+    tl.view.go_live()
