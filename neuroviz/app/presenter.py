@@ -30,6 +30,9 @@ __all__ = ["PresenterBar", "PresenterMode", "SCALES"]
 SCALES = (1.25, 1.5, 1.75, 2.0, 2.5)
 DEFAULT_SCALE = 1.25
 PRESENTER_PALETTE = "high_contrast"
+#: From this size factor on, the confusion matrix (or predicted-vs-actual plot) under the
+#: output plot steps aside in presenter mode: at 1280x720 the boundary plot needs the height.
+COMPACT_OUTPUT_SCALE = 1.5
 
 
 class PresenterBar(QWidget):
@@ -168,6 +171,7 @@ class PresenterMode(QObject):
         self.active = False
         self._apply_scale(1.0)
         self.toolbar.hide()
+        self._compact_views(False)
         main_sizes, right_sizes = saved["splitters"]
         w.main_splitter.setSizes(main_sizes)
         w.right_splitter.setSizes(right_sizes)
@@ -203,6 +207,25 @@ class PresenterMode(QObject):
         w.main_splitter.setSizes([left, max(1, total - left)])
         height = sum(w.right_splitter.sizes()) or w.height()
         w.right_splitter.setSizes([int(0.64 * height), height - int(0.64 * height)])
+        self._fit_network()
+
+    def _fit_network(self) -> None:
+        """Draw the network at the chosen size, or as large as fits its column without
+        horizontal scrolling (a deep network at 2x cannot fit 1280 pixels), never below 1x."""
+        nv = self.window.network_view
+        if nv.scale != self.scale:
+            nv.set_scale(self.scale)
+        scroll = getattr(nv, "scroll", None)
+        if scroll is None:
+            return
+        for _ in range(6):
+            avail = scroll.width() - 2 * scroll.frameWidth()
+            if scroll.verticalScrollBar().isVisible():
+                avail -= scroll.verticalScrollBar().width()
+            need = nv.canvas.minimumWidth()
+            if need <= avail or nv.scale <= 1.0 or avail <= 0:
+                break
+            nv.set_scale(max(1.0, nv.scale * 0.97 * avail / need))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         if obj is self.window and event.type() == QEvent.Type.Resize and self.active:
@@ -210,8 +233,35 @@ class PresenterMode(QObject):
         return False
 
     # ------------------------------------------------------------------ private
+    def _compact_views(self, on: bool) -> None:
+        """Make the views fit 1280x720 at large sizes: long labels wrap, the edge-mode
+        caption goes (the edge colours show it), and from COMPACT_OUTPUT_SCALE the output's
+        secondary panel steps aside. ``on=False`` restores everything as it was."""
+        w = self.window
+        ov = w.output_view
+        parts = [(getattr(w.network_view, "mode_label", None), True),
+                 (getattr(ov, "secondary_title", None), self.scale >= COMPACT_OUTPUT_SCALE),
+                 (getattr(ov, "secondary", None), self.scale >= COMPACT_OUTPUT_SCALE)]
+        hidden = self._saved.setdefault("compact_hidden", {})
+        for widget, hide in parts:
+            if widget is None:
+                continue
+            if on and hide and widget not in hidden:
+                hidden[widget] = widget.isHidden()
+                widget.hide()
+            elif (not on or not hide) and widget in hidden:
+                widget.setHidden(hidden.pop(widget))
+        title = getattr(ov, "secondary_title", None)
+        if title is not None:
+            if on and "title_wrap" not in self._saved:
+                self._saved["title_wrap"] = title.wordWrap()
+                title.setWordWrap(True)
+            elif not on and "title_wrap" in self._saved:
+                title.setWordWrap(self._saved.pop("title_wrap"))
+
     def _apply_scale(self, factor: float) -> None:
         w = self.window
+        self._compact_views(self.active and factor != 1.0)
         w.network_view.set_scale(factor)
         w.output_view.set_scale(factor)
         w.charts.set_scale(factor)

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -174,3 +175,29 @@ def test_f5_toggles_full_screen_and_escape_leaves(win, qtbot):
     win.extras.action_leave_presenter.trigger()
     assert not win.extras.presenter.active
     assert not win.isFullScreen()
+
+
+@pytest.mark.parametrize("scale", [1.5, 2.0])
+def test_presenter_mode_at_1280x720_large_scales(win, qtbot, screenshot, scale):
+    presenter = win.extras.presenter
+    win.showNormal()
+    presenter.enter(full_screen=False, scale=scale)
+    win.resize(1280, 720)
+    qtbot.waitUntil(lambda: win.size().width() == 1280 and win.size().height() == 720)
+    qtbot.wait(20)
+    QApplication.processEvents()
+    win.network_view.redraw_now()
+    win.output_view.flush()
+    assert presenter.scale == scale
+    # the network is drawn at the chosen size, or as large as fits without scrolling
+    assert 1.0 < win.network_view.scale <= scale
+    assert presenter.bar.play_button.font().pointSizeF() >= 12 * scale
+    problems = layout_problems(win)
+    shot = screenshot(win, f"presenter_1280x720_{scale:g}x")
+    assert (win.width(), win.height()) == (1280, 720)  # nothing forced the window to grow
+    assert QImage(str(shot)).height() <= 720 * win.devicePixelRatioF() + 1
+    assert not problems, "\n".join(problems)
+    # the whole network fits: no horizontal scrolling needed on the projector
+    assert not win.network_view.scroll.horizontalScrollBar().isVisible()
+    presenter.exit()
+    assert win.output_view.secondary.isVisible()  # restored
