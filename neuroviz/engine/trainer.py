@@ -147,6 +147,7 @@ class Trainer:
         self._perm = np.arange(len(self.X_train), dtype=np.int64)
         K.shuffle(self._perm, self._rng)
         self._grads = np.zeros(net.param_size)
+        self._work: np.ndarray | None = None  # scratch space of the compiled kernel
         self._m1 = np.zeros(net.param_size)
         self._m2 = np.zeros(net.param_size)
         self._mask = R.regularised_mask(net)
@@ -289,11 +290,14 @@ class Trainer:
         if steps and not self.diverged:
             opt = _OPT_CODES[self._opt]
             if self.backend == "numba":
+                size = K.work_size(self._sizes, self._batch, self.n_train)
+                if self._work is None or self._work.shape[0] < size:
+                    self._work = np.empty(size)
                 status, done, loss = K.train_steps(
                     self.net.params, self._sizes, self._woff, self._boff, self._acts,
                     self._loss_code, opt, self._hyper, self._m1, self._m2, self._grads,
                     self.X_train, self.Y_train, self._perm, self._counters, self._rng,
-                    steps, self._batch)
+                    steps, self._batch, self._work)
             else:
                 status, done, loss = R.train_steps(
                     self.net, opt, self._hyper, self._m1, self._m2, self._grads,

@@ -135,3 +135,47 @@ def test_evaluate_kernel_matches_exact_metrics(loss, n_out, act):
     assert got_acc == pytest.approx(metrics.accuracy(a, Y, loss), abs=1 / len(X))
     assert got_r2 == pytest.approx(metrics.r2(a, Y), rel=1e-6, abs=1e-9)
     assert got_rmse == pytest.approx(metrics.rmse(a, Y), rel=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_an_update_that_overflows_restores_the_step_before(optimizer):
+    # Weights near the float64 limit: the batch loss is still finite, but the update
+    # itself overflows. Both backends must report status 2 at the same step and give
+    # back the parameters of the step before, bit for bit.
+    spec = {"inputs": 1, "layers": [{"type": "dense", "units": 1, "activation": "linear"}],
+            "loss": "mse"}
+    X = np.array([[1e-160], [2e-160], [3e-160]])
+    Y = np.array([[1.0], [0.5], [2.0]])
+    results = []
+    for backend in ("numba", "numpy"):
+        net = Network.from_spec(spec, seed=0)
+        net.set_weights([(np.array([[-1.7e308]]), np.array([1e150]))])
+        trainer = Trainer(net, X, Y, optimizer=optimizer, lr=1.0, batch_size=1,
+                          backend=backend)
+        trainer._hyper[K.H_LR] = 1e307  # beyond what the setter allows, on purpose
+        before = net.params.copy()
+        assert np.isfinite(trainer.snapshot().train_loss)  # the loss itself is finite
+        snap = trainer.run(50)
+        assert snap.diverged and snap.diverged_step == 1 and snap.step == 0
+        np.testing.assert_array_equal(net.params, before)
+        results.append((snap.diverged_step, net.params.copy(), before))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_train_steps_refuses_scratch_space_that_is_too_small():
+    X, Y = make_problem("mse", n_out=1)
+    net = Network.from_spec(spec_for("mse"), seed=0)
+    trainer = Trainer(net, X, Y, batch_size=8)
+    args = (net.params, trainer._sizes, trainer._woff, trainer._boff, trainer._acts,
+            trainer._loss_code, K.OPT_SGD, trainer._hyper, trainer._m1, trainer._m2,
+            trainer._grads, trainer.X_train, trainer.Y_train, trainer._perm,
+            trainer._counters, trainer._rng, 5, 8)
+    needed = K.work_size(trainer._sizes, 8, len(X))
+    before = net.params.copy()
+    with pytest.raises(ValueError, match="scratch space"):
+        K.train_steps(*args, np.empty(needed - 1))
+    np.testing.assert_array_equal(net.params, before)
+    status, done, _ = K.train_steps(*args, np.empty(needed))
+    assert status == 0 and done == 5
+    assert not np.array_equal(net.params, before)
