@@ -66,9 +66,8 @@ class LessonPanel(QWidget):
         self.hints_shown = 0
         self._last_epoch = 0
         self._generation = -1
-        self._chunk = 1
-        self._chunk_target = 0
         self._show_me_target: int | None = None
+        self._show_me_run: int | None = None  # the worker's train_epochs run of "show me"
         self._saved: SavedWork | None = None
         self._last_check = 0.0
         self._reapply_pending = False
@@ -79,6 +78,7 @@ class LessonPanel(QWidget):
         self.controls = StepControls(window)
         self.dock = None  # the QDockWidget holding the panel (set by lesson_install)
         window.worker.snapshot_ready.connect(self._on_worker_snapshot)
+        window.worker.run_finished.connect(self._on_run_finished)
         window.state.subscribe(self._on_state_changed)
         window.experiment_applied.connect(self._schedule_reapply)
         window.installEventFilter(self)
@@ -323,8 +323,10 @@ class LessonPanel(QWidget):
     def show_me(self) -> None:
         """Apply the step's solution as the learner would (same events), then train.
 
-        Training runs in chunks of whole epochs (``worker.step_epoch``) so it stops within a
-        chunk of the goal, and never trains more than the solution's ``epochs``.
+        Training is a real run of the worker (``window.train_epochs``): the toolbar shows
+        Pause and the learner can stop it there. It goes in chunks of whole epochs, one a
+        frame, so it stops within a chunk of the goal, and never trains more than the
+        solution's ``epochs``.
         """
         step = self.step
         if step is None or step.solution is None:
@@ -352,20 +354,24 @@ class LessonPanel(QWidget):
         if solution.epochs > 0 and not self.step_done:
             self.report_event("training_started")
             self._show_me_target = self.trained_epochs + solution.epochs
-            self._chunk = max(1, -(-solution.epochs // SHOW_ME_FRAMES))
+            chunk = max(1, -(-solution.epochs // SHOW_ME_FRAMES))
             self.show_me_button.setText("Stop")
-            self._next_chunk()
+            self._show_me_run = self.window.train_epochs(solution.epochs, chunk)
         self.update_goal()
-
-    def _next_chunk(self) -> None:
-        n = min(self._chunk, self._show_me_target - self.trained_epochs)
-        self._chunk_target = self.trained_epochs + n
-        self.window.worker.step_epoch(n)
 
     def _stop_show_me(self) -> None:
         if self._show_me_target is not None:
             self._show_me_target = None
             self.show_me_button.setText("Show me")
+            if self._show_me_run is not None:
+                self._show_me_run = None
+                self.window.pause()  # ends the run (if still going): training stops here
+
+    def _on_run_finished(self, run_id: int) -> None:
+        """The worker's "show me" run ended: trained it all, diverged, or the learner paused."""
+        if run_id == self._show_me_run:
+            self._show_me_run = None
+            self._stop_show_me()
 
     @property
     def showing(self) -> bool:
@@ -440,16 +446,10 @@ class LessonPanel(QWidget):
         if self._show_me_target is None:
             self._schedule_check()
             return
-        if snap.diverged:
+        self.update_goal()              # every chunk: stops "show me" when the goal is reached
+        if self._show_me_target is not None and (
+                snap.diverged or self.trained_epochs >= self._show_me_target):
             self._stop_show_me()
-        elif self.trained_epochs >= self._chunk_target:
-            self.update_goal()          # may stop "show me" when the goal is reached
-            if self._show_me_target is not None:
-                if self.trained_epochs >= self._show_me_target:
-                    self._stop_show_me()
-                else:
-                    self._next_chunk()
-        self._schedule_check()
 
     def _on_state_changed(self, change: str) -> None:
         if self.lesson is None or change == "history":
@@ -516,6 +516,7 @@ class LessonPanel(QWidget):
         """Leave the learner's own experiment in the window's saved settings, not the lesson's."""
         self._check_timer.stop()
         self._show_me_target = None
+        self._show_me_run = None
         if self.lesson is not None:
             self.controls.clear()
             saved = self._saved

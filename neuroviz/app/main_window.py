@@ -266,9 +266,9 @@ class MainWindow(QMainWindow):
 
         training = bar.addMenu("&Training")
         training.setObjectName("menu_training")
-        self.action_play = self._action(training, "action_play", "&Play / Pause",
+        self.action_play = self._action(training, "action_play", "&Play",
                                         QKeySequence(Qt.Key.Key_Space), self.toggle_play,
-                                        "Start or pause training")
+                                        "Start training")
         self.action_step = self._action(training, "action_step", "&Step One Epoch",
                                         QKeySequence(Qt.Key.Key_Right), self.step_epoch,
                                         "Train one epoch")
@@ -383,6 +383,14 @@ class MainWindow(QMainWindow):
 
     def step_epoch(self) -> None:
         self.worker.step_epoch(1)
+
+    def train_epochs(self, epochs: int, chunk_epochs: int = 1) -> int:
+        """Train ``epochs`` epochs as a visible run (a lesson's "show me"), then stop.
+
+        The run counts as training: Play shows Pause and Pause (or Space) stops it.
+        Returns the run's id; ``worker.run_finished(id)`` says when it has ended.
+        """
+        return self.worker.train_epochs(epochs, chunk_epochs)
 
     def reset(self) -> None:
         """Same starting weights as before (same seed); training pauses."""
@@ -810,8 +818,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Engine ready", 3000)
 
     def _on_running_changed(self, running: bool) -> None:
+        """The worker started or stopped training (play, "show me", pause, divergence...):
+        the play button and the Training menu's action say what Space will do now."""
         self._running = running
         self.toolbar.set_running(running)
+        self.action_play.setText("&Pause" if running else "&Play")
+        tip = "Pause training" if running else "Start training"
+        self.action_play.setToolTip(tip)
+        self.action_play.setStatusTip(tip)
         if running:
             self.divergence_banner.hide()
 

@@ -53,7 +53,7 @@ class TrainingToolbar(QToolBar):
         self.reset_button.clicked.connect(self.reset_clicked)
         self.play_button = self._button(
             "play_pause", self._play_icon, "Play",
-            "Start or pause training (Space)")
+            "Start training (Space)")
         self.play_button.setIconSize(QSize(36, 36))
         self.play_button.clicked.connect(lambda: self.play_toggled.emit(not self._running))
         self.step_button = self._button(
@@ -126,6 +126,8 @@ class TrainingToolbar(QToolBar):
         self.play_button.setIcon(self._pause_icon if running else self._play_icon)
         self.play_button.setText("Pause" if running else "Play")
         self.play_button.setAccessibleName("Pause" if running else "Play")
+        self.play_button.setToolTip("Pause training (Space)" if running
+                                    else "Start training (Space)")
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch_label.setText(f"Epoch {epoch:,}")

@@ -6,6 +6,12 @@ a tuple on a queue) and receives immutable engine snapshots through the
 ``generation`` grows each time a new training run starts (configure, rebuild, reset),
 so the window can tell a fresh run from the continuation of the current one.
 
+``running_changed(bool)`` is the one truth about whether the worker trains: it turns True
+for ``play()`` and for ``train_epochs()`` (a lesson's "show me"), and False whenever
+training stops, whatever stopped it (pause, step, reset, divergence, the end of a
+``train_epochs`` run). ``run_finished(run_id)`` tells the caller of ``train_epochs`` that
+its run has ended, for whatever reason.
+
 Training runs in bursts of at least ``MIN_BURST_STEPS`` optimizer steps inside the
 compiled (``nogil``) engine kernel, sized so a burst takes ``burst_seconds``; the
 thread goes back to Python only between bursts, where it applies commands and
@@ -41,6 +47,7 @@ class TrainingWorker(QThread):
     running_changed = Signal(bool)
     engine_ready = Signal()  # the engine's compiled code is loaded (first start may compile)
     failed = Signal(str)  # a command could not be applied; the previous state is kept
+    run_finished = Signal(int)  # a train_epochs() run ended (done, paused, diverged...)
 
     def __init__(self, parent=None, *, max_fps: float = 50.0, burst_seconds: float = 0.018):
         super().__init__(parent)
@@ -57,6 +64,9 @@ class TrainingWorker(QThread):
         self._grid: tuple | None = None
         self._task: str | None = None
         self._running = False
+        self._run_id: int | None = None  # the train_epochs() run in progress, if any
+        self._epochs_left = 0
+        self._chunk_epochs = 1
         self._gradients = False
         self._steps_per_second_limit: float | None = None
         self._burst_steps = 50
@@ -71,6 +81,7 @@ class TrainingWorker(QThread):
         self.steps_per_second = 0.0
         self.training_seconds = 0.0  # wall time spent running bursts (for the benchmark)
         self.training_steps = 0
+        self._next_run_id = 0  # GUI thread: ids handed out by train_epochs()
 
     # ------------------------------------------------------------------ commands
     def _post(self, name: str, *args: Any) -> None:
@@ -100,6 +111,19 @@ class TrainingWorker(QThread):
 
     def pause(self) -> None:
         self._post("pause")
+
+    def train_epochs(self, epochs: int, chunk_epochs: int = 1) -> int:
+        """Train ``epochs`` whole epochs as a run, then stop; returns the run's id.
+
+        The run trains ``chunk_epochs`` epochs at a time at full speed (the speed limit
+        does not apply), publishes a snapshot after every chunk and waits for the next
+        frame before the next chunk, so a viewer sees it happen and ``pause()`` stops it
+        within a chunk. It counts as running (``running_changed(True)`` ... ``(False)``)
+        and ends with ``run_finished(run_id)``.
+        """
+        self._next_run_id += 1
+        self._post("train", int(epochs), max(1, int(chunk_epochs)), self._next_run_id)
+        return self._next_run_id
 
     def step_epoch(self, epochs: int = 1) -> None:
         """Pause, then train exactly ``epochs`` epochs and publish."""
@@ -236,6 +260,9 @@ class TrainingWorker(QThread):
         return True
 
     def _burst(self) -> None:
+        if self._run_id is not None:
+            self._chunk()
+            return
         trainer = self._trainer
         now = time.perf_counter()
         frame = 1.0 / self._max_fps
@@ -282,6 +309,37 @@ class TrainingWorker(QThread):
                 if not self._drain(block=True, timeout=remaining):
                     self._queue.put(_STOP)
 
+    def _chunk(self) -> None:
+        """One chunk of a ``train_epochs`` run: whole epochs, published, one per frame."""
+        trainer = self._trainer
+        n = min(self._chunk_epochs, self._epochs_left)
+        t0 = time.perf_counter()
+        before = trainer.step
+        snap = trainer.run_epochs(n, grid=self._grid is not None, gradients=self._gradients)
+        dt = time.perf_counter() - t0
+        steps = snap.step - before
+        self.training_seconds += dt
+        self.training_steps += steps
+        self._rate_window.append((t0 + dt, steps))
+        self._update_rate()
+        self._epochs_left -= n
+        self._record(snap)
+        self._emit(snap)
+        if snap.diverged or self._epochs_left <= 0:
+            self._set_running(False)
+            return
+        remaining = 1.0 / self._max_fps - (time.perf_counter() - t0)
+        if remaining > 0:
+            if not self._drain(block=True, timeout=remaining):
+                self._queue.put(_STOP)
+
+    def _end_run(self) -> None:
+        """The ``train_epochs`` run in progress (if any) is over."""
+        if self._run_id is not None:
+            run_id, self._run_id = self._run_id, None
+            self._epochs_left = 0
+            self.run_finished.emit(run_id)
+
     def _update_rate(self) -> None:
         window = self._rate_window
         if len(window) >= 2:
@@ -310,6 +368,8 @@ class TrainingWorker(QThread):
         self.snapshot_ready.emit(snap, self.generation)
 
     def _set_running(self, running: bool) -> None:
+        if not running:
+            self._end_run()
         if running != self._running:
             self._running = running
             if not running:
@@ -386,6 +446,24 @@ class TrainingWorker(QThread):
             self._trainer.reset_optimizer()
             if self._trainer.diverged:
                 return True
+        self._end_run()  # plain play: no epoch budget any more
+        self._set_running(True)
+        return False
+
+    def _do_train(self, epochs, chunk_epochs, run_id) -> bool:
+        self._end_run()  # a new run replaces the one in progress
+        trainer = self._trainer
+        if trainer is None or epochs <= 0:
+            self.run_finished.emit(run_id)
+            return False
+        if trainer.diverged:
+            trainer.reset_optimizer()
+            if trainer.diverged:
+                self.run_finished.emit(run_id)
+                return True
+        self._run_id = run_id
+        self._epochs_left = int(epochs)
+        self._chunk_epochs = int(chunk_epochs)
         self._set_running(True)
         return False
 
