@@ -42,9 +42,12 @@ class DatasetSettings:
     features: tuple[str, ...] = ("x1", "x2")  # 2-D input features (ignored for other kinds)
     data_seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    # How many examples to generate (synthetic sets only; None: the dataset's default).
+    # A lesson preset may set it; choosing another dataset goes back to None.
+    n_samples: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "noise": self.noise,
             "train_ratio": self.train_ratio,
@@ -52,6 +55,9 @@ class DatasetSettings:
             "data_seed": self.data_seed,
             "options": dict(self.options),
         }
+        if self.n_samples is not None:  # files without it keep their old form
+            out["n_samples"] = self.n_samples
+        return out
 
 
 @dataclass
@@ -254,6 +260,8 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
         features=tuple(_string_list(ds_raw.get("features", ["x1", "x2"]), "dataset.features")),
         data_seed=_integer(ds_raw, "data_seed", "dataset.", default=0),
         options=_get(ds_raw, "options", dict, "dataset.", default={}),
+        n_samples=None if ds_raw.get("n_samples") is None
+        else _integer(ds_raw, "n_samples", "dataset.", low=1),
     )
 
     hp_raw = _get(raw, "hyperparameters", dict)
@@ -358,6 +366,8 @@ def load_dataset_for(settings: DatasetSettings):
     info = DATASETS.get(settings.name)
     if info is not None and info.kind == "2d":
         kwargs["features"] = tuple(settings.features)
+    if settings.n_samples is not None:  # the data package checks its range
+        kwargs["n_samples"] = settings.n_samples
     return load_dataset(
         settings.name,
         noise=settings.noise,

@@ -3,8 +3,10 @@
 Emits :attr:`DataPanel.settings_changed` with a new :class:`DatasetSettings` whenever the
 user changes the data, and :attr:`DataPanel.batch_size_changed` for the batch size (a
 live hyperparameter). :meth:`DataPanel.set_settings` updates the controls without
-emitting. Control IDs: ``dataset_<name>``, ``noise``, ``train_ratio``, ``batch_size``,
-``regenerate``, ``feature_<id>`` (see :data:`FEATURE_IDS`), ``option_<name>``.
+emitting; :meth:`DataPanel.set_counts` shows how many examples the loaded data has.
+Control IDs: ``dataset_<name>``, ``noise``, ``train_ratio``, ``batch_size``,
+``regenerate``, ``feature_<id>`` (see :data:`FEATURE_IDS`), ``option_<name>``,
+``dataset_size`` (the label with the counts).
 """
 
 from __future__ import annotations
@@ -96,6 +98,11 @@ class DataPanel(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.title)
+        self.size_label = QLabel(self)
+        self.size_label.setObjectName("dataset_size")
+        self.size_label.setToolTip("How many examples the network trains on, and how many "
+                                   "are held out to test it")
+        layout.addWidget(self.size_label)
 
         # -- sliders --------------------------------------------------------------------
         self.noise, self.noise_value = self._slider(
@@ -187,6 +194,11 @@ class DataPanel(QWidget):
         finally:
             self._updating = False
 
+    def set_counts(self, n_train: int, n_test: int) -> None:
+        """Show the number of training and test examples of the loaded data."""
+        self.size_label.setText(f"{n_train + n_test:,} examples: {n_train:,} for training, "
+                                f"{n_test:,} for testing")
+
     # ------------------------------------------------------------------ private
     def _slider(self, layout, name, text, low, high, tip):
         row = QHBoxLayout()
@@ -229,6 +241,7 @@ class DataPanel(QWidget):
         settings = copy.deepcopy(self._settings)
         settings.name = name
         settings.options = {}
+        settings.n_samples = None  # the new dataset's own size
         info = DATASETS[name]
         if info.uses_features and not settings.features:
             settings.features = ("x1", "x2")

@@ -39,7 +39,7 @@ def window_setup(window) -> Setup:
     info = DATASETS.get(d.name)
     features = tuple(d.features) if info is not None and info.kind == "2d" else None
     dataset = DatasetSettings(name=d.name, noise=d.noise, train_ratio=d.train_ratio,
-                              features=features, seed=d.data_seed, n_samples=None,
+                              features=features, seed=d.data_seed, n_samples=d.n_samples,
                               options=dict(d.options) or None)
     hp = st.hyperparameters
     training = TrainingSettings(optimizer=hp.optimizer, learning_rate=hp.learning_rate,
@@ -59,7 +59,7 @@ def window_dataset(setup: Setup, current: WindowDataset) -> WindowDataset:
         features = tuple(current.features)
     return WindowDataset(name=d.name, noise=float(d.noise), train_ratio=float(d.train_ratio),
                          features=features, data_seed=int(d.seed or 0),
-                         options=dict(d.options or {}))
+                         options=dict(d.options or {}), n_samples=d.n_samples)
 
 
 def window_hyperparameters(training: TrainingSettings, current: Hyperparameters) -> Hyperparameters:

@@ -421,6 +421,7 @@ class MainWindow(QMainWindow):
         settings = self.state.dataset
         settings.name = first
         settings.options = {}
+        settings.n_samples = None  # the new dataset's own size
         self.set_dataset(settings)
 
     def set_hyperparameters(self, **changes) -> bool:
@@ -787,6 +788,7 @@ class MainWindow(QMainWindow):
     def _refresh_controls(self) -> None:
         ds = self._dataset
         self.data_panel.set_settings(self.state.dataset, self.state.hyperparameters.batch_size)
+        self.data_panel.set_counts(ds.n_train, ds.n_test)
         self.toolbar.set_hyperparameters(self.state.hyperparameters)
         self.toolbar.set_problem_type(ds.task)
         info = DATASETS.get(ds.name)
