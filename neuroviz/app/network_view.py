@@ -401,7 +401,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.mode_label.setText("Edges: weights" if mode == "weights" else "Edges: gradients")
         self.mode_label.setToolTip(
             "Connections are coloured by the sign of their weight (orange negative, blue "
-            "positive) and drawn thicker the larger it is" if mode == "weights" else
+            "positive; grey when it is zero) and drawn thicker the larger it is"
+            if mode == "weights" else
             "Connections are coloured and sized by dL/dw of the last mini-batch, on one scale for "
             "the whole network, so vanishing or exploding gradients stand out")
         self.canvas.update()

@@ -3,8 +3,8 @@
 Speed notes (measured with a 6 x 8 tanh network, 450 edges, 51 heatmaps): translucent or
 round-capped antialiased pens make QPainter stroke the union of all lines (~80 ms a frame), so
 edges use opaque colours pre-blended with the background, flat caps, and are batched into
-``2 * _EDGE_BINS`` pens with ``drawLines``; node borders go in one ``drawRects``. A frame then
-costs ~5-8 ms.
+``2 * _EDGE_BINS + 1`` pens (sign x magnitude, and one grey pen for (nearly) zero) with
+``drawLines``; node borders go in one ``drawRects``. A frame then costs ~5-8 ms.
 """
 
 from __future__ import annotations
@@ -27,6 +27,15 @@ __all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "b
 MAX_NEURONS = 16
 BASE_POINT_SIZE = 10.0
 _EDGE_BINS = 6
+#: Edge widths in pixels at scale 1 (presenter mode multiplies them): every edge is at least
+#: MIN_EDGE_WIDTH wide, so a connection whose weight is 0 is still seen to exist; above it the
+#: width grows with |value| up to MAX_EDGE_WIDTH.
+MIN_EDGE_WIDTH = 1.5
+MAX_EDGE_WIDTH = 5.5
+#: |value| below this fraction of the scale counts as zero: a neutral grey edge, no sign colour.
+ZERO_EDGE_FRACTION = 0.02
+#: How far the grey of a zero edge sits from the background towards the text colour.
+ZERO_EDGE_CONTRAST = 0.32
 
 
 class NetworkCanvas(QWidget):
@@ -215,32 +224,44 @@ class NetworkCanvas(QWidget):
         # ~30 ms); beyond ~1000 edges plain strokes keep the canvas above 45 fps.
         n_edges = sum(len(lines) for lines in self._edge_lines)
         p.setRenderHint(QPainter.Antialiasing, n_edges <= 1000)
+        bg = self.palette().base().color()
+        # (Nearly) zero: grey between background and text, so it shows in light and dark themes.
+        zero_pen = QPen(self.zero_edge_colour(), MIN_EDGE_WIDTH * s, Qt.SolidLine, Qt.FlatCap)
         if values is None:
-            pen = QPen(pal.neutral.darker(130), 1.0 * s)
-            p.setPen(pen)
+            p.setPen(zero_pen)
             for lines in self._edge_lines:
                 p.drawLines(lines)
             return
         ref = v.edge_reference(values)
-        bg = self.palette().base().color()
         for lines, w in zip(self._edge_lines, values):
             mag = np.abs(w).ravel() / ref
             bins = np.minimum((mag * _EDGE_BINS).astype(np.int64), _EDGE_BINS - 1)
-            key = bins * 2 + (w.ravel() > 0)
+            # key 0: (nearly) zero; then 1 + 2 * bin + (positive) for the signed bins
+            key = np.where(mag < ZERO_EDGE_FRACTION, 0, 1 + bins * 2 + (w.ravel() > 0))
             order = np.argsort(key, kind="stable")
-            bounds = np.searchsorted(key[order], np.arange(2 * _EDGE_BINS + 1))
-            for kk in range(2 * _EDGE_BINS):
+            bounds = np.searchsorted(key[order], np.arange(2 * _EDGE_BINS + 2))
+            for kk in range(2 * _EDGE_BINS + 1):
                 a, b = bounds[kk], bounds[kk + 1]
                 if a == b:
                     continue
-                level = (kk // 2 + 0.5) / _EDGE_BINS
-                sign = 1.0 if kk % 2 else -1.0
-                # Opaque colours blended with the background: translucent pens make QPainter
-                # compute the union of all strokes, which is ~10x slower.
-                colour = blend(bg, pal.colour(sign * (0.3 + 0.7 * level), 1.0),
-                                0.35 + 0.65 * level)
-                p.setPen(QPen(colour, (0.6 + 5.0 * level) * s, Qt.SolidLine, Qt.FlatCap))
+                if kk == 0:
+                    p.setPen(zero_pen)
+                else:
+                    level = ((kk - 1) // 2 + 0.5) / _EDGE_BINS
+                    sign = 1.0 if (kk - 1) % 2 else -1.0
+                    # Opaque colours blended with the background: translucent pens make
+                    # QPainter compute the union of all strokes, which is ~10x slower. Even
+                    # the weakest bin keeps its hue clearly, so the sign always reads.
+                    colour = blend(bg, pal.colour(sign * (0.45 + 0.55 * level), 1.0),
+                                   0.6 + 0.4 * level)
+                    width = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * level
+                    p.setPen(QPen(colour, width * s, Qt.SolidLine, Qt.FlatCap))
                 p.drawLines([lines[i] for i in order[a:b]])
+
+    def zero_edge_colour(self) -> QColor:
+        """The neutral colour of an edge whose value is (nearly) zero, for the current theme."""
+        return blend(self.palette().base().color(), self.palette().text().color(),
+                     ZERO_EDGE_CONTRAST)
 
     def _paint_nodes(self, p: QPainter, pal) -> None:
         v = self.view
