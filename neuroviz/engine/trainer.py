@@ -21,6 +21,7 @@ from neuroviz.engine import reference as R
 from neuroviz.engine.network import Network
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+_F32_MAX = float(np.finfo(np.float32).max)
 _OPT_CODES = {"sgd": K.OPT_SGD, "momentum": K.OPT_MOMENTUM, "nesterov": K.OPT_NESTEROV,
               "rmsprop": K.OPT_RMSPROP, "adam": K.OPT_ADAM}
 MAX_LR = 1e3
@@ -366,7 +367,11 @@ class Trainer:
             out = np.concatenate([a for _, a in self.net.forward_all(self._grid_points)], axis=1)
         result, col = [], 0
         for units in self.net.layer_sizes[1:]:
-            block = out[:, col:col + units].T.reshape(units, rows, cols).astype(np.float32)
+            block = out[:, col:col + units].T.reshape(units, rows, cols)
+            # Activations of a network about to diverge can leave float32's range (or be
+            # NaN in float64): clip them, so a heatmap never receives inf or NaN.
+            block = np.nan_to_num(np.clip(block, -_F32_MAX, _F32_MAX), nan=0.0).astype(
+                np.float32)
             block.setflags(write=False)
             result.append(block)
             col += units

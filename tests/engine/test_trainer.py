@@ -1,6 +1,7 @@
 """Trainer behaviour: determinism, live hyperparameters, divergence, snapshots."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -243,3 +244,24 @@ def test_initialisers():
     glorot = Network.from_spec({"inputs": 400, "layers": [{"units": 300, "activation": "tanh"}],
                                 "loss": "mse"}, seed=0).get_weights()[0][0]
     assert np.abs(glorot).max() <= np.sqrt(6 / 700)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_grid_of_huge_activations_stays_finite_without_warnings(backend):
+    # Weights that are finite but push the output past float32's range (as just before
+    # a divergence): the heatmap grid is clipped to finite float32, with no warning.
+    spec = {"inputs": 2, "layers": [{"type": "dense", "units": 2, "activation": "linear"}],
+            "loss": "mse"}
+    net = Network.from_spec(spec, seed=0)
+    net.set_weights([(np.array([[1e300, -1e300], [0.0, 0.0]]), np.array([0.0, 1.0]))])
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.5]])
+    trainer = Trainer(net, X, np.zeros((3, 2)), backend=backend)
+    trainer.set_grid(X, (1, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grid = trainer.grid_activations()
+    (layer,) = grid
+    assert layer.dtype == np.float32 and np.all(np.isfinite(layer))
+    f32max = np.finfo(np.float32).max
+    np.testing.assert_array_equal(layer[0, 0], [f32max, -f32max, 0.0])
+    np.testing.assert_array_equal(layer[1, 0], [-f32max, f32max, 1.0])
