@@ -75,6 +75,7 @@ C_STEP, C_EPOCH, C_CURSOR, C_T = range(4)
 #: Layers at least this big (batch × fan_in × fan_out) use BLAS via np.dot.
 BLAS_MIN = 16384
 LEAKY = 0.01
+F32_MAX = float(np.finfo(np.float32).max)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -599,10 +600,14 @@ def train_steps(params, sizes, woff, boff, acts, loss_code, opt, hyper, m1, m2, 
 
 @njit(**_OPTS)
 def forward_all(params, sizes, woff, boff, acts, X, out, chunk):
-    """Every neuron's activation for every row of X: ``out[:, off_l : off_l + units_l]``.
+    """Every neuron's activation for every row of X, unit-major, for heatmaps.
 
-    ``out`` has shape (n, Σ units of layers 1..L); rows go through in chunks of
-    ``chunk`` so each layer's work is a small matrix product.
+    ``out`` has shape (Σ units of layers 1..L, n) (any float dtype; the trainer passes
+    float32): row ``off_l + j`` is unit ``j`` of layer ``l`` over all rows of X, so a
+    layer's block reshapes to (units, N, N) without a copy. Values are clipped to
+    ±F32_MAX and NaN becomes 0, so a heatmap never receives inf or NaN (a network
+    about to diverge can produce both). Rows go through in chunks of ``chunk`` so each
+    layer's work is a small matrix product.
     """
     n_layers = sizes.shape[0] - 1
     n = X.shape[0]
@@ -626,9 +631,16 @@ def forward_all(params, sizes, woff, boff, acts, X, out, chunk):
             nxt = buf_2 if l % 2 == 0 else buf_1
             dense_forward(cur, params[woff[l]:], params[boff[l]:], buf_z, m, fi, fo)
             activate(acts[l], buf_z, nxt, m, fo)
-            for i in range(m):
-                for j in range(fo):
-                    out[start + i, col + j] = nxt[i * fo + j]
+            for j in range(fo):
+                for i in range(m):
+                    v = nxt[i * fo + j]
+                    if v > F32_MAX:
+                        v = F32_MAX
+                    elif v < -F32_MAX:
+                        v = -F32_MAX
+                    elif v != v:
+                        v = 0.0
+                    out[col + j, start + i] = v
             col += fo
     return out
 

@@ -276,7 +276,7 @@ class Trainer:
                              f"{self.net.n_inputs}), got {points.shape}")
         self._grid_points = points
         self._grid_shape = (rows, cols)
-        self._grid_out = np.empty((rows * cols, sum(self.net.layer_sizes[1:])))
+        self._grid_out = np.empty((sum(self.net.layer_sizes[1:]), rows * cols), np.float32)
 
     # -- training -----------------------------------------------------------------------------
     def run(self, steps: int, grid: bool = False, gradients: bool = False) -> Snapshot:
@@ -364,14 +364,15 @@ class Trainer:
             out = K.forward_all(self.net.params, self._sizes, self._woff, self._boff, self._acts,
                                 self._grid_points, self._grid_out, GRID_CHUNK)
         else:
-            out = np.concatenate([a for _, a in self.net.forward_all(self._grid_points)], axis=1)
+            out = np.concatenate([a for _, a in self.net.forward_all(self._grid_points)],
+                                 axis=1).T
+            # A network about to diverge can leave float32's range or give NaN (min and
+            # max propagate NaN, so the usual case costs two reductions, no copies).
+            if not (-_F32_MAX <= out.min() and out.max() <= _F32_MAX):
+                out = np.nan_to_num(np.clip(out, -_F32_MAX, _F32_MAX), nan=0.0)
         result, col = [], 0
         for units in self.net.layer_sizes[1:]:
-            block = out[:, col:col + units].T.reshape(units, rows, cols)
-            # Activations of a network about to diverge can leave float32's range (or be
-            # NaN in float64): clip them, so a heatmap never receives inf or NaN.
-            block = np.nan_to_num(np.clip(block, -_F32_MAX, _F32_MAX), nan=0.0).astype(
-                np.float32)
+            block = out[col:col + units].reshape(units, rows, cols).astype(np.float32)
             block.setflags(write=False)
             result.append(block)
             col += units
