@@ -76,7 +76,7 @@ class OutputDrawingMixin:
                 t = 2.0 * values[0] - 1.0
             else:
                 c, h = self._value_scale()
-                t = (values[0] - c) / h
+                t = (values[0].astype(np.float64) - c) / h  # float32 can overflow here
             if self.discretize:
                 t = np.where(t >= 0, 0.75, -0.75)
             rgb = lut[_palette.value_to_index(t), :3]
