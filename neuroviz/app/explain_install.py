@@ -196,7 +196,12 @@ class ExplainController(QObject):
 
     def _apply(self, weights) -> None:
         self.window.worker.set_weights(weights)
-        self.window.statusBar().showMessage("Applied one training step on this example", 4000)
+        note = ""
+        if self.window.state.hyperparameters.optimizer != "sgd":
+            # set_weights starts the optimizer afresh: say so rather than pretend otherwise
+            note = " (the optimizer's running averages start afresh from here)"
+        self.window.statusBar().showMessage(
+            f"Applied one training step on this example{note}", 6000)
         self.stop()
 
 

@@ -130,6 +130,10 @@ def test_apply_update_sets_the_new_weights(win, qtbot):
     e = panel.explanation
     panel.command("last")
     panel.command("apply")
+    message = win.statusBar().currentMessage()
+    assert message.startswith("Applied one training step")
+    # the trainer's set_weights starts momentum/Adam state afresh, and the user is told
+    assert ("start afresh" in message) == (win.state.hyperparameters.optimizer != "sgd")
     qtbot.waitUntil(lambda: win.latest_snapshot is not None and np.array_equal(
         win.latest_snapshot.weights[0][0], e.new_weights[0][0]), timeout=5000)
 
