@@ -352,14 +352,25 @@ def shuffle(perm, state):
 
 
 @njit(inline="always", **_OPTS)
+def _penalised(g, w, l1, l2):
+    """The gradient with the regularisation terms: dL/dw + l1·sign(w) + l2·w.
+
+    The optimizer loops below share it. Each returns early on ``start < 0`` and counts
+    from 0: that lets LLVM prove the indices non-negative, drop Numba's wraparound on
+    each access and vectorise (8x on the Adam update).
+    """
+    return g + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
+
+
+@njit(inline="always", **_OPTS)
 def _sgd(params, grads, start, stop, lr, l1, l2):
     """w ← w − lr·g, with g = dL/dw + l1·sign(w) + l2·w (``update_all`` checks finiteness)."""
-    if start < 0:  # lets LLVM prove the indices non-negative and vectorise: 8x on Adam
+    if start < 0:  # see _penalised
         return
     for k in range(stop - start):
         i = start + k
         w = params[i]
-        g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
+        g = _penalised(grads[i], w, l1, l2)
         w -= lr * g
         params[i] = w
 
@@ -367,12 +378,12 @@ def _sgd(params, grads, start, stop, lr, l1, l2):
 @njit(inline="always", **_OPTS)
 def _momentum(params, grads, vel, start, stop, lr, l1, l2, mu, nest):
     """v ← μv − lr·g; w ← w + v (Nesterov, nest = 1: w ← w + μv − lr·g)."""
-    if start < 0:  # lets LLVM prove the indices non-negative and vectorise: 8x on Adam
+    if start < 0:  # see _penalised
         return
     for k in range(stop - start):
         i = start + k
         w = params[i]
-        g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
+        g = _penalised(grads[i], w, l1, l2)
         v = mu * vel[i] - lr * g
         vel[i] = v
         w += v + nest * (mu * v - lr * g - v)
@@ -382,12 +393,12 @@ def _momentum(params, grads, vel, start, stop, lr, l1, l2, mu, nest):
 @njit(inline="always", **_OPTS)
 def _rmsprop(params, grads, sq, start, stop, lr, l1, l2, rho, eps):
     """s ← ρs + (1 − ρ)g²; w ← w − lr·g / (√s + ε)."""
-    if start < 0:  # lets LLVM prove the indices non-negative and vectorise: 8x on Adam
+    if start < 0:  # see _penalised
         return
     for k in range(stop - start):
         i = start + k
         w = params[i]
-        g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
+        g = _penalised(grads[i], w, l1, l2)
         s = rho * sq[i] + (1.0 - rho) * g * g
         sq[i] = s
         w -= lr * g / (math.sqrt(s) + eps)
@@ -397,12 +408,12 @@ def _rmsprop(params, grads, sq, start, stop, lr, l1, l2, rho, eps):
 @njit(inline="always", **_OPTS)
 def _adam(params, grads, m1, m2, start, stop, lr, l1, l2, b1, b2, eps, c1, c2):
     """m ← β1·m + (1 − β1)g; v ← β2·v + (1 − β2)g²; w ← w − lr·m̂ / (√v̂ + ε)."""
-    if start < 0:  # lets LLVM prove the indices non-negative and vectorise: 8x on Adam
+    if start < 0:  # see _penalised
         return
     for k in range(stop - start):
         i = start + k
         w = params[i]
-        g = grads[i] + l2 * w + l1 * ((w > 0.0) - (w < 0.0))
+        g = _penalised(grads[i], w, l1, l2)
         m = b1 * m1[i] + (1.0 - b1) * g
         v = b2 * m2[i] + (1.0 - b2) * g * g
         m1[i] = m
