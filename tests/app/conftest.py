@@ -159,3 +159,34 @@ def window(qtbot):
     qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
     yield win
     win.close()
+
+
+@pytest.fixture
+def wait_snapshot_fits(qtbot):
+    """``wait(win)``: wait until the drawn snapshot belongs to the window's current network."""
+    def wait(win):
+        def fits():
+            snap = win.latest_snapshot
+            spec = win.state.spec
+            sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
+            return snap is not None and tuple(snap.layer_sizes) == sizes
+        qtbot.waitUntil(fits, timeout=10_000)
+    return wait
+
+
+@pytest.fixture
+def one_lesson_panel(window, tmp_path, monkeypatch):
+    """``make(filename, text)``: the lesson panel with one teacher lesson written to disk
+    (unsaved work is kept when a lesson starts, progress goes to a temporary file)."""
+    from neuroviz.app.lesson_install import install
+    from neuroviz.app.lesson_panel import LessonPanel
+
+    def make(filename: str, text: str):
+        folder = tmp_path / "lessons"
+        folder.mkdir()
+        (folder / filename).write_text(text, encoding="utf-8")
+        monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
+        panel = install(window, lesson_dirs=[folder], progress_path=tmp_path / "progress.json")
+        assert not panel.library.problems, panel.library.problems
+        return panel
+    return make

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from neuroviz.app.lesson_install import install
 from neuroviz.experiment import Experiment, ExperimentError, experiment_from_dict
 
 LESSON = textwrap.dedent("""\
@@ -61,16 +60,8 @@ LESSON = textwrap.dedent("""\
 
 
 @pytest.fixture
-def panel(window, tmp_path, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
-
-    folder = tmp_path / "lessons"
-    folder.mkdir()
-    (folder / "01-few-points.md").write_text(LESSON, encoding="utf-8")
-    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-    p = install(window, lesson_dirs=[folder], progress_path=tmp_path / "progress.json")
-    assert not p.library.problems, p.library.problems
-    return p
+def panel(one_lesson_panel):
+    return one_lesson_panel("01-few-points.md", LESSON)
 
 
 def wait_for_data(qtbot, win, n_train):

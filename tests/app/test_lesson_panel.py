@@ -41,16 +41,6 @@ def shipped_lessons():
     return lessons
 
 
-def wait_snapshot_fits(qtbot, win):
-    """Wait until the drawn snapshot belongs to the window's current network."""
-    def fits():
-        snap = win.latest_snapshot
-        spec = win.state.spec
-        sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
-        return snap is not None and tuple(snap.layer_sizes) == sizes
-    qtbot.waitUntil(fits, timeout=10_000)
-
-
 def test_lists_every_shipped_lesson(panel, screenshot):
     lessons = shipped_lessons()
     assert len(lessons) == 15
@@ -65,7 +55,8 @@ def test_lists_every_shipped_lesson(panel, screenshot):
     screenshot(panel, "lesson_picker")
 
 
-def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file):
+def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file,
+                                         wait_snapshot_fits):
     win = panel.window
     reg = win.controls
     lesson_id = "why-nonlinearity"
@@ -83,7 +74,7 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
     assert not win.findChild(QAbstractButton, "add_layer").isEnabled()
     assert reg.is_highlighted("play_pause")
     assert "Epochs trained in this step 0" in panel.status_text
-    wait_snapshot_fits(qtbot, win)
+    wait_snapshot_fits(win)
     screenshot(panel, "lesson_step1")
 
     for number in range(1, len(lesson.steps) + 1):
@@ -131,7 +122,7 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
     assert panel.list.item_for(lesson_id).text().startswith("\u2713 ")
 
 
-def train_own_experiment(qtbot, win):
+def train_own_experiment(qtbot, win, wait_snapshot_fits):
     """The learner's own work: an extra layer, a changed rate, some training."""
     from PySide6.QtWidgets import QComboBox
 
@@ -140,7 +131,7 @@ def train_own_experiment(qtbot, win):
     combo = win.findChild(QComboBox, "learning_rate")
     combo.setCurrentIndex(combo.findText("0.1"))
     assert win.state.hyperparameters.learning_rate == 0.1
-    wait_snapshot_fits(qtbot, win)
+    wait_snapshot_fits(win)
     win.step_epoch()
     qtbot.waitUntil(lambda: win.latest_snapshot.epoch >= 1
                     and len(win.latest_snapshot.layer_sizes) == 5, timeout=10_000)
@@ -148,12 +139,12 @@ def train_own_experiment(qtbot, win):
 
 
 def test_unsaved_work_is_asked_about_kept_and_restored(window, qtbot, progress_file,
-                                                       monkeypatch):
+                                                       monkeypatch, wait_snapshot_fits):
     from neuroviz.app.lesson_panel import LessonPanel
 
     win = window
     panel = install(win, progress_path=progress_file)
-    weights = train_own_experiment(qtbot, win)
+    weights = train_own_experiment(qtbot, win, wait_snapshot_fits)
     answers = []
 
     def ask(self, answer):
@@ -173,19 +164,19 @@ def test_unsaved_work_is_asked_about_kept_and_restored(window, qtbot, progress_f
     panel.close_lesson()
     assert win.state.hidden_sizes == [4, 2, 4]
     assert win.state.hyperparameters.learning_rate == 0.1
-    wait_snapshot_fits(qtbot, win)
+    wait_snapshot_fits(win)
     for (w0, b0), (w1, b1) in zip(weights, win.latest_snapshot.weights):
         assert (w0 == w1).all() and (b0 == b1).all()
 
 
 def test_unsaved_work_saved_to_a_file_first(window, qtbot, progress_file, tmp_path,
-                                            monkeypatch):
+                                            monkeypatch, wait_snapshot_fits):
     from neuroviz.app.lesson_panel import LessonPanel
     from neuroviz.experiment import load_experiment
 
     win = window
     panel = install(win, progress_path=progress_file)
-    train_own_experiment(qtbot, win)
+    train_own_experiment(qtbot, win, wait_snapshot_fits)
     target = tmp_path / "mine.neuroviz.json"
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "save")
     monkeypatch.setattr(LessonPanel, "choose_save_path", lambda self: str(target))
@@ -196,13 +187,14 @@ def test_unsaved_work_saved_to_a_file_first(window, qtbot, progress_file, tmp_pa
     assert win.path == target and win.state.hidden_sizes == [4, 2, 4]
 
 
-def test_the_real_question_box_does_not_block(window, qtbot, progress_file, screenshot):
+def test_the_real_question_box_does_not_block(window, qtbot, progress_file, screenshot,
+                                              wait_snapshot_fits):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QPushButton
 
     win = window
     panel = install(win, progress_path=progress_file)
-    train_own_experiment(qtbot, win)
+    train_own_experiment(qtbot, win, wait_snapshot_fits)
     seen = []
 
     def answer():

@@ -9,8 +9,6 @@ import textwrap
 import pytest
 from PySide6.QtCore import Qt
 
-from neuroviz.app.lesson_install import install
-
 SHOW_ME_EPOCHS = 3000
 
 LESSON = textwrap.dedent(f"""\
@@ -58,16 +56,8 @@ LESSON = textwrap.dedent(f"""\
 
 
 @pytest.fixture
-def panel(window, tmp_path, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
-
-    folder = tmp_path / "lessons"
-    folder.mkdir()
-    (folder / "01-play-state.md").write_text(LESSON, encoding="utf-8")
-    monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-    p = install(window, lesson_dirs=[folder], progress_path=tmp_path / "progress.json")
-    assert not p.library.problems, p.library.problems
-    return p
+def panel(one_lesson_panel):
+    return one_lesson_panel("01-play-state.md", LESSON)
 
 
 def shows(win) -> str:
@@ -78,19 +68,10 @@ def shows(win) -> str:
     return button.text()
 
 
-def wait_fits(qtbot, win):
-    def fits():
-        snap = win.latest_snapshot
-        spec = win.state.spec
-        sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
-        return snap is not None and tuple(snap.layer_sizes) == sizes
-    qtbot.waitUntil(fits, timeout=10_000)
-
-
-def test_show_me_shows_pause_while_it_trains_and_play_after(panel, qtbot):
+def test_show_me_shows_pause_while_it_trains_and_play_after(panel, qtbot, wait_snapshot_fits):
     win = panel.window
     assert panel.open_lesson("play-state")
-    wait_fits(qtbot, win)
+    wait_snapshot_fits(win)
     assert shows(win) == "Play" and not win.is_running
     seen = []  # (showing, toolbar) at every snapshot drawn
     win.snapshot_drawn.connect(lambda _snap: seen.append((panel.showing, shows(win))))
@@ -110,10 +91,10 @@ def test_show_me_shows_pause_while_it_trains_and_play_after(panel, qtbot):
     assert set(during[:-1]) == {"Pause"}, during  # the last chunk's frame may say either
 
 
-def test_pause_on_the_toolbar_stops_show_me(panel, qtbot):
+def test_pause_on_the_toolbar_stops_show_me(panel, qtbot, wait_snapshot_fits):
     win = panel.window
     assert panel.open_lesson("play-state")
-    wait_fits(qtbot, win)
+    wait_snapshot_fits(win)
     panel.show_me()
     qtbot.waitUntil(lambda: win.is_running, timeout=5_000)
     assert shows(win) == "Pause"
@@ -135,10 +116,10 @@ def test_pause_on_the_toolbar_stops_show_me(panel, qtbot):
     assert shows(win) == "Play"
 
 
-def test_stop_button_of_show_me_and_a_lesson_preset_pause(panel, qtbot):
+def test_stop_button_of_show_me_and_a_lesson_preset_pause(panel, qtbot, wait_snapshot_fits):
     win = panel.window
     assert panel.open_lesson("play-state")
-    wait_fits(qtbot, win)
+    wait_snapshot_fits(win)
     panel.show_me()
     qtbot.waitUntil(lambda: win.is_running, timeout=5_000)
     assert panel.show_me_button.text() == "Stop"

@@ -102,17 +102,22 @@ def layout_problems(root: QWidget) -> list[str]:
     return problems
 
 
-def test_presenter_mode_at_1280x720(win, qtbot, screenshot):
-    presenter = win.extras.presenter
-    before_palette = palettes.current_palette().name
+def present_at_1280x720(win, qtbot, **enter_options) -> None:
+    """Enter presenter mode in a 1280 x 720 window (not full screen) and draw everything."""
     win.showNormal()
-    presenter.enter(full_screen=False)
+    win.extras.presenter.enter(full_screen=False, **enter_options)
     win.resize(1280, 720)
     qtbot.waitUntil(lambda: win.size().width() == 1280 and win.size().height() == 720)
     qtbot.wait(20)
     QApplication.processEvents()
     win.network_view.redraw_now()
     win.output_view.flush()
+
+
+def test_presenter_mode_at_1280x720(win, qtbot, screenshot):
+    presenter = win.extras.presenter
+    before_palette = palettes.current_palette().name
+    present_at_1280x720(win, qtbot)
     assert presenter.active
     assert palettes.current_palette().name == "high_contrast"
     assert not win.data_dock.isVisible()
@@ -180,14 +185,7 @@ def test_f5_toggles_full_screen_and_escape_leaves(win, qtbot):
 @pytest.mark.parametrize("scale", [1.5, 2.0])
 def test_presenter_mode_at_1280x720_large_scales(win, qtbot, screenshot, scale):
     presenter = win.extras.presenter
-    win.showNormal()
-    presenter.enter(full_screen=False, scale=scale)
-    win.resize(1280, 720)
-    qtbot.waitUntil(lambda: win.size().width() == 1280 and win.size().height() == 720)
-    qtbot.wait(20)
-    QApplication.processEvents()
-    win.network_view.redraw_now()
-    win.output_view.flush()
+    present_at_1280x720(win, qtbot, scale=scale)
     assert presenter.scale == scale
     # the network is drawn at the chosen size, or as large as fits without scrolling
     assert 1.0 < win.network_view.scale <= scale
