@@ -524,10 +524,10 @@ def train_steps(params, sizes, woff, boff, acts, loss_code, opt, hyper, m1, m2, 
     arguments, so they outlive the call.
     """
     n_layers = sizes.shape[0] - 1
-    needed = 0
+    rows = min(batch_size, X.shape[0])
+    needed = 4 * rows * sizes[n_layers]
     for l in range(n_layers):
-        needed += sizes[l] * sizes[l + 1] + sizes[l + 1] + 3 * min(batch_size, X.shape[0]) * sizes[l]
-    needed += 4 * min(batch_size, X.shape[0]) * sizes[n_layers]
+        needed += sizes[l] * sizes[l + 1] + sizes[l + 1] + 3 * rows * sizes[l]
     n_params = params.shape[0]
     if (work.shape[0] < needed or grads.shape[0] != n_params or m1.shape[0] != n_params
             or m2.shape[0] != n_params):
