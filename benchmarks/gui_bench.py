@@ -67,7 +67,7 @@ def app_measurements(seconds: float) -> dict:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from neuroviz.app.main_window import MainWindow, prepare_runtime
+    from neuroviz.app.window.main_window import MainWindow, prepare_runtime
     from neuroviz.data import load_dataset
     from neuroviz.experiment import DatasetSettings
 
@@ -165,7 +165,7 @@ def start_probe() -> None:
     t0 = time.perf_counter()
     from PySide6.QtWidgets import QApplication
 
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
     win = MainWindow(restore=False)

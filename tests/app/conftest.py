@@ -34,7 +34,7 @@ def isolated_settings(tmp_path, monkeypatch):
 def unsaved_work_is_discarded_on_close(monkeypatch):
     """Closing a test window never waits on the "unsaved changes" question (tests of that
     question replace ``ask_unsaved_changes`` themselves)."""
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self, doing: "discard")
 
@@ -149,7 +149,7 @@ def screenshot():
 @pytest.fixture
 def window(qtbot):
     """A playground window whose engine is ready and whose first snapshot is drawn."""
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
     win = MainWindow()
     qtbot.addWidget(win)
@@ -178,8 +178,8 @@ def wait_snapshot_fits(qtbot):
 def one_lesson_panel(window, tmp_path, monkeypatch):
     """``make(filename, text)``: the lesson panel with one teacher lesson written to disk
     (unsaved work is kept when a lesson starts, progress goes to a temporary file)."""
-    from neuroviz.app.lesson_install import install
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.menu import install
+    from neuroviz.app.lessons.panel import LessonPanel
 
     def make(filename: str, text: str):
         folder = tmp_path / "lessons"

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from neuroviz.app.explain_install import install
+from neuroviz.app.explain.controller import install
 from neuroviz.engine import Network
 
 
@@ -242,7 +242,7 @@ def test_explain_update_uses_the_trainers_real_adam_state(win, qtbot):
 
 
 def test_optimizer_state_without_a_running_thread():
-    from neuroviz.app.worker import TrainingWorker
+    from neuroviz.app.training.worker import TrainingWorker
 
     worker = TrainingWorker()
     assert worker.optimizer_state() is None  # no trainer yet, no thread: answers at once

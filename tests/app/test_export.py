@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 
-from neuroviz.app import export
-from neuroviz.app.explain_install import install
+from neuroviz.app.classroom import export
+from neuroviz.app.explain.controller import install
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QMenu
 
-from neuroviz.app.main_window import build_window
+from neuroviz.app.window.main_window import build_window
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit
 
-from neuroviz.app.lesson_events import EventBridge
-from neuroviz.app.lesson_install import install
+from neuroviz.app.lessons.events import EventBridge
+from neuroviz.app.lessons.menu import install
 
 
 def click(qtbot, root, name):
@@ -27,7 +27,7 @@ class FakeExplain(QObject):
 
 @pytest.fixture
 def panel(window, tmp_path, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
 
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
     return install(window, progress_path=tmp_path / "progress.json")
@@ -135,7 +135,7 @@ def test_single_neuron_goal_is_reached_by_editing_a_weight(panel, qtbot, screens
 
 
 def test_locked_weight_editing_and_restore(window, qtbot):
-    from neuroviz.app.lesson_controls import StepControls
+    from neuroviz.app.lessons.controls import StepControls
 
     win = window
     controls = StepControls(win)
@@ -158,7 +158,7 @@ def test_locked_weight_editing_and_restore(window, qtbot):
 
 def test_closing_the_window_in_a_lesson_keeps_the_learners_experiment(
         panel, qtbot, isolated_settings):
-    from neuroviz.app.settings import app_settings
+    from neuroviz.app.window.settings import app_settings
 
     win = panel.window
     click(qtbot, win, "dataset_spiral")
@@ -172,7 +172,7 @@ def test_closing_the_window_in_a_lesson_keeps_the_learners_experiment(
 
 
 def test_forward_pass_lesson_with_the_real_explain_mode(panel, qtbot, screenshot):
-    from neuroviz.app import explain_install
+    from neuroviz.app.explain import controller as explain_install
 
     win = panel.window
     explain_install.install(win)

@@ -8,8 +8,8 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from neuroviz.app.lesson_install import install
-from neuroviz.app.lesson_store import FOLDERS_KEY, lesson_dirs_from_argv
+from neuroviz.app.lessons.menu import install
+from neuroviz.app.lessons.store import FOLDERS_KEY, lesson_dirs_from_argv
 from neuroviz.lessons import check_paths
 
 GOOD = textwrap.dedent('''\
@@ -93,8 +93,8 @@ def test_bad_lesson_from_the_command_line_is_refused_with_the_checker_message(
 
 
 def test_add_folder_from_the_menu_is_remembered(window, tmp_path, qtbot, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
-    from neuroviz.app.settings import app_settings
+    from neuroviz.app.lessons.panel import LessonPanel
+    from neuroviz.app.window.settings import app_settings
 
     folder = write_folder(tmp_path)
     panel = install(window, progress_path=tmp_path / "p.json")
@@ -113,7 +113,7 @@ def test_add_folder_from_the_menu_is_remembered(window, tmp_path, qtbot, monkeyp
     assert str(folder) in ([saved] if isinstance(saved, str) else saved)
 
     # a second window (next start) finds the folder again
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
     other = MainWindow(start_worker=False)
     qtbot.addWidget(other)
@@ -130,7 +130,7 @@ RUN_SCRIPT = '''
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMenu
-from neuroviz.app import main_window
+from neuroviz.app.window import main_window
 
 def check():
     win = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "main_window")

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 
-from neuroviz.app.lesson_install import install
+from neuroviz.app.lessons.menu import install
 from neuroviz.lessons import load_lessons
 from neuroviz.resources import lessons_dir
 
@@ -27,7 +27,7 @@ def progress_file(tmp_path):
 
 @pytest.fixture
 def panel(window, progress_file, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
 
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
     p = install(window, progress_path=progress_file)
@@ -140,7 +140,7 @@ def train_own_experiment(qtbot, win, wait_snapshot_fits):
 
 def test_unsaved_work_is_asked_about_kept_and_restored(window, qtbot, progress_file,
                                                        monkeypatch, wait_snapshot_fits):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
 
     win = window
     panel = install(win, progress_path=progress_file)
@@ -171,7 +171,7 @@ def test_unsaved_work_is_asked_about_kept_and_restored(window, qtbot, progress_f
 
 def test_unsaved_work_saved_to_a_file_first(window, qtbot, progress_file, tmp_path,
                                             monkeypatch, wait_snapshot_fits):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
     from neuroviz.experiment import load_experiment
 
     win = window
@@ -210,7 +210,7 @@ def test_the_real_question_box_does_not_block(window, qtbot, progress_file, scre
 
 
 def test_clean_experiment_is_not_asked_about(panel, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
 
     def fail(self):
         raise AssertionError("asked although nothing was unsaved")
@@ -221,7 +221,7 @@ def test_clean_experiment_is_not_asked_about(panel, monkeypatch):
 
 
 def test_resume_where_the_learner_left(window, qtbot, progress_file, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
     from neuroviz.lessons import ProgressStore
 
     store = ProgressStore(progress_file)

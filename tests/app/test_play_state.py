@@ -140,7 +140,7 @@ def test_stop_button_of_show_me_and_a_lesson_preset_pause(panel, qtbot, wait_sna
 
 
 def test_explain_mode_and_divergence_turn_the_button_back_to_play(window, qtbot):
-    from neuroviz.app import explain_install
+    from neuroviz.app.explain import controller as explain_install
 
     win = window
     explain_install.install(win)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from neuroviz.app import palette as palettes
-from neuroviz.app.explain_install import install
+from neuroviz.app.explain.controller import install
 
 CONTROL_TYPES = (QAbstractButton, QComboBox, QSlider, QAbstractSpinBox, QLabel)
 

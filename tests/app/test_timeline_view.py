@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuroviz.app.explain_install import install
-from neuroviz.app.timeline_view import describe_difference
+from neuroviz.app.explain.controller import install
+from neuroviz.app.timeline.view import describe_difference
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton
 
-from neuroviz.app.themes import BANNER_STYLES
+from neuroviz.app.window.themes import BANNER_STYLES
 
 
 class Banner(QFrame):

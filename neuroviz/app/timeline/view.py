@@ -21,6 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from neuroviz.app.constants import GRID_N
 from neuroviz.timeline import Timeline, TimelineEntry
 
 __all__ = ["RunComparison", "TimelineController", "TimelineView", "describe_difference"]
@@ -228,7 +229,6 @@ class TimelineController:
         ds = win.dataset
         if ds is None or ds.kind != "2d":
             return None
-        from neuroviz.app.main_window import GRID_N
         from neuroviz.engine import Network
 
         key = (id(ds), GRID_N)

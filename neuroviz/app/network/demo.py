@@ -1,8 +1,9 @@
-"""Stand-alone demos of the network and output views, driven by the real engine and data.
+"""Stand-alone demo of the network view, driven by the real engine and data.
 
-``python -m neuroviz.app.network_view [dataset]`` and ``python -m neuroviz.app.output_view
-[dataset]`` use this. Training runs on the GUI thread in small bursts from a QTimer (the real
-window uses a worker thread); that is enough to look at a view in isolation.
+``python -m neuroviz.app.network.demo [dataset]`` shows the network view beside the output
+view; ``python -m neuroviz.app.output.demo [dataset]`` shows the output view alone. Training
+runs on the GUI thread in small bursts from a QTimer (the real window uses a worker thread);
+that is enough to look at a view in isolation.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
+from neuroviz.app.network.heatmaps import plane_grid
+from neuroviz.app.network.view import NetworkView
+from neuroviz.app.output.view import OutputView
 from neuroviz.data import load_dataset
 from neuroviz.engine import Network, Trainer
-
-from .nv_heatmaps import plane_grid
 
 __all__ = ["DemoRig", "main"]
 
@@ -152,8 +154,6 @@ def main(argv=None, network: bool = True, output: bool = True) -> int:
     argv = sys.argv[1:] if argv is None else argv
     name = argv[0] if argv else "spiral"
     app = QApplication.instance() or QApplication([])
-    from .network_view import NetworkView
-    from .output_view import OutputView
 
     rig = DemoRig(name)
     win = QWidget()
@@ -172,3 +172,7 @@ def main(argv=None, network: bool = True, output: bool = True) -> int:
     win.resize(1400 if network and output else 1000, 700)
     win.show()
     return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSizePolicy, QWidget
 
-from . import palette as _palette
+from neuroviz.app import palette as _palette
 
 __all__ = ["ConfusionMatrixWidget", "DigitImageWidget", "MisclassifiedGallery",
            "ProbabilityBars", "confusion_counts", "digit_qimage"]

@@ -5,7 +5,7 @@ edges are batched into a handful of pens (sign x magnitude bin), neuron heatmaps
 wrapping LUT-mapped buffers that are updated in place (:mod:`nv_heatmaps`). Controls (+/-
 buttons, activation pickers, captions) are ordinary child widgets positioned over the canvas.
 
-Run ``python -m neuroviz.app.network_view`` to see it on its own with live training.
+Run ``python -m neuroviz.app.network.view`` to see it on its own with live training.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import palette as _palette
-from .nv_canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
-from .nv_editor import ValueEditor
-from .nv_heatmaps import HeatmapLayer
-from .nv_text import DescriptionsMixin, activation_title, layer_name
+from neuroviz.app import palette as _palette
+from neuroviz.app.network.canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
+from neuroviz.app.network.editor import ValueEditor
+from neuroviz.app.network.heatmaps import HeatmapLayer
+from neuroviz.app.network.text import DescriptionsMixin, activation_title, layer_name
 
 __all__ = [
     "MAX_HIDDEN_LAYERS",
@@ -479,9 +479,3 @@ class NetworkView(DescriptionsMixin, QWidget):
 
 def _all_finite(pairs) -> bool:
     return all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in pairs)
-
-
-if __name__ == "__main__":
-    from .nv_demo import main
-
-    raise SystemExit(main(network=True, output=False))

@@ -8,7 +8,7 @@ to the largest value would flatten the whole curve into the x-axis. Instead the 
 then stops just above the losses that did not explode (:func:`loss_clip_top`), the curve
 runs off the top, and a note says "loss above N not shown" (also on a log axis).
 
-Run ``python -m neuroviz.app.charts`` to see the widget with toy data.
+Run ``python -m neuroviz.app.output.charts`` to see the widget with toy data.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neuroviz.app.themes import CHART_COLOURS
+from neuroviz.app.window.themes import CHART_COLOURS
 from neuroviz.experiment import LossHistory
 
 LOSS_FLOOR = 1e-12  # log scale needs positive values

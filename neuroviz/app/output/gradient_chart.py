@@ -6,7 +6,7 @@ chart adds one point per dense layer: the Euclidean norm of that layer's weight 
 network the curves of the first layers sit orders of magnitude below the last one.
 
 Plot items are created once per layer and updated with ``setData(..., skipFiniteCheck=True)``.
-Run ``python -m neuroviz.app.gradient_chart`` to see it with a real training run.
+Run ``python -m neuroviz.app.output.gradient_chart`` to see it with a real training run.
 """
 
 from __future__ import annotations

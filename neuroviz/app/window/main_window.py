@@ -47,19 +47,20 @@ from PySide6.QtWidgets import (
 
 from neuroviz import __version__
 from neuroviz.app import palette as palettes
-from neuroviz.app.banners import Banner
-from neuroviz.app.charts import TrainingCharts, format_number
-from neuroviz.app.commands import NetworkEditCommand, WeightEditCommand
-from neuroviz.app.controls import ControlRegistry
-from neuroviz.app.data_panel import DataPanel
-from neuroviz.app.network_view import NetworkView
-from neuroviz.app.output_view import OutputView
-from neuroviz.app.settings import app_settings
-from neuroviz.app.state import ExperimentState
-from neuroviz.app.themes import THEMES, apply_theme
-from neuroviz.app.toolbar import SPEEDS, TrainingToolbar
-from neuroviz.app.unsaved import has_unsaved_changes
-from neuroviz.app.worker import TrainingWorker
+from neuroviz.app.constants import GRID_N
+from neuroviz.app.data.panel import DataPanel
+from neuroviz.app.network.view import NetworkView
+from neuroviz.app.output.charts import TrainingCharts, format_number
+from neuroviz.app.output.view import OutputView
+from neuroviz.app.training.worker import TrainingWorker
+from neuroviz.app.window.banners import Banner
+from neuroviz.app.window.commands import NetworkEditCommand, WeightEditCommand
+from neuroviz.app.window.controls import ControlRegistry
+from neuroviz.app.window.settings import app_settings
+from neuroviz.app.window.state import ExperimentState
+from neuroviz.app.window.themes import THEMES, apply_theme
+from neuroviz.app.window.toolbar import SPEEDS, TrainingToolbar
+from neuroviz.app.window.unsaved import has_unsaved_changes
 from neuroviz.data import DATASETS, DatasetError
 from neuroviz.experiment import (
     DatasetSettings,
@@ -73,7 +74,6 @@ from neuroviz.experiment import (
     save_experiment,
 )
 
-GRID_N = 50  # heatmap resolution (N x N points over the plane)
 FILE_FILTER = "neuroviz experiments (*.neuroviz.json *.json);;All files (*)"
 
 CONTROL_IDS = (
@@ -1079,8 +1079,8 @@ def prepare_runtime() -> None:
 def build_window(lesson_dirs=(), **kwargs) -> MainWindow:
     """The whole app: the playground window with explain mode, timeline, presenter mode,
     export (issue 4) and the lesson panel (issue 5) installed. ``kwargs`` go to MainWindow."""
-    from neuroviz.app.explain_install import install as install_explain
-    from neuroviz.app.lesson_install import install as install_lessons
+    from neuroviz.app.explain.controller import install as install_explain
+    from neuroviz.app.lessons.menu import install as install_lessons
 
     window = MainWindow(**kwargs)
     window.lesson_dirs = [Path(d) for d in lesson_dirs]

@@ -6,7 +6,7 @@ name, ``add_side_panel``, ``snapshot_drawn``, ``experiment_applied``, ``worker``
 calling :func:`install` once. After it, ``window.extras`` (:class:`Extras`) holds the parts:
 
 * explain mode: Training › Explain One Example (E), a right-hand dock with the
-  :class:`~neuroviz.app.explain_panel.ExplainPanel`; the example is the one selected on the
+  :class:`~neuroviz.app.explain.panel.ExplainPanel`; the example is the one selected on the
   output view (a point, a row, an image), else the first training example;
 * gradient view: View › Gradient View (G) colours edges by dL/dw while training and shows
   the per-layer gradient-norm chart; also a check box "gradient_view" on the timeline dock;
@@ -38,11 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neuroviz.app import export
-from neuroviz.app.explain_panel import ExplainPanel
-from neuroviz.app.gradient_chart import GradientNormChart
-from neuroviz.app.presenter import PresenterMode
-from neuroviz.app.timeline_view import RunComparison, TimelineController
+from neuroviz.app.classroom import export
+from neuroviz.app.classroom.presenter import PresenterMode
+from neuroviz.app.explain.panel import ExplainPanel
+from neuroviz.app.output.gradient_chart import GradientNormChart
+from neuroviz.app.timeline.view import RunComparison, TimelineController
 
 __all__ = ["Extras", "ExplainController", "GradientController", "install"]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from neuroviz.app.lesson_panel import LessonPanel
-from neuroviz.app.lesson_store import LessonLibrary, lesson_dirs_from_argv
+from neuroviz.app.lessons.panel import LessonPanel
+from neuroviz.app.lessons.store import LessonLibrary, lesson_dirs_from_argv
 
 __all__ = ["install", "lesson_dirs_from_argv"]
 
@@ -30,7 +30,7 @@ def install(window, lesson_dirs: Iterable[str | Path] = (), *,
     Parameters
     ----------
     window
-        A :class:`neuroviz.app.main_window.MainWindow`.
+        A :class:`neuroviz.app.window.main_window.MainWindow`.
     lesson_dirs
         Extra folders of teachers' lessons for this run (``--lessons DIR``); the window's
         own ``lesson_dirs`` (set by ``main_window.run`` from the command line) are added.

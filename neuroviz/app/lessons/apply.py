@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neuroviz.app.unsaved import has_unsaved_changes  # noqa: F401 (re-exported)
+from neuroviz.app.window.unsaved import has_unsaved_changes  # noqa: F401 (re-exported)
 from neuroviz.data import DATASETS
 from neuroviz.experiment import (
     DatasetSettings as WindowDataset,

@@ -5,7 +5,7 @@ Cheap drawing (the 2-D boundary from ``snap.grid``) happens on every snapshot; e
 recomputation (confusion matrix, tabular slices, predictions on the test set) is throttled to
 ~5 Hz and always uses the newest snapshot. Nothing is drawn from non-finite numbers.
 
-Run ``python -m neuroviz.app.output_view [dataset]`` to see it with live training.
+Run ``python -m neuroviz.app.output.view [dataset]`` to see it with live training.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import palette as _palette
-from .nv_heatmaps import plane_grid  # noqa: F401 (re-exported for callers)
-from .output_drawing import RECOMPUTE_MS, OutputDrawingMixin
-from .output_panels import (
+from neuroviz.app import palette as _palette
+from neuroviz.app.network.heatmaps import plane_grid  # noqa: F401 (re-exported for callers)
+from neuroviz.app.output.drawing import RECOMPUTE_MS, OutputDrawingMixin
+from neuroviz.app.output.panels import (
     ConfusionMatrixWidget,
     DigitImageWidget,
     MisclassifiedGallery,
@@ -502,9 +502,3 @@ class OutputView(OutputDrawingMixin, QWidget):
             self.marker.setData([], [])
             return
         self.marker.setData([xy[idx, 0]], [xy[idx, 1]])
-
-
-if __name__ == "__main__":
-    from .nv_demo import main
-
-    raise SystemExit(main(network=False, output=True))

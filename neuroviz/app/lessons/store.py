@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
-from neuroviz.app.settings import ENV_VAR, app_settings
+from neuroviz.app.window.settings import ENV_VAR, app_settings
 from neuroviz.lessons import Lesson, LessonProblem, ProgressStore, load_lessons
 
 FOLDERS_KEY = "lessons/folders"

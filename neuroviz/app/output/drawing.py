@@ -1,4 +1,4 @@
-"""Drawing and throttled recomputation for :class:`neuroviz.app.output_view.OutputView`.
+"""Drawing and throttled recomputation for :class:`neuroviz.app.output.view.OutputView`.
 
 A mixin so the view module stays about widgets and wiring; every method here reads the view's
 state (``ds``, ``_snap``, ``_net``, items) and draws into its pyqtgraph items in place.
@@ -10,9 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from . import palette as _palette
-from .nv_heatmaps import plane_grid
-from .output_panels import confusion_counts
+from neuroviz.app import palette as _palette
+from neuroviz.app.network.heatmaps import plane_grid
+from neuroviz.app.output.panels import confusion_counts
 
 __all__ = ["RECOMPUTE_MS", "OutputDrawingMixin"]
 

@@ -3,7 +3,7 @@
 The panel shows the current equation large (rich text in a QLabel), with the step's title
 and a one-line note; buttons (and keys) move to the next or previous micro-step or layer,
 and a play button walks through the steps at an adjustable speed. It drives the
-:class:`~neuroviz.app.network_view.NetworkView`: the neuron or edge in focus is highlighted,
+:class:`~neuroviz.app.network.view.NetworkView`: the neuron or edge in focus is highlighted,
 edges show weights in the forward pass and the update, gradients in the backward pass.
 
 The numbers come from :func:`neuroviz.engine.explain.explain` (Qt-free, tested against the

@@ -31,7 +31,7 @@ def layer_name(k: int, n_layers: int) -> str:
 
 
 class DescriptionsMixin:
-    """Text half of :class:`neuroviz.app.network_view.NetworkView`."""
+    """Text half of :class:`neuroviz.app.network.view.NetworkView`."""
 
     # -- descriptions (tooltips) -------------------------------------------------------
     def _neuron_name(self, k: int, j: int) -> str:

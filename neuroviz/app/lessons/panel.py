@@ -4,10 +4,10 @@ The panel drives the playground window through its public API only (``apply_pres
 ``set_hyperparameters``, ``controls``, ``snapshot_drawn`` ...). Lesson logic lives in the
 Qt-free :mod:`neuroviz.lessons` package; helpers here:
 
-* :mod:`neuroviz.app.lesson_apply` -- presets to window calls, the learner's own work;
-* :mod:`neuroviz.app.lesson_events` -- window signals to lesson events;
-* :mod:`neuroviz.app.lesson_controls` -- hide/lock/highlight by control ID, and undo;
-* :mod:`neuroviz.app.lesson_text` -- Markdown view and the picker list.
+* :mod:`neuroviz.app.lessons.apply` -- presets to window calls, the learner's own work;
+* :mod:`neuroviz.app.lessons.events` -- window signals to lesson events;
+* :mod:`neuroviz.app.lessons.controls` -- hide/lock/highlight by control ID, and undo;
+* :mod:`neuroviz.app.lessons.text` -- Markdown view and the picker list.
 
 Entering a lesson sets the learner's experiment aside (asking first when it is not saved)
 and brings it back on leaving. Progress is saved to a :class:`ProgressStore` file after
@@ -27,18 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neuroviz.app.lesson_apply import (
+from neuroviz.app.lessons.apply import (
     SavedWork,
     apply_on_top,
     apply_setup,
     has_unsaved_changes,
     set_window_path,
 )
-from neuroviz.app.lesson_controls import StepControls
-from neuroviz.app.lesson_events import EventBridge
-from neuroviz.app.lesson_explain import keep_beside, play_explain_events
-from neuroviz.app.lesson_store import LessonLibrary
-from neuroviz.app.lesson_widgets import STYLES, build_panel, unsaved_question
+from neuroviz.app.lessons.controls import StepControls
+from neuroviz.app.lessons.events import EventBridge
+from neuroviz.app.lessons.explain import keep_beside, play_explain_events
+from neuroviz.app.lessons.store import LessonLibrary
+from neuroviz.app.lessons.widgets import STYLES, build_panel, unsaved_question
 from neuroviz.lessons import GoalContext, Lesson, check_goal, setup_for_step
 
 CHECK_HZ = 5.0
@@ -380,7 +380,7 @@ class LessonPanel(QWidget):
 
     # ================================================================== goal
     def report_event(self, event: str) -> None:
-        """An event from the app (see :mod:`neuroviz.app.lesson_events`)."""
+        """An event from the app (see :mod:`neuroviz.app.lessons.events`)."""
         if self.lesson is None:
             return
         if event == "explain_started":

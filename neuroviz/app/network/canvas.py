@@ -9,18 +9,15 @@ edges use opaque colours pre-blended with the background, flat caps, and are bat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from . import palette as _palette
-from .nv_heatmaps import value_range
-
-if TYPE_CHECKING:
-    from .network_view import NetworkView
+from neuroviz.app import palette as _palette
+from neuroviz.app.network.heatmaps import value_range
 
 __all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
 
@@ -41,7 +38,7 @@ ZERO_EDGE_CONTRAST = 0.32
 class NetworkCanvas(QWidget):
     """Custom-painted network: knows geometry, draws, hit-tests. Owned by :class:`NetworkView`."""
 
-    def __init__(self, view: NetworkView) -> None:
+    def __init__(self, view: QWidget) -> None:
         super().__init__()
         self.setObjectName("network_canvas")
         self.view = view

@@ -1,6 +1,6 @@
 """The lesson panel's widgets: its two pages, the status box styles, the unsaved-work question.
 
-Split from :mod:`neuroviz.app.lesson_panel`, which holds the behaviour.
+Split from :mod:`neuroviz.app.lessons.panel`, which holds the behaviour.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neuroviz.app.lesson_text import LessonList, StepText
+from neuroviz.app.lessons.text import LessonList, StepText
 
 _BOX = ("QLabel {{ background: {0}; color: {1}; border: 1px solid {2}; border-radius: 4px;"
         " padding: 6px; }}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
-from .palette import Palette
+from neuroviz.app.palette import Palette
 
 __all__ = ["HeatmapLayer", "plane_grid", "value_range"]
 

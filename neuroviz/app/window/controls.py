@@ -1,7 +1,7 @@
 """Controls addressed by stable ID: hide, lock and highlight them (lessons, presenter mode).
 
 Every interactive control in the window has an ``objectName`` that never changes
-(see :data:`neuroviz.app.main_window.CONTROL_IDS`). :class:`ControlRegistry` finds a
+(see :data:`neuroviz.app.window.main_window.CONTROL_IDS`). :class:`ControlRegistry` finds a
 control by that name anywhere under the window, including the network and output views,
 and changes how it is shown:
 
