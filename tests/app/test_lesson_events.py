@@ -9,7 +9,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit
 
 from neuroviz.app.lessons.events import EventBridge
-from neuroviz.app.lessons.menu import install
 
 
 def click(qtbot, root, name):
@@ -26,11 +25,11 @@ class FakeExplain(QObject):
 
 
 @pytest.fixture
-def panel(window, tmp_path, monkeypatch):
+def panel(make_window, tmp_path, monkeypatch):
     from neuroviz.app.lessons.panel import LessonPanel
 
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-    return install(window, progress_path=tmp_path / "progress.json")
+    return make_window(progress_path=tmp_path / "progress.json").lesson_panel
 
 
 def test_window_actions_become_lesson_events(window, qtbot):
@@ -82,9 +81,9 @@ def test_window_actions_become_lesson_events(window, qtbot):
     win.output_view.example_selected.emit("train", 3)
     expect("example_selected")
 
-    # explain mode and other panels: any child with event_happened(str) is forwarded
+    # explain mode and other features: a source given to the bridge is forwarded
     fake = FakeExplain(win)
-    bridge.connect_sources()
+    bridge.add_source(fake.event_happened)
     fake.event_happened.emit("explain_forward_done")
     expect("explain_forward_done")
     fake.event_happened.emit("not_an_event")
@@ -172,11 +171,8 @@ def test_closing_the_window_in_a_lesson_keeps_the_learners_experiment(
 
 
 def test_forward_pass_lesson_with_the_real_explain_mode(panel, qtbot, screenshot):
-    from neuroviz.app.explain import controller as explain_install
-
     win = panel.window
-    explain_install.install(win)
-    explain = win.extras.explain
+    explain = win.explain
     assert panel.open_lesson("forward-pass")
     qtbot.waitUntil(lambda: win.latest_snapshot is not None
                     and len(win.latest_snapshot.layer_sizes)

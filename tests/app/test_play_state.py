@@ -140,17 +140,14 @@ def test_stop_button_of_show_me_and_a_lesson_preset_pause(panel, qtbot, wait_sna
 
 
 def test_explain_mode_and_divergence_turn_the_button_back_to_play(window, qtbot):
-    from neuroviz.app.explain import controller as explain_install
-
     win = window
-    explain_install.install(win)
     win.play()
     qtbot.waitUntil(lambda: win.is_running, timeout=5_000)
     assert shows(win) == "Pause"
-    assert win.extras.explain.start()  # explaining pauses training
+    assert win.explain.start()  # explaining pauses training
     qtbot.waitUntil(lambda: not win.is_running, timeout=5_000)
     assert shows(win) == "Play"
-    win.extras.explain.stop()
+    win.explain.stop()
 
     from neuroviz.experiment import DatasetSettings
 

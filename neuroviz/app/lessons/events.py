@@ -29,8 +29,8 @@ Where each event comes from:
 ``neuron_hovered``          ``network_view.neuron_hovered`` on a neuron
 ``example_selected``        ``output_view.example_selected``
 ``show_test_toggled``       ``output_view.show_test_toggled``
-``gradient_view_on``,       any object with an ``event_happened(str)`` signal (the
-``explain_*``               window, the explain panel): forwarded as they come
+``gradient_view_on``,       the ``event_happened(str)`` signals of explain mode and the
+``explain_*``               gradient view, given with :meth:`EventBridge.add_source`
 ==========================  ==========================================================
 """
 
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import weakref
 
 from PySide6.QtCore import QObject, Signal
 
@@ -99,7 +98,6 @@ class EventBridge(QObject):
         self.window = window
         self._quiet = 0
         self._last = self._state()
-        self._sources: weakref.WeakSet = weakref.WeakSet()
         self._unsubscribe = window.state.subscribe(self._on_state_changed)
 
         window.weight_edited.connect(self._on_weight_edited)
@@ -120,7 +118,6 @@ class EventBridge(QObject):
         ov.example_selected.connect(lambda *_: self.report("example_selected"))
         if hasattr(ov, "show_test_toggled"):
             ov.show_test_toggled.connect(lambda *_: self.report("show_test_toggled"))
-        self.connect_sources()
 
     # -- public ------------------------------------------------------------------------
     def report(self, event: str) -> None:
@@ -139,21 +136,10 @@ class EventBridge(QObject):
             if not self._quiet:
                 self._last = self._state()
 
-    def connect_sources(self) -> None:
-        """Forward ``event_happened(str)`` from the window and its children (explain mode,
-        gradient view) -- call again after new panels were added."""
-        candidates = [self.window] + self.window.findChildren(QObject)
-        for obj in candidates:
-            if obj is self or obj in self._sources:
-                continue
-            signal = getattr(type(obj), "event_happened", None)
-            if signal is None or not hasattr(getattr(obj, "event_happened", None), "connect"):
-                continue
-            try:
-                obj.event_happened.connect(self._forward)
-            except (RuntimeError, TypeError):
-                continue
-            self._sources.add(obj)
+    def add_source(self, signal) -> None:
+        """Forward the lesson events of another feature's ``event_happened(str)`` signal
+        (explain mode, the gradient view); the window's composition root connects them."""
+        signal.connect(self._forward)
 
     def detach(self) -> None:
         self._unsubscribe()

@@ -1,10 +1,11 @@
-"""Lessons and explain mode (issue 4) side by side.
+"""Lessons and explain mode side by side.
 
-A "show me" whose solution lists ``explain_*`` events performs them for real when the window
-has explain mode (``window.extras.explain``, installed by ``explain_install.install``): it
-starts explain mode on the selected example and moves to the end of the forward pass, the
-start or end of the backward pass, or the weight update. The events then come from the
-explain panel itself, as when the learner steps through by hand.
+A "show me" whose solution lists ``explain_*`` events performs them for real through explain
+mode (the :class:`~neuroviz.app.explain.controller.ExplainController` the window's
+composition root hands to the lesson panel): it starts explain mode on the selected example
+and moves to the end of the forward pass, the start or end of the backward pass, or the
+weight update. The events then come from the explain panel itself, as when the learner steps
+through by hand.
 
 Both panels dock on the right; when they share a tab, the lesson text would disappear behind
 the explain panel just when the lesson talks about it. :func:`keep_beside` puts them one
@@ -26,15 +27,10 @@ _TARGETS = {
 }
 
 
-def explain_controller(window):
-    """The window's explain-mode controller, or None when explain mode is not installed."""
-    return getattr(getattr(window, "extras", None), "explain", None)
-
-
-def play_explain_events(window, events: Iterable[str]) -> bool:
-    """Perform ``explain_*`` events through explain mode; False if it is not available."""
+def play_explain_events(explain, events: Iterable[str]) -> bool:
+    """Perform ``explain_*`` events through ``explain`` (an ExplainController, or None when
+    there is no explain mode); False if it is not available."""
     wanted = [e for e in events if e.startswith("explain_")]
-    explain = explain_controller(window)
     if not wanted or explain is None:
         return False
     try:

@@ -1,66 +1,28 @@
-"""Attach the lesson panel and a Lessons menu to a playground window.
+"""The Lessons menu: show the lesson panel, add, reload or forget lesson folders, leave a lesson.
 
->>> panel = install(window, lesson_dirs=lesson_dirs_from_argv(sys.argv))   # doctest: +SKIP
-
-Uses only the window's public API: ``add_side_panel`` docks the panel on the right,
-the menu goes before Help. Menu actions (objectNames): ``action_lessons_show``,
-``action_lessons_add_folder``, ``action_lessons_reload``, ``action_lessons_forget_folders``,
-``action_lessons_leave``.
+Menu actions (object names): ``action_lessons_show``, ``action_lessons_add_folder``,
+``action_lessons_reload``, ``action_lessons_forget_folders``, ``action_lessons_leave``. The
+window's composition root puts the menu before Help.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from pathlib import Path
-
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from neuroviz.app.lessons.panel import LessonPanel
-from neuroviz.app.lessons.store import LessonLibrary, lesson_dirs_from_argv
 
-__all__ = ["install", "lesson_dirs_from_argv"]
+__all__ = ["build_lessons_menu"]
 
 
-def install(window, lesson_dirs: Iterable[str | Path] = (), *,
-            argv: Sequence[str] | None = None,
-            progress_path: str | Path | None = None) -> LessonPanel:
-    """Dock a :class:`LessonPanel` in ``window`` and add the Lessons menu (once per window).
-
-    Parameters
-    ----------
-    window
-        A :class:`neuroviz.app.window.main_window.MainWindow`.
-    lesson_dirs
-        Extra folders of teachers' lessons for this run (``--lessons DIR``); the window's
-        own ``lesson_dirs`` (set by ``main_window.run`` from the command line) are added.
-    argv
-        A command line to read ``--lessons`` options from, in addition to ``lesson_dirs``.
-    progress_path
-        The progress file (default: the standard app data folder, see ``lesson_store``).
-    """
-    existing = getattr(window, "lesson_panel", None)
-    if existing is not None:  # idempotent: one panel per window
-        return existing
-    dirs = [Path(d) for d in lesson_dirs] + lesson_dirs_from_argv(argv)
-    dirs += [Path(d) for d in getattr(window, "lesson_dirs", ()) if Path(d) not in dirs]
-    library = LessonLibrary(dirs, progress_path=progress_path)
-    panel = LessonPanel(window, library)
-    dock = window.add_side_panel(panel, "Lessons", "lesson_dock")
-    panel.dock = dock
-    window.lesson_panel = panel
-
-    menu = QMenu("&Lessons", window)
+def build_lessons_menu(panel: LessonPanel, dock: QDockWidget, parent: QWidget) -> QMenu:
+    """The Lessons menu for ``panel`` (docked in ``dock``), owned by ``parent``."""
+    library = panel.library
+    menu = QMenu("&Lessons", parent)
     menu.setObjectName("menu_lessons")
-    bar = window.menuBar()
-    help_menu = window.findChild(QMenu, "menu_help")
-    if help_menu is not None:
-        bar.insertMenu(help_menu.menuAction(), menu)
-    else:
-        bar.addMenu(menu)
 
     def add(name: str, text: str, tip: str, slot) -> QAction:
-        action = QAction(text, window)
+        action = QAction(text, parent)
         action.setObjectName(name)
         action.setStatusTip(tip)
         action.setToolTip(tip)
@@ -91,9 +53,4 @@ def install(window, lesson_dirs: Iterable[str | Path] = (), *,
     leave.setEnabled(False)
     panel.lesson_opened.connect(lambda _id: leave.setEnabled(True))
     panel.lesson_closed.connect(lambda: leave.setEnabled(False))
-    panel.menu = menu
-
-    if library.problems:
-        window.statusBar().showMessage(
-            f"{len(library.problems)} problem(s) in lesson files: see the Lessons panel", 8000)
-    return panel
+    return menu

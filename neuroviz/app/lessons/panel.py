@@ -45,17 +45,24 @@ CHECK_HZ = 5.0
 SHOW_ME_FRAMES = 25  # "show me" trains in about this many chunks (one frame each)
 
 class LessonPanel(QWidget):
-    """Guided lessons beside the playground (dock it with ``lesson_install.install``)."""
+    """Guided lessons beside the playground.
+
+    The window's composition root docks it (:attr:`dock`), gives it explain mode
+    (``explain``, for "show me" steps that step through an explanation) and the other
+    features' lesson events (:meth:`add_event_source`).
+    """
 
     lesson_opened = Signal(str)
     lesson_closed = Signal()
     step_entered = Signal(int)
     goal_reached = Signal(int)          # step number
 
-    def __init__(self, window, library: LessonLibrary, parent: QWidget | None = None) -> None:
+    def __init__(self, window, library: LessonLibrary, explain=None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lesson_panel")
         self.window = window
+        self.explain = explain  # explain mode's controller, or None
         self.library = library
         self.lesson: Lesson | None = None
         self.step_number = 0
@@ -71,12 +78,11 @@ class LessonPanel(QWidget):
         self._saved: SavedWork | None = None
         self._last_check = 0.0
         self._reapply_pending = False
-        self._scan_pending = False
 
         self.bridge = EventBridge(window, self)
         self.bridge.event_happened.connect(self.report_event)
         self.controls = StepControls(window)
-        self.dock = None  # the QDockWidget holding the panel (set by lesson_install)
+        self.dock = None  # the QDockWidget holding the panel (set by the window)
         window.worker.snapshot_ready.connect(self._on_worker_snapshot)
         window.worker.run_finished.connect(self._on_run_finished)
         window.state.subscribe(self._on_state_changed)
@@ -290,7 +296,6 @@ class LessonPanel(QWidget):
         self._last_epoch = self._epoch_now()
         self.step_done = False
         self.hints_shown = 0
-        self.bridge.connect_sources()
         self.progress.set_step(lesson.id, number)
         self.controls.set_step(step.hidden, step.locked, step.highlight)
         self.step_label.setText(f"Step {number} of {len(lesson.steps)}: <b>{step.title}</b>")
@@ -348,7 +353,7 @@ class LessonPanel(QWidget):
             self.report_event("reset")
         if solution.epochs == 0 and solution.events:
             self._keep_beside()
-            play_explain_events(self.window, solution.events)
+            play_explain_events(self.explain, solution.events)
         for event in solution.events:
             self.report_event(event)
         if solution.epochs > 0 and not self.step_done:
@@ -387,6 +392,10 @@ class LessonPanel(QWidget):
             self._keep_beside()
         self.events.add(event)
         self.update_goal()
+
+    def add_event_source(self, signal) -> None:
+        """Count the lesson events of another feature's ``event_happened(str)`` signal."""
+        self.bridge.add_source(signal)
 
     def _keep_beside(self) -> None:
         dock = getattr(self, "dock", None)
@@ -499,18 +508,7 @@ class LessonPanel(QWidget):
         if obj is self.window:
             if event.type() == QEvent.Type.Close:
                 self._on_window_closing()
-            elif event.type() == QEvent.Type.ChildAdded and not self._scan_pending:
-                # a new panel (explain mode...) may report events: connect it soon
-                self._scan_pending = True
-                QTimer.singleShot(0, self._scan_sources)
         return False
-
-    def _scan_sources(self) -> None:
-        self._scan_pending = False
-        try:
-            self.bridge.connect_sources()
-        except RuntimeError:  # the window is being destroyed
-            pass
 
     def _on_window_closing(self) -> None:
         """Leave the learner's own experiment in the window's saved settings, not the lesson's."""

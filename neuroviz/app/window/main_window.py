@@ -9,7 +9,9 @@ Data flow: the Qt-free :class:`ExperimentState` holds the desired experiment; th
 observes it and sends commands to the :class:`TrainingWorker`, which owns the engine's
 Trainer and publishes snapshots; the window draws only the newest snapshot.
 
-Hooks for later features (issues 4 and 5):
+Every feature beside the playground (explain mode, gradient view, timeline, run comparison,
+presenter mode, export, the lesson panel) is created and connected by the composition root,
+:func:`neuroviz.app.window.compose.compose`, at the end of the constructor. What features use:
 
 * ``window.controls`` (:class:`ControlRegistry`): ``set_hidden/set_locked/set_highlighted``
   by control ID (``window.controls.ids()`` lists them; see :data:`CONTROL_IDS`).
@@ -17,25 +19,28 @@ Hooks for later features (issues 4 and 5):
   spec, weights, hyperparameters and seed in one go.
 * :attr:`MainWindow.snapshot_drawn` (after each drawn snapshot), :attr:`weight_edited`,
   :attr:`experiment_applied`; :attr:`latest_snapshot`; :meth:`add_side_panel`.
+
+The class is split by topic into mixins: menus (:mod:`~neuroviz.app.window.menus`), file
+commands (:mod:`~neuroviz.app.window.files`), remembered settings
+(:mod:`~neuroviz.app.window.persistence`) and drawing the worker's snapshots
+(:mod:`~neuroviz.app.window.snapshots`).
 """
 
 from __future__ import annotations
 
 import copy
-import html
-import json
 import math
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -50,17 +55,21 @@ from neuroviz.app import palette as palettes
 from neuroviz.app.constants import GRID_N
 from neuroviz.app.data.panel import DataPanel
 from neuroviz.app.network.view import NetworkView
-from neuroviz.app.output.charts import TrainingCharts, format_number
+from neuroviz.app.output.charts import TrainingCharts
 from neuroviz.app.output.view import OutputView
 from neuroviz.app.training.worker import TrainingWorker
 from neuroviz.app.window.banners import Banner
 from neuroviz.app.window.commands import NetworkEditCommand, WeightEditCommand
+from neuroviz.app.window.compose import compose
 from neuroviz.app.window.controls import ControlRegistry
+from neuroviz.app.window.files import FileCommandsMixin
+from neuroviz.app.window.menus import MenusMixin
+from neuroviz.app.window.persistence import RememberedSettingsMixin
 from neuroviz.app.window.settings import app_settings
+from neuroviz.app.window.snapshots import SnapshotDrawingMixin
 from neuroviz.app.window.state import ExperimentState
-from neuroviz.app.window.themes import THEMES, apply_theme
+from neuroviz.app.window.themes import apply_theme
 from neuroviz.app.window.toolbar import SPEEDS, TrainingToolbar
-from neuroviz.app.window.unsaved import has_unsaved_changes
 from neuroviz.data import DATASETS, DatasetError
 from neuroviz.experiment import (
     DatasetSettings,
@@ -70,11 +79,7 @@ from neuroviz.experiment import (
     check_hyperparameters,
     experiment_from_dict,
     load_dataset_for,
-    load_experiment,
-    save_experiment,
 )
-
-FILE_FILTER = "neuroviz experiments (*.neuroviz.json *.json);;All files (*)"
 
 CONTROL_IDS = (
     # toolbar
@@ -82,28 +87,16 @@ CONTROL_IDS = (
     "optimizer", "regularization", "regularization_rate", "problem_type",
     # data panel (dataset_<name> for each dataset, feature_<id>, option_<name>)
     "data_panel", "noise", "train_ratio", "batch_size", "regenerate", "features",
-    # network view (GUI-B): add_layer, remove_layer, add_neuron_<k>, remove_neuron_<k>,
+    # network view: add_layer, remove_layer, add_neuron_<k>, remove_neuron_<k>,
     # activation_<k>
     "network_view", "output_view", "charts", "log_scale",
     # docks and banners
     "data_dock", "divergence_banner", "engine_banner", "message_banner",
 )
 
-SHORTCUTS = (
-    ("Space", "Play or pause training"),
-    ("Right arrow", "Train one epoch"),
-    ("R", "Reset the network (same starting weights)"),
-    ("Ctrl+N", "New experiment"),
-    ("Ctrl+O", "Open an experiment"),
-    ("Ctrl+S", "Save the experiment"),
-    ("Ctrl+Shift+S", "Save the experiment as a new file"),
-    ("Ctrl+Z", "Undo a network edit"),
-    ("Ctrl+Shift+Z", "Redo a network edit"),
-    ("Ctrl+Q", "Quit"),
-)
 
-
-class MainWindow(QMainWindow):
+class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin, SnapshotDrawingMixin,
+                 QMainWindow):
     """The neuroviz playground window."""
 
     snapshot_drawn = Signal(object)  # the engine Snapshot just drawn
@@ -111,7 +104,8 @@ class MainWindow(QMainWindow):
     experiment_applied = Signal()  # after New, Open or a preset
 
     def __init__(self, experiment: Experiment | None = None, *, restore: bool = True,
-                 start_worker: bool = True) -> None:
+                 start_worker: bool = True, lesson_dirs: Iterable[str | Path] = (),
+                 progress_path: str | Path | None = None) -> None:
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowTitle("neuroviz")
@@ -134,7 +128,6 @@ class MainWindow(QMainWindow):
         self._message_boxes: list[QMessageBox] = []
         self.latest_snapshot = None
         self.last_error: str | None = None
-        self.lesson_dirs: list[Path] = []  # teacher lesson folders (--lessons DIR)
 
         self.state = ExperimentState()
         self.undo_stack = QUndoStack(self)
@@ -163,6 +156,7 @@ class MainWindow(QMainWindow):
         self.state.subscribe(self._on_state_changed)
         if start_worker:
             self.worker.start()
+        compose(self, lesson_dirs, progress_path)
 
     # ================================================================== building
     def _build_widgets(self) -> None:
@@ -228,100 +222,6 @@ class MainWindow(QMainWindow):
         self.statusBar().setObjectName("status_bar")
         self.statusBar().addPermanentWidget(self.status_label)
         self.statusBar().showMessage("Ready")
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.setObjectName("menu_file")
-        self.action_new = self._action(file_menu, "action_new", "&New",
-                                       QKeySequence.StandardKey.New, self._new_clicked,
-                                       "Start a new default experiment")
-        self.action_open = self._action(file_menu, "action_open", "&Open\u2026",
-                                        QKeySequence.StandardKey.Open, self._open_dialog,
-                                        "Open a saved experiment")
-        self.action_save = self._action(file_menu, "action_save", "&Save",
-                                        QKeySequence.StandardKey.Save, self._save,
-                                        "Save the experiment")
-        self.action_save_as = self._action(file_menu, "action_save_as", "Save &As\u2026",
-                                           QKeySequence("Ctrl+Shift+S"), self._save_as,
-                                           "Save the experiment to a new file")
-        file_menu.addSeparator()
-        self.action_export = self._action(file_menu, "action_export_image", "&Export Image\u2026",
-                                          QKeySequence("Ctrl+E"), self._export_dialog,
-                                          "Save a picture of the window as PNG")
-        file_menu.addSeparator()
-        self.action_quit = self._action(file_menu, "action_quit", "&Quit",
-                                        QKeySequence.StandardKey.Quit, self.close, "Quit neuroviz")
-
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.setObjectName("menu_edit")
-        self.action_undo = self.undo_stack.createUndoAction(self, "&Undo")
-        self.action_undo.setObjectName("action_undo")
-        self.action_undo.setShortcut(QKeySequence("Ctrl+Z"))
-        self.action_redo = self.undo_stack.createRedoAction(self, "&Redo")
-        self.action_redo.setObjectName("action_redo")
-        self.action_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        edit_menu.addAction(self.action_undo)
-        edit_menu.addAction(self.action_redo)
-
-        training = bar.addMenu("&Training")
-        training.setObjectName("menu_training")
-        self.action_play = self._action(training, "action_play", "&Play",
-                                        QKeySequence(Qt.Key.Key_Space), self.toggle_play,
-                                        "Start training")
-        self.action_step = self._action(training, "action_step", "&Step One Epoch",
-                                        QKeySequence(Qt.Key.Key_Right), self.step_epoch,
-                                        "Train one epoch")
-        self.action_reset = self._action(training, "action_reset", "&Reset",
-                                         QKeySequence(Qt.Key.Key_R), self.reset,
-                                         "Start again from the same initial weights")
-        self.action_new_seed = self._action(training, "action_new_seed", "New &Seed", None,
-                                            self.new_seed, "Start again from new random weights")
-
-        view = bar.addMenu("&View")
-        view.setObjectName("menu_view")
-        theme_menu = view.addMenu("&Theme")
-        group = QActionGroup(self)
-        self.theme_actions = {}
-        for name in THEMES:
-            action = QAction(name.capitalize(), self, checkable=True)
-            action.setObjectName(f"action_theme_{name}")
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            group.addAction(action)
-            theme_menu.addAction(action)
-            self.theme_actions[name] = action
-        palette_menu = view.addMenu("&Palette")
-        group = QActionGroup(self)
-        self.palette_actions = {}
-        for name, pal in palettes.PALETTES.items():
-            action = QAction(getattr(pal, "title", name), self, checkable=True)
-            action.setObjectName(f"action_palette_{name}")
-            action.triggered.connect(lambda _=False, n=name: self.set_palette(n))
-            group.addAction(action)
-            palette_menu.addAction(action)
-            self.palette_actions[name] = action
-        view.addSeparator()
-        view.addAction(self.data_dock.toggleViewAction())
-        self.view_menu = view
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.setObjectName("menu_help")
-        self._action(help_menu, "action_shortcuts", "&Keyboard Shortcuts",
-                     QKeySequence("F1"), self.show_shortcuts, "List the keyboard shortcuts")
-        self._action(help_menu, "action_about", "&About neuroviz", None, self.show_about,
-                     "About this program")
-
-    def _action(self, menu, name, text, shortcut, slot, tip) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)  # shortcuts work even when the menu bar is hidden
-        return action
 
     def _connect(self) -> None:
         tb = self.toolbar
@@ -504,90 +404,6 @@ class MainWindow(QMainWindow):
         return exp
 
     # ------------------------------------------------------------------ unsaved work
-    def has_unsaved_changes(self) -> bool:
-        """Whether the learner's experiment holds work that is not in a file.
-
-        While a lesson runs, the learner's own experiment is set aside by the lesson panel,
-        so the lesson's state never counts as unsaved work.
-        """
-        panel = getattr(self, "lesson_panel", None)
-        if panel is not None and panel.in_lesson:
-            return False
-        return has_unsaved_changes(self)
-
-    def ask_unsaved_changes(self, doing: str) -> str:
-        """Ask what to do with unsaved work before ``doing``: "save", "discard" or "cancel".
-
-        Tests replace this method; the app asks with a message box.
-        """
-        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                   | QMessageBox.StandardButton.Cancel)
-        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
-                          f"Your experiment has changes that are not saved. Save them before "
-                          f"you {doing}?", buttons, self)
-        box.setObjectName("unsaved_box")
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = box.exec()
-        if answer == QMessageBox.StandardButton.Save:
-            return "save"
-        if answer == QMessageBox.StandardButton.Discard:
-            return "discard"
-        return "cancel"
-
-    def confirm_discard(self, doing: str) -> bool:
-        """True when it is fine to replace the current experiment (saved first if asked)."""
-        if not self.has_unsaved_changes():
-            return True
-        answer = self.ask_unsaved_changes(doing)
-        if answer == "save":
-            return self._save()
-        return answer == "discard"
-
-    def _new_clicked(self) -> None:
-        if self.confirm_discard("start a new experiment"):
-            self.new_experiment()
-
-    def new_experiment(self) -> None:
-        self._path = None
-        self.apply_experiment(Experiment())
-        self._update_title()
-
-    def save_experiment(self, path) -> bool:
-        """Save to ``path`` (atomic). Returns False and shows a message on failure."""
-        path = Path(path)
-        try:
-            save_experiment(self.current_experiment(), path)
-        except (OSError, ValueError, TypeError) as exc:
-            self._error("Could not save", f"{path.name}: {exc}")
-            return False
-        self._path = path
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
-
-    def open_experiment(self, path) -> bool:
-        """Open ``path``; a bad file shows a message naming it and changes nothing."""
-        path = Path(path)
-        try:
-            experiment = load_experiment(path)
-        except ExperimentError as exc:
-            self._error("Could not open the experiment", str(exc))
-            return False
-        self.apply_experiment(experiment)
-        self._path = path
-        self._update_title()
-        self.statusBar().showMessage(f"Opened {path}", 5000)
-        return True
-
-    def export_image(self, path, what: str = "window") -> bool:
-        """Save a PNG of the window ("window"), "network", "output" or "charts"."""
-        widget = {"window": self, "network": self.network_view, "output": self.output_view,
-                  "charts": self.charts}[what]
-        ok = widget.grab().save(str(path))
-        if not ok:
-            self._error("Could not export", f"{Path(path).name}: the image could not be written")
-        return ok
-
     def add_side_panel(self, widget: QWidget, title: str, object_name: str) -> QDockWidget:
         """Dock ``widget`` on the right (explain mode, lessons); returns its dock."""
         dock = QDockWidget(title, self)
@@ -638,32 +454,6 @@ class MainWindow(QMainWindow):
     @property
     def theme(self) -> str:
         return self._theme
-
-    def shortcut_list(self) -> list[tuple[str, str]]:
-        """(keys, what they do): the fixed table plus every other action with a shortcut
-        (explain mode, presenter mode and the lesson menu add theirs after start-up)."""
-        rows = list(SHORTCUTS)
-        known = {keys.replace(" arrow", "") for keys, _ in rows}
-        extra = []
-        for action in self.findChildren(QAction):
-            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            if keys and keys not in known:
-                known.add(keys)
-                text = action.text().replace("&", "").rstrip("\u2026").strip()
-                extra.append((keys, text))
-        return rows + sorted(extra)
-
-    def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>&nbsp;&nbsp;"
-                       f"{html.escape(v)}</td></tr>" for k, v in self.shortcut_list())
-        self._info("Keyboard shortcuts", f"<table>{rows}</table>")
-
-    def show_about(self) -> None:
-        self._info("About neuroviz",
-                   f"<h3>neuroviz {__version__}</h3><p>See deep learning happen: build a "
-                   "neural network layer by layer and watch every neuron, weight and loss "
-                   "change live.</p><p>MIT licence. Datasets and their credits are listed "
-                   "in the data panel.</p>")
 
     # ================================================================== applying
     def _apply_all(self, weights=None) -> None:
@@ -813,235 +603,7 @@ class MainWindow(QMainWindow):
         else:
             self._example = None
 
-    # ================================================================== worker results
-    def _on_engine_ready(self) -> None:
-        self._engine_ready = True
-        self.engine_banner.hide()
-        self.statusBar().showMessage("Engine ready", 3000)
-
-    def _on_running_changed(self, running: bool) -> None:
-        """The worker started or stopped training (play, "show me", pause, divergence...):
-        the play button and the Training menu's action say what Space will do now."""
-        self._running = running
-        self.toolbar.set_running(running)
-        self.action_play.setText("&Pause" if running else "&Play")
-        tip = "Pause training" if running else "Start training"
-        self.action_play.setToolTip(tip)
-        self.action_play.setStatusTip(tip)
-        if running:
-            self.divergence_banner.hide()
-
-    def _on_worker_failed(self, message: str) -> None:
-        self._report(message)
-
-    def _on_snapshot(self, snap, generation: int) -> None:
-        if snap is not self.worker.latest:
-            return  # a newer snapshot is already queued: draw only the newest
-        if generation != self._generation:
-            self._generation = generation
-            if self._keep_history:
-                self._keep_history = False
-            else:
-                self.state.clear_history(snap.metric_name)
-        if not self._snapshot_matches_spec(snap):
-            return
-        self.latest_snapshot = snap
-        if snap.diverged and snap.grid is not None and not all(
-                np.isfinite(g).all() for g in snap.grid):
-            import dataclasses
-
-            snap = dataclasses.replace(snap, grid=None)  # draw nothing from NaNs
-        self.state.record_rows(self.worker.take_history(generation), snap.metric_name)
-        self.network_view.set_snapshot(snap)
-        self.output_view.set_snapshot(snap)
-        if self._dataset.kind != "2d":
-            self._update_example(snap)
-        self.charts.update_history(self.state.history, force=not self._running)
-        self.toolbar.set_epoch(self.state.epoch_offset + snap.epoch)
-        self._update_status(snap)
-        if snap.diverged:
-            self.divergence_banner.show_message(
-                snap.message or "The loss became infinite: try a smaller learning rate.",
-                action="Use a smaller learning rate")
-        elif self.divergence_banner.isVisible():
-            self.divergence_banner.hide()
-        self._frames += 1
-        self.snapshot_drawn.emit(snap)
-
-    def _snapshot_matches_spec(self, snap) -> bool:
-        spec = self.state.spec
-        sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
-        return tuple(snap.layer_sizes) == sizes
-
-    def _update_status(self, snap) -> None:
-        parts = [f"step {snap.step:,}", f"train loss {format_number(snap.train_loss)}"]
-        if snap.test_loss is not None:
-            parts.append(f"test loss {format_number(snap.test_loss)}")
-        if self._running and self.worker.steps_per_second > 0:
-            parts.append(f"{self.worker.steps_per_second:,.0f} steps/s")
-        self.status_label.setText("   ".join(parts))
-
-    def _update_example(self, snap) -> None:
-        if self._example is None:
-            return
-        split, row = self._example
-        X = self._dataset.X_train if split == "train" else self._dataset.X_test
-        if not 0 <= row < len(X):
-            return
-        from neuroviz.engine import Network
-
-        if self._probe is None:
-            self._probe = Network.from_spec(self.state.spec, seed=0)
-        try:
-            self._probe.set_weights(snap.weights)
-        except ValueError:
-            return
-        x = X[row:row + 1]
-        values = [x[0]] + [a[0] for _, a in self._probe.forward_all(x)]
-        self.network_view.set_example(values)
-
-    def _on_example_selected(self, split: str, row: int) -> None:
-        self._example = (split, int(row))
-        if self.latest_snapshot is not None and self._dataset.kind != "2d":
-            self._update_example(self.latest_snapshot)
-
-    def _on_neuron_hovered(self, k: int, j: int) -> None:
-        if k < 0:
-            self.output_view.show_neuron_image(None)
-            return
-        image = self.network_view.neuron_image(k, j)
-        title = "input " + self._dataset.feature_names[j] if k == 0 else \
-            f"layer {k}, neuron {j + 1}"
-        self.output_view.show_neuron_image(image, title)
-
-    def _on_palette_changed(self, name: str) -> None:
-        action = self.palette_actions.get(name)
-        if action is not None:
-            action.setChecked(True)
-        self._settings.setValue("palette", name)
-        if self.latest_snapshot is not None:
-            self.output_view.set_snapshot(self.latest_snapshot)
-
-    def _lower_learning_rate(self) -> None:
-        lr = self.state.hyperparameters.learning_rate
-        self.set_hyperparameters(learning_rate=max(lr / 10.0, 1e-5))
-        self.reset()
-
-    # ================================================================== files and dialogs
-    def _open_dialog(self) -> None:
-        if not self.confirm_discard("open another experiment"):
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", self._dialog_dir(),
-                                              FILE_FILTER)
-        if path:
-            self.open_experiment(path)
-
-    def _save(self) -> bool:
-        if self._path is None:
-            return self._save_as()
-        return self.save_experiment(self._path)
-
-    def _save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save experiment", self._dialog_dir(),
-                                              FILE_FILTER)
-        if not path:
-            return False
-        if not path.endswith(".json"):
-            path += ".neuroviz.json"
-        return self.save_experiment(path)
-
-    def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export image", self._dialog_dir(),
-                                              "PNG images (*.png)")
-        if path:
-            if not path.lower().endswith(".png"):
-                path += ".png"
-            self.export_image(path)
-
-    def _dialog_dir(self) -> str:
-        return str(self._path.parent) if self._path is not None else str(Path.home())
-
-    def _update_title(self) -> None:
-        name = self._path.name if self._path is not None else "untitled"
-        self.setWindowTitle(f"{name} \u2014 neuroviz")
-
-    def _report(self, message: str) -> None:
-        """A problem that needs no dialog: status bar and the message banner."""
-        self.last_error = message
-        self.statusBar().showMessage(message, 8000)
-        self.message_banner.show_message(message)
-
-    def _error(self, title: str, message: str) -> None:
-        self.last_error = message
-        self.statusBar().showMessage(message, 8000)
-        self._message(QMessageBox.Icon.Warning, title, message)
-
-    def _info(self, title: str, message: str) -> None:
-        self._message(QMessageBox.Icon.Information, title, message)
-
-    def _message(self, icon, title: str, text: str) -> QMessageBox:
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("message_box")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _=0, b=box: self._message_boxes.remove(b)
-                             if b in self._message_boxes else None)
-        self._message_boxes.append(box)
-        box.open()  # window-modal, does not block the caller
-        return box
-
-    @property
-    def open_message_boxes(self) -> list[QMessageBox]:
-        return list(self._message_boxes)
-
     # ================================================================== settings
-    def _fit_to_screen(self) -> None:
-        """First start: use most of the screen, so the network has room beside the docks."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
-            return
-        area = screen.availableGeometry()
-        width = max(min(int(area.width() * 0.92), 1920), min(1400, area.width()))
-        height = max(min(int(area.height() * 0.92), 1200), min(860, area.height()))
-        self.resize(width, height)
-        self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
-
-    def _restore_settings(self, restore_experiment: bool) -> None:
-        s = self._settings
-        geometry = s.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self._fit_to_screen()
-        state = s.value("window_state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        theme = s.value("theme", "light")
-        self.set_theme(theme if theme in THEMES else "light")
-        name = s.value("palette")
-        if isinstance(name, str) and name in palettes.PALETTES:
-            palettes.set_palette(name)
-        action = self.palette_actions.get(palettes.current_palette().name)
-        if action is not None:
-            action.setChecked(True)
-        if restore_experiment:
-            text = s.value("last_experiment")
-            if isinstance(text, str) and text:
-                try:
-                    self.state.load(experiment_from_dict(json.loads(text), check=True))
-                except (ValueError, TypeError, ExperimentError):
-                    pass  # unreadable last settings: start from the defaults
-
-    def _save_last_settings(self) -> None:
-        exp = self.state.experiment(None)
-        exp.history.clear()
-        self._settings.setValue("last_experiment", json.dumps(exp.to_dict()))
-
-    def save_settings(self) -> None:
-        self._settings.setValue("geometry", self.saveGeometry())
-        self._settings.setValue("window_state", self.saveState())
-        self._save_last_settings()
-        self._settings.sync()
-
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if not self.confirm_discard("quit"):
             event.ignore()
@@ -1077,21 +639,10 @@ def prepare_runtime() -> None:
 
 
 def build_window(lesson_dirs=(), **kwargs) -> MainWindow:
-    """The whole app: the playground window with explain mode, timeline, presenter mode,
-    export (issue 4) and the lesson panel (issue 5) installed. ``kwargs`` go to MainWindow."""
-    from neuroviz.app.explain.controller import install as install_explain
-    from neuroviz.app.lessons.menu import install as install_lessons
-
-    window = MainWindow(**kwargs)
-    window.lesson_dirs = [Path(d) for d in lesson_dirs]
-    install_explain(window)  # explain mode, gradient view, timeline, presenter, export
-    install_lessons(window)  # lesson panel + Lessons menu; reads window.lesson_dirs
-    # Start with the keyboard on the network canvas: a list (the lesson picker) that has
-    # focus takes Space for its type-ahead search, and Space must mean play/pause.
-    canvas = window.network_view.canvas
-    canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    canvas.setFocus(Qt.FocusReason.OtherFocusReason)
-    return window
+    """The whole app: the playground window with every feature (see
+    :mod:`neuroviz.app.window.compose`). ``lesson_dirs`` are teachers' lesson folders;
+    ``kwargs`` go to :class:`MainWindow` (e.g. ``progress_path``)."""
+    return MainWindow(lesson_dirs=lesson_dirs, **kwargs)
 
 
 def run(argv: list[str] | None = None) -> int:
