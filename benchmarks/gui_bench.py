@@ -1,6 +1,6 @@
 """GUI benchmark: redraw rate, GUI-thread stalls, in-app training throughput, start time.
 
-Scenario (issue 3): a 6 x 8 tanh network on the spiral with every neuron heatmap
+Scenario: a 6 x 8 tanh network on the spiral with every neuron heatmap
 visible, training at full speed in the window. Measures
 
 * redraw rate: snapshots drawn per second, and paint events of the network canvas;

@@ -73,8 +73,10 @@ def test_show_me_shows_pause_while_it_trains_and_play_after(panel, qtbot, wait_s
     assert panel.open_lesson("play-state")
     wait_snapshot_fits(win)
     assert shows(win) == "Play" and not win.is_running
-    seen = []  # (showing, toolbar) at every snapshot drawn
-    win.snapshot_drawn.connect(lambda _snap: seen.append((panel.showing, shows(win))))
+    # (showing, toolbar) at every snapshot the worker publishes: one per chunk of the run
+    # (the window may draw fewer when frames come faster than it paints)
+    seen = []
+    win.worker.snapshot_ready.connect(lambda *_: seen.append((panel.showing, shows(win))))
 
     panel.show_me()
     assert panel.showing

@@ -2,10 +2,10 @@
 
 Everything variable is drawn by one custom-painted widget (:class:`NetworkCanvas`) with QPainter:
 edges are batched into a handful of pens (sign x magnitude bin), neuron heatmaps are QImages
-wrapping LUT-mapped buffers that are updated in place (:mod:`nv_heatmaps`). Controls (+/-
+wrapping LUT-mapped buffers that are updated in place (:mod:`.heatmaps`). Controls (+/-
 buttons, activation pickers, captions) are ordinary child widgets positioned over the canvas.
 
-Run ``python -m neuroviz.app.network.view`` to see it on its own with live training.
+Run ``python -m neuroviz.app.network.demo`` to see it on its own with live training.
 """
 
 from __future__ import annotations

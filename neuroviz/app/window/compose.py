@@ -46,6 +46,7 @@ def compose(window, lesson_dirs: Iterable[str | Path] = (),
     _compose_export(window)
     _compose_presenter(window)
     _compose_lessons(window, lesson_dirs, progress_path)
+    _register_controls(window)
     # Start with the keyboard on the network canvas: a list (the lesson picker) that has
     # focus takes Space for its type-ahead search, and Space must mean play/pause.
     canvas = window.network_view.canvas
@@ -177,3 +178,13 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     if library.problems:
         w.statusBar().showMessage(
             f"{len(library.problems)} problem(s) in lesson files: see the Lessons panel", 8000)
+
+
+def _register_controls(w) -> None:
+    """The features' controls that lessons and presenter mode address by ID."""
+    w.controls.register(
+        w.explain.panel, w.explain.dock, w.action_explain,
+        w.gradient_box, w.gradients.chart, w.gradients.dock, w.action_gradient_view,
+        w.timeline.view, w.timeline_dock, w.action_clear_runs, w.action_compare_runs,
+        w.action_presenter, w.action_leave_presenter, w.presenter.bar,
+        w.exporter.action_record, w.lesson_panel, w.lesson_dock)

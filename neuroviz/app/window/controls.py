@@ -2,8 +2,10 @@
 
 Every interactive control in the window has an ``objectName`` that never changes
 (see :data:`neuroviz.app.window.main_window.CONTROL_IDS`). :class:`ControlRegistry` finds a
-control by that name anywhere under the window, including the network and output views,
-and changes how it is shown:
+control by that name: the controls features register (:meth:`ControlRegistry.register`,
+called by the window's composition root for explain mode, the gradient view, the timeline,
+presenter mode...), and the window's own controls anywhere under it, including the network
+and output views. It changes how a control is shown:
 
 * hidden: not shown (a control inside a toolbar is hidden through its toolbar action);
 * locked: shown but disabled, with "(locked)" added to its tooltip;
@@ -26,6 +28,7 @@ class ControlRegistry:
     def __init__(self, root: QWidget) -> None:
         self._root = root
         self._toolbar_actions: dict[str, QAction] = {}
+        self._registered: dict[str, QWidget | QAction] = {}
         self._wanted_enabled: dict[str, bool] = {}
         self._locked: set[str] = set()
         self._hidden: set[str] = set()
@@ -36,7 +39,18 @@ class ControlRegistry:
         """Remember the toolbar action that shows a widget placed with QToolBar.addWidget."""
         self._toolbar_actions[name] = action
 
+    def register(self, *controls: QWidget | QAction) -> None:
+        """Make a feature's controls addressable by their ``objectName``."""
+        for control in controls:
+            name = control.objectName()
+            if not name:
+                raise ValueError(f"{control!r} has no objectName to address it by")
+            self._registered[name] = control
+
     def find(self, name: str) -> QWidget | QAction | None:
+        control = self._registered.get(name)
+        if control is not None:
+            return control
         widget = self._root.findChild(QWidget, name)
         if widget is not None:
             return widget
@@ -51,6 +65,7 @@ class ControlRegistry:
     def ids(self) -> list[str]:
         names = {w.objectName() for w in self._root.findChildren(QWidget) if w.objectName()}
         names |= {a.objectName() for a in self._root.findChildren(QAction) if a.objectName()}
+        names |= set(self._registered)
         return sorted(n for n in names if not n.startswith(("qt_", "_")))
 
     # -- state --------------------------------------------------------------------------
