@@ -1,6 +1,6 @@
 """GUI benchmark: redraw rate, GUI-thread stalls, in-app training throughput, start time.
 
-Scenario (issue 3): a 6 x 8 tanh network on the spiral with every neuron heatmap
+Scenario: a 6 x 8 tanh network on the spiral with every neuron heatmap
 visible, training at full speed in the window. Measures
 
 * redraw rate: snapshots drawn per second, and paint events of the network canvas;
@@ -67,7 +67,7 @@ def app_measurements(seconds: float) -> dict:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from neuroviz.app.main_window import MainWindow, prepare_runtime
+    from neuroviz.app.window.main_window import MainWindow, prepare_runtime
     from neuroviz.data import load_dataset
     from neuroviz.experiment import DatasetSettings
 
@@ -165,7 +165,7 @@ def start_probe() -> None:
     t0 = time.perf_counter()
     from PySide6.QtWidgets import QApplication
 
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
     win = MainWindow(restore=False)

@@ -193,7 +193,7 @@ def start_app(lesson_dirs: list[str]) -> int:
               file=sys.stderr)
         return 1
     try:
-        from neuroviz.app.main_window import run
+        from neuroviz.app.window.main_window import run
     except ImportError as exc:
         print(f"neuroviz: cannot start the app: {exc}. Install it with 'pip install neuroviz' "
               "(PySide6-Essentials and pyqtgraph are needed).", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Everything Qt, one folder per feature; window/compose.py creates and wires the features."""

@@ -34,7 +34,7 @@ def isolated_settings(tmp_path, monkeypatch):
 def unsaved_work_is_discarded_on_close(monkeypatch):
     """Closing a test window never waits on the "unsaved changes" question (tests of that
     question replace ``ask_unsaved_changes`` themselves)."""
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self, doing: "discard")
 
@@ -147,18 +147,35 @@ def screenshot():
 
 
 @pytest.fixture
-def window(qtbot):
-    """A playground window whose engine is ready and whose first snapshot is drawn."""
-    from neuroviz.app.main_window import MainWindow
+def make_window(qtbot):
+    """``make(**kwargs)``: a playground window (``MainWindow(**kwargs)``, e.g. ``lesson_dirs``,
+    ``progress_path``) whose engine is ready and whose first snapshot is drawn; closed after
+    the test."""
+    from neuroviz.app.window.main_window import MainWindow
 
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1400, 860)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
-    yield win
-    win.close()
+    made = []
+
+    def make(**kwargs):
+        win = MainWindow(**kwargs)
+        qtbot.addWidget(win)
+        made.append(win)
+        win.resize(1400, 860)
+        win.show()
+        qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
+        qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
+        return win
+
+    yield make
+    for win in made:
+        if win.presenter.active:
+            win.presenter.exit()
+        win.close()
+
+
+@pytest.fixture
+def window(make_window):
+    """A playground window whose engine is ready and whose first snapshot is drawn."""
+    return make_window()
 
 
 @pytest.fixture
@@ -175,18 +192,18 @@ def wait_snapshot_fits(qtbot):
 
 
 @pytest.fixture
-def one_lesson_panel(window, tmp_path, monkeypatch):
-    """``make(filename, text)``: the lesson panel with one teacher lesson written to disk
-    (unsaved work is kept when a lesson starts, progress goes to a temporary file)."""
-    from neuroviz.app.lesson_install import install
-    from neuroviz.app.lesson_panel import LessonPanel
+def one_lesson_panel(make_window, tmp_path, monkeypatch):
+    """``make(filename, text)``: the lesson panel of a window with one teacher lesson written
+    to disk (unsaved work is kept when a lesson starts, progress goes to a temporary file)."""
+    from neuroviz.app.lessons.panel import LessonPanel
 
     def make(filename: str, text: str):
         folder = tmp_path / "lessons"
         folder.mkdir()
         (folder / filename).write_text(text, encoding="utf-8")
         monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-        panel = install(window, lesson_dirs=[folder], progress_path=tmp_path / "progress.json")
+        win = make_window(lesson_dirs=[folder], progress_path=tmp_path / "progress.json")
+        panel = win.lesson_panel
         assert not panel.library.problems, panel.library.problems
         return panel
     return make

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from neuroviz.app.state import ExperimentState
+from neuroviz.app.window.state import ExperimentState
 from neuroviz.experiment import (
     DatasetSettings,
     Experiment,

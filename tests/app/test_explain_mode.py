@@ -7,14 +7,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from neuroviz.app.explain_install import install
 from neuroviz.engine import Network
 
 
 @pytest.fixture
 def win(window):
-    install(window)
-    install(window)  # idempotent
     return window
 
 
@@ -26,12 +23,13 @@ def explained_net(win):
 
 def test_explain_mode_numbers_match_engine(win, qtbot, screenshot):
     events = []
-    win.extras.event_happened.connect(events.append)
+    win.explain.event_happened.connect(events.append)
+    win.gradients.event_happened.connect(events.append)
     win.output_view.example_selected.emit("train", 5)  # as if the user clicked a point
     win.output_view.set_selected_example("train", 5)
-    assert win.extras.explain.start()
-    panel = win.extras.explain.panel
-    assert win.extras.explain.dock.isVisible()
+    assert win.explain.start()
+    panel = win.explain.panel
+    assert win.explain.dock.isVisible()
     e = panel.explanation
     ds = win.dataset
     net = explained_net(win)
@@ -59,8 +57,8 @@ def test_explain_mode_numbers_match_engine(win, qtbot, screenshot):
 
 
 def test_stepping_forward_then_back_restores_the_same_state(win, qtbot):
-    assert win.extras.explain.start("train", 3)
-    panel = win.extras.explain.panel
+    assert win.explain.start("train", 3)
+    panel = win.explain.panel
     e = panel.explanation
     states = [panel.view_state()]
     for _ in range(len(e) - 1):
@@ -81,9 +79,10 @@ def test_stepping_forward_then_back_restores_the_same_state(win, qtbot):
 
 def test_keyboard_phases_canvas_and_events(win, qtbot, screenshot):
     events = []
-    win.extras.event_happened.connect(events.append)
-    assert win.extras.explain.start()
-    panel = win.extras.explain.panel
+    win.explain.event_happened.connect(events.append)
+    win.gradients.event_happened.connect(events.append)
+    assert win.explain.start()
+    panel = win.explain.panel
     e = panel.explanation
     panel.setFocus()
     qtbot.keyClick(panel, Qt.Key.Key_Right)
@@ -106,13 +105,13 @@ def test_keyboard_phases_canvas_and_events(win, qtbot, screenshot):
     assert events == ["explain_started", "explain_forward_done", "explain_backward_reached",
                       "explain_backward_done", "explain_update_done"]
     qtbot.keyClick(panel, Qt.Key.Key_Escape)
-    assert not win.extras.explain.active
+    assert not win.explain.active
     assert win.network_view.highlighted is None
 
 
 def test_play_runs_and_stops_its_timer(win, qtbot):
-    assert win.extras.explain.start()
-    panel = win.extras.explain.panel
+    assert win.explain.start()
+    panel = win.explain.panel
     panel.speed.setValue(panel.speed.maximum())
     panel.command("toggle_play")
     assert panel.is_playing
@@ -120,13 +119,13 @@ def test_play_runs_and_stops_its_timer(win, qtbot):
     panel.command("toggle_play")
     assert not panel.is_playing
     panel.command("toggle_play")
-    win.extras.explain.stop()
+    win.explain.stop()
     assert not panel.is_playing
 
 
 def test_apply_update_sets_the_new_weights(win, qtbot):
-    assert win.extras.explain.start("train", 0)
-    panel = win.extras.explain.panel
+    assert win.explain.start("train", 0)
+    panel = win.explain.panel
     e = panel.explanation
     panel.command("last")
     panel.command("apply")
@@ -140,20 +139,21 @@ def test_apply_update_sets_the_new_weights(win, qtbot):
 
 def test_gradient_view_toggle_chart_and_event(win, qtbot):
     events = []
-    win.extras.event_happened.connect(events.append)
-    win.extras.action_gradient_view.trigger()
-    assert win.extras.gradient_box.isChecked()
+    win.explain.event_happened.connect(events.append)
+    win.gradients.event_happened.connect(events.append)
+    win.action_gradient_view.trigger()
+    assert win.gradient_box.isChecked()
     assert win.network_view.edge_mode == "gradients"
     assert events == ["gradient_view_on"]
     win.play()
-    qtbot.waitUntil(lambda: len(win.extras.gradients.chart.epochs) >= 3, timeout=20_000)
+    qtbot.waitUntil(lambda: len(win.gradients.chart.epochs) >= 3, timeout=20_000)
     win.pause()
     qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
-    chart = win.extras.gradients.chart
+    chart = win.gradients.chart
     assert len(chart.curves) == len(win.state.spec["layers"])
     assert np.all(np.array(chart.norms) > 0)
-    win.extras.gradient_box.setChecked(False)
-    assert not win.extras.action_gradient_view.isChecked()
+    win.gradient_box.setChecked(False)
+    assert not win.action_gradient_view.isChecked()
     assert win.network_view.edge_mode == "weights"
 
 
@@ -183,14 +183,14 @@ def test_explain_update_uses_the_trainers_real_adam_state(win, qtbot):
         win.step_epoch()
         qtbot.waitUntil(lambda b=before: win.latest_snapshot.epoch == b + 1, timeout=5000)
     row = 7
-    assert win.extras.explain.start("train", row)
-    e = win.extras.explain.panel.explanation
-    state = win.extras.explain.optimizer_state
+    assert win.explain.start("train", row)
+    e = win.explain.panel.explanation
+    state = win.explain.optimizer_state
     ds = win.dataset
     hp = win.state.hyperparameters
     assert state is not None and state["optimizer"] == e.optimizer == "adam"
     assert state["t"] == state["step"] == win.latest_snapshot.step > 0
-    assert "current state" in win.extras.explain.panel.header.text()
+    assert "current state" in win.explain.panel.header.text()
 
     # The state is the real one: an independent trainer replaying the same steps from the
     # same initial weights ends with the same weights and Adam moments.
@@ -238,11 +238,11 @@ def test_explain_update_uses_the_trainers_real_adam_state(win, qtbot):
     step = e.steps[e.first_of("update")]
     assert step.values["t"] == state["t"] + 1
     assert step.values["m_old"] != 0.0
-    win.extras.explain.stop()
+    win.explain.stop()
 
 
 def test_optimizer_state_without_a_running_thread():
-    from neuroviz.app.worker import TrainingWorker
+    from neuroviz.app.training.worker import TrainingWorker
 
     worker = TrainingWorker()
     assert worker.optimizer_state() is None  # no trainer yet, no thread: answers at once

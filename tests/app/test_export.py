@@ -10,33 +10,31 @@ import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 
-from neuroviz.app import export
-from neuroviz.app.explain_install import install
+from neuroviz.app.classroom import export
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 @pytest.fixture
 def win(window):
-    install(window)
     return window
 
 
 @pytest.mark.parametrize("target", ["network", "output", "charts", "window"])
 def test_png_and_svg_of_every_view(win, tmp_path, target):
-    png = win.extras.export(target, tmp_path / f"{target}.png")
+    png = win.exporter.export(target, tmp_path / f"{target}.png")
     image = QImage(str(png))
     assert not image.isNull()
-    widget = win.extras.target(target)
+    widget = win.exporter.target(target)
     assert image.width() >= widget.width() * 0.9
-    svg = win.extras.export(target, tmp_path / f"{target}.svg")
+    svg = win.exporter.export(target, tmp_path / f"{target}.svg")
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
     assert len(list(root.iter())) > 10  # real drawing content, not an empty page
 
 
 def test_clipboard(win):
-    win.extras.copy("network")
+    win.exporter.copy("network")
     image = QGuiApplication.clipboard().image()
     assert not image.isNull()
     assert image.width() > 100
@@ -68,7 +66,7 @@ def test_gif_encoder_round_trip():
 
 
 def test_record_training_run_to_gif(win, qtbot, tmp_path):
-    ex = win.extras
+    ex = win.exporter
     ex.recorder.fps = 50.0
     ex.toggle_recording()
     assert ex.recorder.is_recording
@@ -113,7 +111,7 @@ def test_export_errors_are_reported_not_raised_from_the_menu(win, tmp_path, monk
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(bad), "PNG image (*.png)")))
-    win.extras.export_dialog("network")  # shows a message box; the program keeps running
+    win.exporter.export_dialog("network")  # shows a message box; the program keeps running
     boxes = [b for b in win.findChildren(object) if getattr(b, "objectName", lambda: "")()
              == "export_message"]
     assert boxes
@@ -142,10 +140,12 @@ def test_svg_of_the_output_plot_draws_the_scatter_points(win, tmp_path):
 
     ov = win.output_view
     ov.flush()
+    # the screen as it is once the layout has settled (grab_image processes pending events)
+    screen = export.grab_image(ov)
     points = [(item, item.points()) for item in (ov.train_points, ov.test_points)]
     n_points = sum(len(p) for _, p in points)
     assert n_points > 50
-    svg = win.extras.export("output", tmp_path / "output.svg")
+    svg = win.exporter.export("output", tmp_path / "output.svg")
     root = ET.parse(svg).getroot()
     clip_shapes = {id(el) for cp in root.iter() if cp.tag.endswith("clipPath") for el in cp}
     tags = [el.tag.rsplit("}", 1)[-1] for el in root.iter() if id(el) not in clip_shapes]
@@ -157,7 +157,6 @@ def test_svg_of_the_output_plot_draws_the_scatter_points(win, tmp_path):
     # Rendered back, each point's centre has the colour it has on screen (not black).
     rendered = _render_svg(svg, ov.size())
     rendered.save(str(SCREENSHOTS / "export_output_svg.png"))
-    screen = export.grab_image(ov)
     if screen.size() != ov.size():  # HiDPI grab
         screen = screen.scaled(ov.size())
     vb = ov.plot.getPlotItem().getViewBox()

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QMenu
 
-from neuroviz.app.main_window import build_window
+from neuroviz.app.window.main_window import build_window
 
 
 @pytest.fixture
@@ -19,8 +19,8 @@ def app_window(qtbot, tmp_path):
     qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
     qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
     yield win
-    if getattr(win.extras, "presenter", None) is not None and win.extras.presenter.active:
-        win.extras.presenter.exit()
+    if win.presenter.active:
+        win.presenter.exit()
     win.close()
 
 
@@ -58,7 +58,7 @@ def test_presenter_mode_with_lessons_fits_a_projector(app_window, qtbot, screens
     app_window.play()
     qtbot.waitUntil(lambda: app_window.latest_snapshot.step > 50, timeout=20_000)
     app_window.pause()
-    app_window.extras.presenter.enter(full_screen=False)
+    app_window.presenter.enter(full_screen=False)
     app_window.resize(1280, 720)
     qtbot.waitUntil(lambda: app_window.width() <= 1280 and app_window.height() <= 720,
                     timeout=5_000)
@@ -79,7 +79,7 @@ def test_presenter_mode_with_lessons_fits_a_projector(app_window, qtbot, screens
         if widget.parent() is not None and "scroll" in type(widget.parent()).__name__.lower():
             continue
         assert window_rect.intersects(rect), f"{widget.objectName()} is outside the window"
-    app_window.extras.presenter.exit()
+    app_window.presenter.exit()
     assert app_window.menuBar().isVisible()
 
 

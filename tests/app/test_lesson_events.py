@@ -8,8 +8,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit
 
-from neuroviz.app.lesson_events import EventBridge
-from neuroviz.app.lesson_install import install
+from neuroviz.app.lessons.events import EventBridge
 
 
 def click(qtbot, root, name):
@@ -26,11 +25,11 @@ class FakeExplain(QObject):
 
 
 @pytest.fixture
-def panel(window, tmp_path, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+def panel(make_window, tmp_path, monkeypatch):
+    from neuroviz.app.lessons.panel import LessonPanel
 
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-    return install(window, progress_path=tmp_path / "progress.json")
+    return make_window(progress_path=tmp_path / "progress.json").lesson_panel
 
 
 def test_window_actions_become_lesson_events(window, qtbot):
@@ -82,9 +81,9 @@ def test_window_actions_become_lesson_events(window, qtbot):
     win.output_view.example_selected.emit("train", 3)
     expect("example_selected")
 
-    # explain mode and other panels: any child with event_happened(str) is forwarded
+    # explain mode and other features: a source given to the bridge is forwarded
     fake = FakeExplain(win)
-    bridge.connect_sources()
+    bridge.add_source(fake.event_happened)
     fake.event_happened.emit("explain_forward_done")
     expect("explain_forward_done")
     fake.event_happened.emit("not_an_event")
@@ -135,7 +134,7 @@ def test_single_neuron_goal_is_reached_by_editing_a_weight(panel, qtbot, screens
 
 
 def test_locked_weight_editing_and_restore(window, qtbot):
-    from neuroviz.app.lesson_controls import StepControls
+    from neuroviz.app.lessons.controls import StepControls
 
     win = window
     controls = StepControls(win)
@@ -158,7 +157,7 @@ def test_locked_weight_editing_and_restore(window, qtbot):
 
 def test_closing_the_window_in_a_lesson_keeps_the_learners_experiment(
         panel, qtbot, isolated_settings):
-    from neuroviz.app.settings import app_settings
+    from neuroviz.app.window.settings import app_settings
 
     win = panel.window
     click(qtbot, win, "dataset_spiral")
@@ -172,11 +171,8 @@ def test_closing_the_window_in_a_lesson_keeps_the_learners_experiment(
 
 
 def test_forward_pass_lesson_with_the_real_explain_mode(panel, qtbot, screenshot):
-    from neuroviz.app import explain_install
-
     win = panel.window
-    explain_install.install(win)
-    explain = win.extras.explain
+    explain = win.explain
     assert panel.open_lesson("forward-pass")
     qtbot.waitUntil(lambda: win.latest_snapshot is not None
                     and len(win.latest_snapshot.layer_sizes)

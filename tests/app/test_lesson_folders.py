@@ -6,10 +6,9 @@ import textwrap
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QColor, QImage, QTextDocument
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
-from neuroviz.app.lesson_install import install
-from neuroviz.app.lesson_store import FOLDERS_KEY, lesson_dirs_from_argv
+from neuroviz.app.lessons.store import FOLDERS_KEY, lesson_dirs_from_argv
 from neuroviz.lessons import check_paths
 
 GOOD = textwrap.dedent('''\
@@ -66,18 +65,18 @@ def test_lessons_option_is_parsed():
 
 
 def test_bad_lesson_from_the_command_line_is_refused_with_the_checker_message(
-        window, tmp_path, qtbot, screenshot):
+        make_window, tmp_path, qtbot, screenshot):
     folder = write_folder(tmp_path)
     expected = [str(p) for p in check_paths([folder])]
     assert len(expected) == 1 and "02-bad.md" in expected[0] and "test_happiness" in expected[0]
 
-    window.lesson_dirs = [folder]  # what main_window.run does with --lessons DIR
-    panel = install(window, argv=["neuroviz"], progress_path=tmp_path / "p.json")
+    # what main_window.run does with --lessons DIR
+    window = make_window(lesson_dirs=[folder], progress_path=tmp_path / "p.json")
+    panel = window.lesson_panel
     ids = [panel.list.item(k).data(panel.list.ID_ROLE) for k in range(panel.list.count())]
     assert ids[-1] == "teacher-xor" and "teacher-bad" not in ids and len(ids) == 16
     qtbot.waitUntil(panel.problems_label.isVisible, timeout=5000)
     assert expected[0] in panel.problems_label.text()
-    assert "problem" in window.statusBar().currentMessage()
     screenshot(panel, "lesson_bad_teacher_lesson")
 
     # the good teacher lesson works, its image comes from its own folder
@@ -92,15 +91,16 @@ def test_bad_lesson_from_the_command_line_is_refused_with_the_checker_message(
     assert not window.controls.is_hidden("regularization")
 
 
-def test_add_folder_from_the_menu_is_remembered(window, tmp_path, qtbot, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
-    from neuroviz.app.settings import app_settings
+def test_add_folder_from_the_menu_is_remembered(make_window, tmp_path, qtbot, monkeypatch):
+    from neuroviz.app.lessons.panel import LessonPanel
+    from neuroviz.app.window.settings import app_settings
 
     folder = write_folder(tmp_path)
-    panel = install(window, progress_path=tmp_path / "p.json")
+    window = make_window(progress_path=tmp_path / "p.json")
+    panel = window.lesson_panel
     assert panel.list.count() == 15
     monkeypatch.setattr(LessonPanel, "choose_folder", lambda self: str(folder))
-    menu = window.findChild(QMenu, "menu_lessons")
+    menu = window.lessons_menu
     action = next(a for a in menu.actions() if a.objectName() == "action_lessons_add_folder")
     action.trigger()
     assert panel.list.count() == 16
@@ -113,11 +113,11 @@ def test_add_folder_from_the_menu_is_remembered(window, tmp_path, qtbot, monkeyp
     assert str(folder) in ([saved] if isinstance(saved, str) else saved)
 
     # a second window (next start) finds the folder again
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
-    other = MainWindow(start_worker=False)
+    other = MainWindow(start_worker=False, progress_path=tmp_path / "p.json")
     qtbot.addWidget(other)
-    panel2 = install(other, progress_path=tmp_path / "p.json")
+    panel2 = other.lesson_panel
     assert panel2.list.count() == 16
     other.close()
 
@@ -130,7 +130,7 @@ RUN_SCRIPT = '''
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMenu
-from neuroviz.app import main_window
+from neuroviz.app.window import main_window
 
 def check():
     win = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "main_window")

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 
-from neuroviz.app.lesson_install import install
 from neuroviz.lessons import load_lessons
 from neuroviz.resources import lessons_dir
 
@@ -26,13 +25,13 @@ def progress_file(tmp_path):
 
 
 @pytest.fixture
-def panel(window, progress_file, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+def panel(make_window, progress_file, monkeypatch):
+    from neuroviz.app.lessons.panel import LessonPanel
 
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-    p = install(window, progress_path=progress_file)
+    window = make_window(progress_path=progress_file)
     window.resize(1500, 900)
-    return p
+    return window.lesson_panel
 
 
 def shipped_lessons():
@@ -138,12 +137,12 @@ def train_own_experiment(qtbot, win, wait_snapshot_fits):
     return [(w.copy(), b.copy()) for w, b in win.latest_snapshot.weights]
 
 
-def test_unsaved_work_is_asked_about_kept_and_restored(window, qtbot, progress_file,
+def test_unsaved_work_is_asked_about_kept_and_restored(make_window, qtbot, progress_file,
                                                        monkeypatch, wait_snapshot_fits):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
 
-    win = window
-    panel = install(win, progress_path=progress_file)
+    win = make_window(progress_path=progress_file)
+    panel = win.lesson_panel
     weights = train_own_experiment(qtbot, win, wait_snapshot_fits)
     answers = []
 
@@ -169,13 +168,13 @@ def test_unsaved_work_is_asked_about_kept_and_restored(window, qtbot, progress_f
         assert (w0 == w1).all() and (b0 == b1).all()
 
 
-def test_unsaved_work_saved_to_a_file_first(window, qtbot, progress_file, tmp_path,
+def test_unsaved_work_saved_to_a_file_first(make_window, qtbot, progress_file, tmp_path,
                                             monkeypatch, wait_snapshot_fits):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
     from neuroviz.experiment import load_experiment
 
-    win = window
-    panel = install(win, progress_path=progress_file)
+    win = make_window(progress_path=progress_file)
+    panel = win.lesson_panel
     train_own_experiment(qtbot, win, wait_snapshot_fits)
     target = tmp_path / "mine.neuroviz.json"
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "save")
@@ -187,13 +186,13 @@ def test_unsaved_work_saved_to_a_file_first(window, qtbot, progress_file, tmp_pa
     assert win.path == target and win.state.hidden_sizes == [4, 2, 4]
 
 
-def test_the_real_question_box_does_not_block(window, qtbot, progress_file, screenshot,
+def test_the_real_question_box_does_not_block(make_window, qtbot, progress_file, screenshot,
                                               wait_snapshot_fits):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QPushButton
 
-    win = window
-    panel = install(win, progress_path=progress_file)
+    win = make_window(progress_path=progress_file)
+    panel = win.lesson_panel
     train_own_experiment(qtbot, win, wait_snapshot_fits)
     seen = []
 
@@ -210,7 +209,7 @@ def test_the_real_question_box_does_not_block(window, qtbot, progress_file, scre
 
 
 def test_clean_experiment_is_not_asked_about(panel, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
 
     def fail(self):
         raise AssertionError("asked although nothing was unsaved")
@@ -220,15 +219,16 @@ def test_clean_experiment_is_not_asked_about(panel, monkeypatch):
     panel.close_lesson()
 
 
-def test_resume_where_the_learner_left(window, qtbot, progress_file, monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+def test_resume_where_the_learner_left(make_window, qtbot, progress_file, monkeypatch):
+    from neuroviz.app.lessons.panel import LessonPanel
     from neuroviz.lessons import ProgressStore
 
     store = ProgressStore(progress_file)
     store.set_step("why-nonlinearity", 2)
     store.complete_step("why-nonlinearity", 1)
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-    panel = install(window, progress_path=progress_file)
+    window = make_window(progress_path=progress_file)
+    panel = window.lesson_panel
     text = panel.list.item_for("why-nonlinearity").text()
     assert "1/3 steps" in text
     panel.list.setCurrentItem(panel.list.item_for("why-nonlinearity"))

@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from neuroviz.app.lesson_install import install
 from neuroviz.lessons import load_lessons
 from neuroviz.resources import lessons_dir
 
@@ -14,12 +13,13 @@ LESSON_IDS = [lesson.id for lesson in load_lessons([lessons_dir()])[0]]
 
 
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
-def test_show_me_reaches_every_goal_in_the_window(window, qtbot, tmp_path, lesson_id,
+def test_show_me_reaches_every_goal_in_the_window(make_window, qtbot, tmp_path, lesson_id,
                                                   monkeypatch):
-    from neuroviz.app.lesson_panel import LessonPanel
+    from neuroviz.app.lessons.panel import LessonPanel
 
     monkeypatch.setattr(LessonPanel, "ask_unsaved", lambda self: "keep")
-    panel = install(window, progress_path=tmp_path / "progress.json")
+    window = make_window(progress_path=tmp_path / "progress.json")
+    panel = window.lesson_panel
     assert panel.open_lesson(lesson_id)
     lesson = panel.lesson
     started = time.perf_counter()

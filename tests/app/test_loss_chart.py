@@ -93,7 +93,7 @@ def test_ordinary_training_is_not_clipped(window, qtbot):
 
 
 def test_clip_rule():
-    from neuroviz.app.charts import loss_clip_top
+    from neuroviz.app.output.charts import loss_clip_top
 
     # a bump to a few times the starting loss is information, not an explosion
     assert loss_clip_top([0.7, 0.6, 0.5, 2.5, 0.3], [0.7, 0.6, 0.5, 2.6, 0.3]) is None

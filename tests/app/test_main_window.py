@@ -344,7 +344,7 @@ def test_apply_preset_and_controls_registry(window, qtbot):
 def test_side_panel_theme_and_settings(window, qtbot, screenshot, isolated_settings):
     from PySide6.QtWidgets import QLabel
 
-    from neuroviz.app.main_window import MainWindow
+    from neuroviz.app.window.main_window import MainWindow
 
     win = window
     dock = win.add_side_panel(QLabel("Lesson text"), "Lesson", "lesson_dock")

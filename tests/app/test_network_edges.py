@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-from neuroviz.app.network_view import NetworkView
-from neuroviz.app.themes import apply_theme
+from neuroviz.app.network.view import NetworkView
+from neuroviz.app.window.themes import apply_theme
 from neuroviz.engine import Network, Trainer
 
 SPEC = {"inputs": 2, "loss": "bce",

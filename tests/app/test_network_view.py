@@ -12,8 +12,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
 from neuroviz.app import palette
-from neuroviz.app.network_view import MAX_HIDDEN_LAYERS, NetworkView
-from neuroviz.app.nv_heatmaps import plane_grid
+from neuroviz.app.network.heatmaps import plane_grid
+from neuroviz.app.network.view import MAX_HIDDEN_LAYERS, NetworkView
 from neuroviz.data import load_dataset
 from neuroviz.engine import Network, Trainer
 
@@ -335,8 +335,8 @@ def test_digits_network_squeezes_64_inputs(qtbot):
 def test_dark_theme_side_by_side_with_the_output_view(qtbot, spiral):
     from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-    from neuroviz.app.output_view import OutputView
-    from neuroviz.app.themes import apply_theme
+    from neuroviz.app.output.view import OutputView
+    from neuroviz.app.window.themes import apply_theme
 
     app = QApplication.instance()
     original = app.palette()

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox
 
-from neuroviz.app.nv_heatmaps import plane_grid
-from neuroviz.app.output_view import RECOMPUTE_MS, OutputView
+from neuroviz.app.network.heatmaps import plane_grid
+from neuroviz.app.output.view import RECOMPUTE_MS, OutputView
 from neuroviz.data import load_dataset
 from neuroviz.engine import Network, Trainer
 

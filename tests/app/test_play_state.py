@@ -73,8 +73,10 @@ def test_show_me_shows_pause_while_it_trains_and_play_after(panel, qtbot, wait_s
     assert panel.open_lesson("play-state")
     wait_snapshot_fits(win)
     assert shows(win) == "Play" and not win.is_running
-    seen = []  # (showing, toolbar) at every snapshot drawn
-    win.snapshot_drawn.connect(lambda _snap: seen.append((panel.showing, shows(win))))
+    # (showing, toolbar) at every snapshot the worker publishes: one per chunk of the run
+    # (the window may draw fewer when frames come faster than it paints)
+    seen = []
+    win.worker.snapshot_ready.connect(lambda *_: seen.append((panel.showing, shows(win))))
 
     panel.show_me()
     assert panel.showing
@@ -140,17 +142,14 @@ def test_stop_button_of_show_me_and_a_lesson_preset_pause(panel, qtbot, wait_sna
 
 
 def test_explain_mode_and_divergence_turn_the_button_back_to_play(window, qtbot):
-    from neuroviz.app import explain_install
-
     win = window
-    explain_install.install(win)
     win.play()
     qtbot.waitUntil(lambda: win.is_running, timeout=5_000)
     assert shows(win) == "Pause"
-    assert win.extras.explain.start()  # explaining pauses training
+    assert win.explain.start()  # explaining pauses training
     qtbot.waitUntil(lambda: not win.is_running, timeout=5_000)
     assert shows(win) == "Play"
-    win.extras.explain.stop()
+    win.explain.stop()
 
     from neuroviz.experiment import DatasetSettings
 

@@ -19,14 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from neuroviz.app import palette as palettes
-from neuroviz.app.explain_install import install
 
 CONTROL_TYPES = (QAbstractButton, QComboBox, QSlider, QAbstractSpinBox, QLabel)
 
 
 @pytest.fixture
 def win(window):
-    install(window)
     return window
 
 
@@ -105,7 +103,7 @@ def layout_problems(root: QWidget) -> list[str]:
 def present_at_1280x720(win, qtbot, **enter_options) -> None:
     """Enter presenter mode in a 1280 x 720 window (not full screen) and draw everything."""
     win.showNormal()
-    win.extras.presenter.enter(full_screen=False, **enter_options)
+    win.presenter.enter(full_screen=False, **enter_options)
     win.resize(1280, 720)
     qtbot.waitUntil(lambda: win.size().width() == 1280 and win.size().height() == 720)
     qtbot.wait(20)
@@ -115,7 +113,7 @@ def present_at_1280x720(win, qtbot, **enter_options) -> None:
 
 
 def test_presenter_mode_at_1280x720(win, qtbot, screenshot):
-    presenter = win.extras.presenter
+    presenter = win.presenter
     before_palette = palettes.current_palette().name
     present_at_1280x720(win, qtbot)
     assert presenter.active
@@ -149,42 +147,42 @@ def test_presenter_mode_at_1280x720(win, qtbot, screenshot):
 
 
 def test_explain_panel_in_presenter_mode_fits(win, qtbot, screenshot):
-    presenter = win.extras.presenter
+    presenter = win.presenter
     win.showNormal()
     presenter.enter(full_screen=False, scale=1.5)
     win.resize(1280, 720)
     qtbot.waitUntil(lambda: win.size().width() == 1280)
-    assert win.extras.explain.start()
+    assert win.explain.start()
     QApplication.processEvents()
     qtbot.wait(20)
     assert (win.width(), win.height()) == (1280, 720)  # the panel fits without growing it
-    panel = win.extras.explain.panel
+    panel = win.explain.panel
     assert panel.equation.font().pointSizeF() >= 25
     panel.command("next")
     QApplication.processEvents()
     screenshot(win, "presenter_explain_1280x720")
     problems = layout_problems(win)
     assert not problems, "\n".join(problems)
-    win.extras.explain.stop()
+    win.explain.stop()
     presenter.exit()
 
 
 def test_f5_toggles_full_screen_and_escape_leaves(win, qtbot):
-    action = win.extras.action_presenter
+    action = win.action_presenter
     assert action.shortcut().toString() == "F5"
-    assert not win.extras.action_leave_presenter.isEnabled()
+    assert not win.action_leave_presenter.isEnabled()
     action.trigger()
-    assert win.extras.presenter.active
+    assert win.presenter.active
     assert win.isFullScreen()
-    assert win.extras.action_leave_presenter.isEnabled()
-    win.extras.action_leave_presenter.trigger()
-    assert not win.extras.presenter.active
+    assert win.action_leave_presenter.isEnabled()
+    win.action_leave_presenter.trigger()
+    assert not win.presenter.active
     assert not win.isFullScreen()
 
 
 @pytest.mark.parametrize("scale", [1.5, 2.0])
 def test_presenter_mode_at_1280x720_large_scales(win, qtbot, screenshot, scale):
-    presenter = win.extras.presenter
+    presenter = win.presenter
     present_at_1280x720(win, qtbot, scale=scale)
     assert presenter.scale == scale
     # the network is drawn at the chosen size, or as large as fits without scrolling

@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuroviz.app.explain_install import install
-from neuroviz.app.timeline_view import describe_difference
+from neuroviz.app.timeline.runs import describe_difference
 
 
 @pytest.fixture
 def win(window):
-    install(window)
     return window
 
 
@@ -23,7 +21,7 @@ def train_epochs(win, qtbot, n):
 
 
 def test_scrub_back_shows_exact_weights_and_resume(win, qtbot, screenshot):
-    tl = win.extras.timeline
+    tl = win.timeline
     saved = {}
     for _ in range(6):
         train_epochs(win, qtbot, 1)
@@ -59,7 +57,7 @@ def test_scrub_back_shows_exact_weights_and_resume(win, qtbot, screenshot):
 
 def test_live_returns_to_present_and_play_leaves_the_past(win, qtbot):
     train_epochs(win, qtbot, 3)
-    tl = win.extras.timeline
+    tl = win.timeline
     tl.view.select_epoch(1)
     assert tl.scrubbed_entry is not None
     tl.view.live_button.click()
@@ -80,11 +78,11 @@ def test_reset_clears_the_timeline_and_keeps_the_earlier_run(win, qtbot):
     qtbot.waitUntil(lambda: win.latest_snapshot is not None and win.latest_snapshot.step == 0,
                     timeout=5000)
     train_epochs(win, qtbot, 2)
-    assert win.extras.timeline.timeline.epochs == [0, 1, 2]
-    runs = win.extras.runs
+    assert win.timeline.timeline.epochs == [0, 1, 2]
+    runs = win.runs
     assert len(runs.runs) == 1
     assert runs.labels == ["lr 0.03"]
-    win.extras.action_clear_runs.trigger()
+    win.action_clear_runs.trigger()
     assert runs.runs == []
 
 
@@ -102,7 +100,7 @@ def test_entries_recorded_while_playing_are_labelled_with_their_exact_step(win, 
     fractional epoch and step, and its weights are exactly those of that step."""
     from neuroviz.engine import Network, Trainer
 
-    tl = win.extras.timeline
+    tl = win.timeline
     initial = [(W.copy(), b.copy()) for W, b in win.latest_snapshot.weights]
     win.play()
     qtbot.waitUntil(lambda: len(tl.timeline) >= 4, timeout=20_000)

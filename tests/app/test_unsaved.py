@@ -69,7 +69,7 @@ def test_save_answer_writes_the_file_first(window, qtbot, asked, tmp_path):
 
 
 def test_shortcut_list_names_every_feature(window):
-    from neuroviz.app.main_window import build_window
+    from neuroviz.app.window.main_window import build_window
 
     keys = dict(window.shortcut_list())
     assert "Space" in keys and "Ctrl+S" in keys

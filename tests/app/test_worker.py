@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from neuroviz.app.worker import TrainingWorker
+from neuroviz.app.training.worker import TrainingWorker
 from neuroviz.data import load_dataset
 from neuroviz.experiment import Hyperparameters
 

@@ -1,0 +1,1 @@
+"""For the classroom: presenter mode and export (pictures, clipboard, GIF)."""

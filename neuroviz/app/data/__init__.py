@@ -1,0 +1,1 @@
+"""The data panel: datasets, noise, split, batch size, input features."""

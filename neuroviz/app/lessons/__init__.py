@@ -1,0 +1,1 @@
+"""The lesson panel and what drives the window during a lesson (presets, events, controls)."""

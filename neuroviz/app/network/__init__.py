@@ -1,0 +1,1 @@
+"""The network view: canvas (nodes, edges, heatmaps), architecture controls, weight editor."""

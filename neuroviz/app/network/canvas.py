@@ -1,0 +1,416 @@
+"""The custom-painted part of the network view: geometry, painting and hit-testing.
+
+Speed notes (measured with a 6 x 8 tanh network, 450 edges, 51 heatmaps): translucent or
+round-capped antialiased pens make QPainter stroke the union of all lines (~80 ms a frame), so
+edges use opaque colours pre-blended with the background, flat caps, and are batched into
+``2 * _EDGE_BINS + 1`` pens (sign x magnitude, and one grey pen for (nearly) zero) with
+``drawLines``; node borders go in one ``drawRects``. A frame then costs ~5-8 ms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from neuroviz.app import palette as _palette
+from neuroviz.app.network.heatmaps import value_range
+
+__all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
+
+MAX_NEURONS = 16
+BASE_POINT_SIZE = 10.0
+_EDGE_BINS = 6
+#: Edge widths in pixels at scale 1 (presenter mode multiplies them): every edge is at least
+#: MIN_EDGE_WIDTH wide, so a connection whose weight is 0 is still seen to exist; above it the
+#: width grows with |value| up to MAX_EDGE_WIDTH.
+MIN_EDGE_WIDTH = 1.5
+MAX_EDGE_WIDTH = 5.5
+#: |value| below this fraction of the scale counts as zero: a neutral grey edge, no sign colour.
+ZERO_EDGE_FRACTION = 0.02
+#: How far the grey of a zero edge sits from the background towards the text colour.
+ZERO_EDGE_CONTRAST = 0.32
+
+
+class NetworkCanvas(QWidget):
+    """Custom-painted network: knows geometry, draws, hit-tests. Owned by :class:`NetworkView`."""
+
+    def __init__(self, view: QWidget) -> None:
+        super().__init__()
+        self.setObjectName("network_canvas")
+        self.view = view
+        self.setMouseTracking(True)
+        self.setToolTip(view.canvas_help)
+        self.setAttribute(Qt.WA_OpaquePaintEvent, False)
+        self.node_size = 36.0
+        self.node_sizes: list[float] = []
+        self.header_h = 100.0
+        self.col_x: list[float] = []
+        self.node_y: list[np.ndarray] = []
+        self._edge_lines: list[list[Any]] = []  # per dense layer: flat list of QLineF (i-major)
+        self._edge_xy: list[np.ndarray] = []  # per dense layer: (n_in*n_out, 4) x0 y0 x1 y1
+        self._hover: tuple | None = None
+
+    # -- geometry ----------------------------------------------------------------------
+    def relayout(self) -> None:
+        v = self.view
+        s = v.scale
+        sizes = v.layer_sizes
+        n_cols = len(sizes)
+        fm = QFontMetricsF(self.font())
+        line_h = fm.height()
+        # Header: two caption lines, a row of +/- buttons, the activation picker.
+        self.header_h = 2 * line_h + v.button_size + v.combo_height + 18 * s
+        left = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.feature_names), default=0),
+                            150 * s)
+        right = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0),
+                             150 * s)
+        # Large input layers (64 pixels of a digit) are squeezed; they do not set the node size.
+        max_units = max(sizes[1:] + ([sizes[0]] if sizes[0] <= MAX_NEURONS else [])) \
+            if len(sizes) > 1 else 1
+        avail_h = max(self.height() - self.header_h - 24 * s, 10.0)
+        ns = avail_h / max(max_units, 1) / 1.3
+        ns = float(np.clip(ns, 16 * s, 48 * s))
+        self.node_size = ns
+        col_w = max(ns + 40 * s, v.column_min_width)
+        total_w = left + n_cols * col_w + right
+        min_size = (int(total_w + 1), int(self.header_h + max_units * 16 * s * 1.3 + 24 * s))
+        extra = max(self.width() - total_w, 0.0)
+        # Spread spare width evenly (but do not stretch columns absurdly wide).
+        col_w += min(extra / max(n_cols, 1), 120 * s)
+        left += max(self.width() - (left + n_cols * col_w + right), 0.0) / 2
+        self.col_w = col_w
+        self.col_x = [left + (k + 0.5) * col_w for k in range(n_cols)]
+        pitch = ns * 1.3
+        top = self.header_h + 8 * s
+        area_h = max(self.height() - top - 14 * s, max_units * pitch)
+        self.node_y, self.node_sizes = [], []
+        for n in sizes:
+            pk = pitch if n <= max_units else area_h / n
+            y0 = top + (area_h - n * pk) / 2 + pk / 2
+            self.node_y.append(y0 + pk * np.arange(n, dtype=np.float64))
+            self.node_sizes.append(ns if n <= max_units else max(pk * 0.85, 2.0))
+        self._build_edge_geometry()
+        v._place_controls()
+        self.update()
+        if (self.minimumWidth(), self.minimumHeight()) != min_size:
+            self.setMinimumSize(*min_size)  # may resize us; resizeEvent relays out again
+
+    def _build_edge_geometry(self) -> None:
+        self._edge_lines, self._edge_xy = [], []
+        for k in range(1, len(self.view.layer_sizes)):
+            ya, yb = self.node_y[k - 1], self.node_y[k]
+            x0 = self.col_x[k - 1] + self.node_sizes[k - 1] / 2
+            x1 = self.col_x[k] - self.node_sizes[k] / 2
+            yy0, yy1 = np.meshgrid(ya, yb, indexing="ij")  # (n_in, n_out)
+            xy = np.stack([np.full(yy0.size, x0), yy0.ravel(), np.full(yy0.size, x1),
+                           yy1.ravel()], axis=1)
+            self._edge_xy.append(xy)
+            self._edge_lines.append([QLineF(a, b, c, d) for a, b, c, d in xy.tolist()])
+
+    def node_rect(self, k: int, j: int) -> QRectF:
+        ns = self.node_sizes[k]
+        return QRectF(self.col_x[k] - ns / 2, float(self.node_y[k][j]) - ns / 2, ns, ns)
+
+    def bias_rect(self, k: int, j: int) -> QRectF:
+        r = self.node_rect(k, j)
+        b = max(7.0 * self.view.scale, self.node_size * 0.3)
+        return QRectF(r.left() - b * 0.45, r.bottom() - b * 0.55, b, b)
+
+    def edge_point(self, k: int, i: int, j: int, t: float = 0.5) -> QPointF:
+        x0, y0, x1, y1 = self._edge_xy[k - 1][i * self.view.layer_sizes[k] + j]
+        return QPointF(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+
+    # -- hit testing -------------------------------------------------------------------
+    def hit(self, pos: QPointF) -> tuple | None:
+        """("bias", k, j) | ("node", k, j) | ("edge", k, i, j) | None at ``pos``."""
+        v = self.view
+        if not self.col_x:
+            return None
+        for k in range(1, len(v.layer_sizes)):
+            for j in range(v.layer_sizes[k]):
+                if self.bias_rect(k, j).adjusted(-1, -1, 1, 1).contains(pos):
+                    return ("bias", k, j)
+        for k, n in enumerate(v.layer_sizes):
+            for j in range(n):
+                if self.node_rect(k, j).contains(pos):
+                    return ("node", k, j)
+        px, py = pos.x(), pos.y()
+        best, best_d = None, 5.0 * v.scale
+        for k, xy in enumerate(self._edge_xy, start=1):
+            x0, y0, x1, y1 = xy.T
+            if not (x0[0] - 2 <= px <= x1[0] + 2):
+                continue
+            dx, dy = x1 - x0, y1 - y0
+            t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.maximum(dx * dx + dy * dy, 1e-9),
+                        0, 1)
+            d = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
+            m = int(np.argmin(d))
+            if d[m] < best_d:
+                n_out = v.layer_sizes[k]
+                best, best_d = ("edge", k, m // n_out, m % n_out), float(d[m])
+        return best
+
+    # -- events ------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.relayout()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        h = self.hit(event.position())
+        if h != self._hover:
+            self._hover = h
+            text = self.view.describe(h) if h else self.view.canvas_help
+            self.setToolTip(text)
+            if h:
+                QToolTip.showText(event.globalPosition().toPoint(), text, self)
+            else:
+                QToolTip.hideText()
+            if h and h[0] in ("node", "bias"):
+                self.view.neuron_hovered.emit(h[1], h[2])
+            else:
+                self.view.neuron_hovered.emit(-1, -1)
+            self.update()
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
+        if self._hover is not None:
+            self._hover = None
+            self.view.neuron_hovered.emit(-1, -1)
+            self.update()
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.LeftButton:
+            return super().mousePressEvent(event)
+        h = self.hit(event.position())
+        if h is None:
+            self.view.editor.close_editor()
+        elif h[0] == "edge":
+            self.view.edit_weight(h[1], h[2], h[3], event.position().toPoint())
+        elif h[1] >= 1:
+            self.view.edit_bias(h[1], h[2], event.position().toPoint())
+        event.accept()
+
+    # -- painting ----------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802
+        v = self.view
+        pal = _palette.current_palette()
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().base())
+        if not v.layer_sizes or not self.col_x:
+            p.end()
+            return
+        p.setRenderHint(QPainter.Antialiasing, True)
+        self._paint_edges(p, pal)
+        p.setRenderHint(QPainter.Antialiasing, False)
+        self._paint_nodes(p, pal)
+        p.setRenderHint(QPainter.Antialiasing, True)
+        self._paint_labels(p)
+        self._paint_focus(p)
+        p.end()
+
+    def _paint_edges(self, p: QPainter, pal) -> None:
+        v = self.view
+        values = v.edge_values()
+        s = v.scale
+        # Antialiased thick strokes dominate the frame for big networks (8 x 16: ~2300 edges,
+        # ~30 ms); beyond ~1000 edges plain strokes keep the canvas above 45 fps.
+        n_edges = sum(len(lines) for lines in self._edge_lines)
+        p.setRenderHint(QPainter.Antialiasing, n_edges <= 1000)
+        bg = self.palette().base().color()
+        # (Nearly) zero: grey between background and text, so it shows in light and dark themes.
+        zero_pen = QPen(self.zero_edge_colour(), MIN_EDGE_WIDTH * s, Qt.SolidLine, Qt.FlatCap)
+        if values is None:
+            p.setPen(zero_pen)
+            for lines in self._edge_lines:
+                p.drawLines(lines)
+            return
+        ref = v.edge_reference(values)
+        for lines, w in zip(self._edge_lines, values):
+            mag = np.abs(w).ravel() / ref
+            bins = np.minimum((mag * _EDGE_BINS).astype(np.int64), _EDGE_BINS - 1)
+            # key 0: (nearly) zero; then 1 + 2 * bin + (positive) for the signed bins
+            key = np.where(mag < ZERO_EDGE_FRACTION, 0, 1 + bins * 2 + (w.ravel() > 0))
+            order = np.argsort(key, kind="stable")
+            bounds = np.searchsorted(key[order], np.arange(2 * _EDGE_BINS + 2))
+            for kk in range(2 * _EDGE_BINS + 1):
+                a, b = bounds[kk], bounds[kk + 1]
+                if a == b:
+                    continue
+                if kk == 0:
+                    p.setPen(zero_pen)
+                else:
+                    level = ((kk - 1) // 2 + 0.5) / _EDGE_BINS
+                    sign = 1.0 if (kk - 1) % 2 else -1.0
+                    # Opaque colours blended with the background: translucent pens make
+                    # QPainter compute the union of all strokes, which is ~10x slower. Even
+                    # the weakest bin keeps its hue clearly, so the sign always reads.
+                    colour = blend(bg, pal.colour(sign * (0.45 + 0.55 * level), 1.0),
+                                   0.6 + 0.4 * level)
+                    width = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * level
+                    p.setPen(QPen(colour, width * s, Qt.SolidLine, Qt.FlatCap))
+                p.drawLines([lines[i] for i in order[a:b]])
+
+    def zero_edge_colour(self) -> QColor:
+        """The neutral colour of an edge whose value is (nearly) zero, for the current theme."""
+        return blend(self.palette().base().color(), self.palette().text().color(),
+                     ZERO_EDGE_CONTRAST)
+
+    def _paint_nodes(self, p: QPainter, pal) -> None:
+        v = self.view
+        border = blend(self.palette().base().color(), self.palette().text().color(), 0.55)
+        rects = []
+        s = v.scale
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, min(BASE_POINT_SIZE * s, self.node_size * 0.3)))
+        for k, n in enumerate(v.layer_sizes):
+            heat = v.heatmaps.get(k)
+            vals = v.example_values(k)
+            if vals is not None:
+                centre, half = value_range(vals[:, None], v.layer_activation(k))
+            for j in range(n):
+                r = self.node_rect(k, j)
+                if heat is not None and heat.values is not None:
+                    p.drawImage(r, heat.image(j))
+                elif vals is not None:
+                    x = (vals[j] - centre[j]) / half[j]
+                    p.fillRect(r, pal.colour(x, 1.0))
+                    if self.node_sizes[k] >= 22 * s:
+                        p.setFont(small)
+                        p.setPen(pal.text_colour_on(x, 1.0))
+                        p.drawText(r, Qt.AlignCenter, f"{vals[j]:.2f}")
+                else:
+                    p.fillRect(r, pal.neutral)
+                rects.append(r)
+        p.setPen(QPen(border, 1.0))
+        p.setBrush(Qt.NoBrush)
+        p.drawRects(rects)
+        rects = []
+        # bias marks (drawn over the node borders)
+        weights = v.weights
+        for k in range(1, len(v.layer_sizes)):
+            b = weights[k - 1][1] if weights is not None else None
+            ref = max(1.0, float(np.abs(b).max())) if b is not None and b.size else 1.0
+            for j in range(v.layer_sizes[k]):
+                r = self.bias_rect(k, j)
+                colour = pal.colour(float(b[j]), ref) if b is not None else pal.neutral
+                p.fillRect(r, colour)
+                rects.append(r)
+        p.setPen(QPen(border, 1.0))
+        p.setBrush(Qt.NoBrush)
+        p.drawRects(rects)
+
+    def _paint_labels(self, p: QPainter) -> None:
+        v = self.view
+        fm = QFontMetricsF(self.font())
+        p.setPen(self.palette().text().color())
+        p.setFont(self.font())
+        h = fm.height()
+        maxw = 150 * v.scale
+        half = self.node_sizes[0] / 2 + 6 * v.scale
+        pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
+        inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
+        for j, name in enumerate(inputs):
+            r = self.node_rect(0, j)
+            text = fm.elidedText(name, Qt.ElideMiddle, maxw)
+            p.drawText(QRectF(r.center().x() - half - maxw, r.center().y() - h / 2, maxw, h),
+                       Qt.AlignRight | Qt.AlignVCenter, text)
+        last = len(v.layer_sizes) - 1
+        half = self.node_sizes[last] / 2 + 6 * v.scale
+        for j, name in enumerate(v.output_names[: v.layer_sizes[last]]):
+            r = self.node_rect(last, j)
+            text = fm.elidedText(name, Qt.ElideRight, maxw)
+            p.drawText(QRectF(r.center().x() + half, r.center().y() - h / 2, maxw, h),
+                       Qt.AlignLeft | Qt.AlignVCenter, text)
+
+    def _paint_focus(self, p: QPainter) -> None:
+        v = self.view
+        s = v.scale
+        targets = []
+        if self._hover is not None:
+            targets.append((self._hover, QColor(0, 0, 0, 110), 2.0))
+        if v.highlighted is not None:
+            targets.append((v.highlighted, QColor("#111111"), 3.5))
+        for target, colour, width in targets:
+            kind = target[0]
+            if kind == "edge":
+                _, k, i, j = target
+                a, b = self.edge_point(k, i, j, 0.0), self.edge_point(k, i, j, 1.0)
+                p.setPen(QPen(QColor(255, 255, 255, 220), (width + 3) * s, Qt.SolidLine,
+                              Qt.RoundCap))
+                p.drawLine(a, b)
+                p.setPen(QPen(colour, width * s, Qt.DashLine, Qt.RoundCap))
+                p.drawLine(a, b)
+                continue
+            _, k, j = target
+            idx = range(v.layer_sizes[k]) if j is None else [j]
+            for jj in idx:
+                r = self.node_rect(k, jj).adjusted(-3 * s, -3 * s, 3 * s, 3 * s)
+                p.setBrush(Qt.NoBrush)
+                p.setPen(QPen(QColor(255, 255, 255, 230), (width + 2) * s))
+                p.drawRoundedRect(r, 3 * s, 3 * s)
+                p.setPen(QPen(colour, width * s))
+                p.drawRoundedRect(r, 3 * s, 3 * s)
+
+
+def blend(a: QColor, b: QColor, t: float) -> QColor:
+    """Opaque mix of ``a`` (t=0) and ``b`` (t=1)."""
+    return QColor(int(a.red() + t * (b.red() - a.red())),
+                  int(a.green() + t * (b.green() - a.green())),
+                  int(a.blue() + t * (b.blue() - a.blue())))
+
+
+class ColourLegend(QWidget):
+    """"negative [colour bar] positive": the key to every colour on the canvas."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("colour_legend")
+        self.setToolTip("Colour key for weights, activations, biases and outputs: the left colour "
+                        "is negative, the right one positive, grey is close to zero. "
+                        "Thicker connections have larger weights.")
+        _palette.notifier.palette_changed.connect(self._on_palette_changed)
+
+    def _on_palette_changed(self, _name: str) -> None:
+        self.update()
+
+    def sizeHint(self):  # noqa: N802
+        from PySide6.QtCore import QSize
+
+        fm = QFontMetricsF(self.font())
+        w = fm.horizontalAdvance("negative") + fm.horizontalAdvance("positive") + 8 * fm.height()
+        return QSize(int(w), int(fm.height() + 6))
+
+    def minimumSizeHint(self):  # noqa: N802
+        # Both words and a short bar always fit, so the key never paints over its neighbours.
+        from PySide6.QtCore import QSize
+
+        fm = QFontMetricsF(self.font())
+        w = fm.horizontalAdvance("negative") + fm.horizontalAdvance("positive") + 2 * fm.height()
+        return QSize(int(w) + 12, int(fm.height() + 6))
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        fm = QFontMetricsF(self.font())
+        pal = _palette.current_palette()
+        h = self.height()
+        neg_w = fm.horizontalAdvance("negative") + 6
+        pos_w = fm.horizontalAdvance("positive") + 6
+        bar = QRectF(neg_w, h * 0.2, max(self.width() - neg_w - pos_w, 10), h * 0.6)
+        p.setPen(self.palette().text().color())
+        p.drawText(QRectF(0, 0, neg_w - 4, h), Qt.AlignRight | Qt.AlignVCenter, "negative")
+        p.drawText(QRectF(bar.right() + 4, 0, pos_w, h), Qt.AlignLeft | Qt.AlignVCenter,
+                   "positive")
+        n = 64
+        step = bar.width() / n
+        for i in range(n):
+            v = -1.0 + 2.0 * (i + 0.5) / n
+            p.fillRect(QRectF(bar.left() + i * step, bar.top(), step + 1, bar.height()),
+                       pal.colour(v, 1.0))
+        p.setPen(QPen(QColor(128, 128, 128), 1))
+        p.drawRect(bar)
+        p.end()

@@ -1,0 +1,1 @@
+"""The output view (decision boundary or predictions, confusion matrix) and the charts."""

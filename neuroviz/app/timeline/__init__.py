@@ -1,0 +1,1 @@
+"""The training timeline scrubber and run comparison on the loss chart."""

@@ -1,0 +1,1 @@
+"""The training worker: a thread that owns the trainer and publishes snapshots."""

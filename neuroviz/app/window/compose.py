@@ -1,0 +1,190 @@
+"""The composition root: every feature of the playground, created and wired in one place.
+
+:func:`compose` runs once, at the end of the :class:`MainWindow` constructor. It creates
+explain mode, the gradient view, the training timeline, run comparison, presenter mode,
+export and the lesson panel with its Lessons menu; hands each what it needs (the window's
+experiment state, worker, views and signals, and other features' public objects); connects
+their signals to each other; and puts their actions into the window's menus. Features never
+look each other up: what one feature needs from another is passed here.
+
+The parts become attributes of the window: ``explain``, ``gradients``, ``timeline``,
+``runs``, ``presenter``, ``exporter``, ``lesson_panel``, the docks ``timeline_dock`` and
+``lesson_dock``, the ``gradient_box`` switch and the feature actions (``action_explain``,
+``action_gradient_view``, ``action_clear_runs``, ``action_compare_runs``,
+``action_presenter``, ``action_leave_presenter``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QVBoxLayout, QWidget
+
+from neuroviz.app.classroom.exporter import Exporter
+from neuroviz.app.classroom.presenter import PresenterMode
+from neuroviz.app.explain.controller import ExplainController
+from neuroviz.app.explain.gradients import GradientController
+from neuroviz.app.lessons.menu import build_lessons_menu
+from neuroviz.app.lessons.panel import LessonPanel
+from neuroviz.app.lessons.store import LessonLibrary
+from neuroviz.app.timeline.runs import RunComparison
+from neuroviz.app.timeline.view import TimelineController
+
+__all__ = ["compose"]
+
+
+def compose(window, lesson_dirs: Iterable[str | Path] = (),
+            progress_path: str | Path | None = None) -> None:
+    """Create and connect every feature of ``window`` (a MainWindow, built up to its views,
+    worker and own menus). ``lesson_dirs`` are teachers' lesson folders for this run;
+    ``progress_path`` is the lesson progress file (default: see ``lessons.store``)."""
+    _compose_explain(window)
+    _compose_timeline(window)
+    _compose_export(window)
+    _compose_presenter(window)
+    _compose_lessons(window, lesson_dirs, progress_path)
+    _register_controls(window)
+    # Start with the keyboard on the network canvas: a list (the lesson picker) that has
+    # focus takes Space for its type-ahead search, and Space must mean play/pause.
+    canvas = window.network_view.canvas
+    canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    canvas.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _action(window, menu, name: str, text: str, shortcut, slot, tip: str,
+            checkable: bool = False) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setCheckable(checkable)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    (action.toggled if checkable else action.triggered).connect(slot)
+    if menu is not None:
+        menu.addAction(action)
+    window.addAction(action)  # shortcuts keep working with the menu bar hidden (presenter)
+    return action
+
+
+def _compose_explain(w) -> None:
+    """Explain mode (Training › Explain One Example, E) and the gradient view (View ›
+    Gradient View, G, and a switch on the timeline dock)."""
+    w.explain = ExplainController(w)
+    w.gradients = GradientController(w, w.explain)
+    w.training_menu.addSeparator()
+    w.action_explain = _action(
+        w, w.training_menu, "action_explain", "&Explain One Example", "E",
+        lambda *_: w.explain.start(),
+        "Step through the forward pass, backpropagation and the update for the selected "
+        "example, with the real numbers")
+    w.view_menu.addSeparator()
+    w.action_gradient_view = _action(
+        w, w.view_menu, "action_gradient_view", "&Gradient View", "G", w.gradients.set_on,
+        "Colour edges by their gradient while training; chart per-layer gradient norms",
+        checkable=True)
+    w.gradient_box = QCheckBox("Gradient view")
+    w.gradient_box.setObjectName("gradient_view")
+    w.gradient_box.setToolTip("Colour and size the connections by their gradient dL/dw while "
+                              "training, and chart each layer's gradient size (G)")
+    w.gradient_box.toggled.connect(w.action_gradient_view.setChecked)
+
+    def sync(on: bool) -> None:
+        for control in (w.gradient_box, w.action_gradient_view):
+            control.blockSignals(True)
+            control.setChecked(on)
+            control.blockSignals(False)
+
+    w.gradients.toggled.connect(sync)
+
+
+def _compose_timeline(w) -> None:
+    """The timeline dock at the bottom (epoch slider, Live, Resume, the gradient-view switch)
+    and run comparison on the loss chart (View › Clear Earlier Runs, Keep Earlier Runs)."""
+    w.timeline = TimelineController(w)
+    w.runs = RunComparison(w)
+    box = QWidget()
+    box.setObjectName("timeline_box")
+    w.timeline.view.row.insertWidget(0, w.gradient_box)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(w.timeline.view)
+    w.timeline_dock = QDockWidget("Timeline", w)
+    w.timeline_dock.setObjectName("timeline_dock")
+    w.timeline_dock.setWidget(box)
+    w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, w.timeline_dock)
+
+    w.action_clear_runs = _action(
+        w, w.view_menu, "action_clear_runs", "Clear &Earlier Runs", None, w.runs.clear,
+        "Remove earlier runs' loss curves from the chart")
+
+    def set_compare(on: bool) -> None:
+        w.runs.enabled = bool(on)
+
+    w.action_compare_runs = _action(
+        w, w.view_menu, "action_compare_runs", "&Keep Earlier Runs on the Chart", None,
+        set_compare, "Keep each run's loss curve when you reset, to compare runs",
+        checkable=True)
+    w.action_compare_runs.setChecked(True)
+    w.view_menu.addAction(w.timeline_dock.toggleViewAction())
+    w.view_menu.addSeparator()
+
+
+def _compose_presenter(w) -> None:
+    """Presenter mode (View › Presenter Mode, F5; Escape leaves): explain mode's panel and the
+    gradient chart scale with it, and explain mode makes room while presenting."""
+    w.presenter = PresenterMode(w, side_panels=[w.explain.panel, w.gradients.chart])
+    w.explain.presenting = lambda: w.presenter.active
+    w.presenter.toggled.connect(lambda _on: w.explain.update_compact())
+    w.action_presenter = _action(
+        w, w.view_menu, "action_presenter", "&Presenter Mode", "F5", w.presenter.toggle,
+        "Full screen, large and high-contrast, for a projector (F5 or Escape to leave)")
+    w.action_leave_presenter = _action(
+        w, None, "action_leave_presenter", "Leave Presenter Mode", "Escape",
+        w.presenter.exit, "Leave presenter mode")
+    # Only while presenting: Escape must stay free for editors and dialogs otherwise.
+    w.action_leave_presenter.setEnabled(False)
+    w.presenter.toggled.connect(w.action_leave_presenter.setEnabled)
+
+
+def _compose_export(w) -> None:
+    """File › Export (pictures, clipboard, GIF recording), right after Export Image."""
+    w.exporter = Exporter(w)
+    actions = w.file_menu.actions()
+    position = actions.index(w.action_export) + 1
+    if position < len(actions):
+        w.file_menu.insertMenu(actions[position], w.exporter.menu)
+    else:
+        w.file_menu.addMenu(w.exporter.menu)
+
+
+def _compose_lessons(w, lesson_dirs, progress_path) -> None:
+    """The lesson panel on the right, told about explain mode and the gradient view, and the
+    Lessons menu before Help."""
+    w.lesson_dirs = [Path(d) for d in lesson_dirs]
+    library = LessonLibrary(w.lesson_dirs, progress_path=progress_path)
+    panel = LessonPanel(w, library, explain=w.explain)
+    panel.add_event_source(w.explain.event_happened)
+    panel.add_event_source(w.gradients.event_happened)
+    w.lesson_dock = w.add_side_panel(panel, "Lessons", "lesson_dock")
+    panel.dock = w.lesson_dock
+    w.lesson_panel = panel
+    w.lessons_menu = build_lessons_menu(panel, w.lesson_dock, w)
+    w.menuBar().insertMenu(w.help_menu.menuAction(), w.lessons_menu)
+    if library.problems:
+        w.statusBar().showMessage(
+            f"{len(library.problems)} problem(s) in lesson files: see the Lessons panel", 8000)
+
+
+def _register_controls(w) -> None:
+    """The features' controls that lessons and presenter mode address by ID."""
+    w.controls.register(
+        w.explain.panel, w.explain.dock, w.action_explain,
+        w.gradient_box, w.gradients.chart, w.gradients.dock, w.action_gradient_view,
+        w.timeline.view, w.timeline_dock, w.action_clear_runs, w.action_compare_runs,
+        w.action_presenter, w.action_leave_presenter, w.presenter.bar,
+        w.exporter.action_record, w.lesson_panel, w.lesson_dock)

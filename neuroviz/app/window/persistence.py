@@ -1,0 +1,65 @@
+"""What the main window remembers between runs: geometry, docks, theme, palette and the
+last experiment (in the app settings, see :mod:`neuroviz.app.window.settings`)."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QApplication
+
+from neuroviz.app import palette as palettes
+from neuroviz.app.window.themes import THEMES
+from neuroviz.experiment import ExperimentError, experiment_from_dict
+
+
+class RememberedSettingsMixin:
+    """Restores and saves the window's settings (mixed into :class:`MainWindow`)."""
+
+    def _fit_to_screen(self) -> None:
+        """First start: use most of the screen, so the network has room beside the docks."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        width = max(min(int(area.width() * 0.92), 1920), min(1400, area.width()))
+        height = max(min(int(area.height() * 0.92), 1200), min(860, area.height()))
+        self.resize(width, height)
+        self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
+
+    def _restore_settings(self, restore_experiment: bool) -> None:
+        s = self._settings
+        geometry = s.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self._fit_to_screen()
+        state = s.value("window_state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        theme = s.value("theme", "light")
+        self.set_theme(theme if theme in THEMES else "light")
+        name = s.value("palette")
+        if isinstance(name, str) and name in palettes.PALETTES:
+            palettes.set_palette(name)
+        action = self.palette_actions.get(palettes.current_palette().name)
+        if action is not None:
+            action.setChecked(True)
+        if restore_experiment:
+            text = s.value("last_experiment")
+            if isinstance(text, str) and text:
+                try:
+                    self.state.load(experiment_from_dict(json.loads(text), check=True))
+                except (ValueError, TypeError, ExperimentError):
+                    pass  # unreadable last settings: start from the defaults
+
+    def _save_last_settings(self) -> None:
+        exp = self.state.experiment(None)
+        exp.history.clear()
+        self._settings.setValue("last_experiment", json.dumps(exp.to_dict()))
+
+    def save_settings(self) -> None:
+        self._settings.setValue("geometry", self.saveGeometry())
+        self._settings.setValue("window_state", self.saveState())
+        self._save_last_settings()
+        self._settings.sync()
