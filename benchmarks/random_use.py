@@ -150,7 +150,7 @@ def one_run(seed: int, n_actions: int, hang_limit: float = 30.0, log_path: str |
     watchdog.start()
     threads_before = set(threading.enumerate())
 
-    from neuroviz.app.main_window import MainWindow, build_window
+    from neuroviz.app.window.main_window import MainWindow, build_window
 
     MainWindow.ask_unsaved_changes = lambda self, doing: "discard"
     with tempfile.TemporaryDirectory() as home:

@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     tmp = tempfile.TemporaryDirectory()
     os.environ["NEUROVIZ_SETTINGS_FILE"] = str(Path(tmp.name) / "settings.ini")
     app = QApplication.instance() or QApplication(["neuroviz-soak"])
-    from neuroviz.app.main_window import MainWindow, build_window
+    from neuroviz.app.window.main_window import MainWindow, build_window
 
     MainWindow.ask_unsaved_changes = lambda self, doing: "discard"
     window = build_window()
