@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from neuroviz.engine import activations as act
 from neuroviz.engine import losses
 from neuroviz.engine.kinds import LAYER_KINDS, Dense, Layer, LayerValues, SpecError
 from neuroviz.engine.kinds.base import random_state

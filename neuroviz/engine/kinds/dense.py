@@ -28,8 +28,19 @@ from numba import njit
 from neuroviz.engine import activations as act
 from neuroviz.engine import kernels as K
 from neuroviz.engine.kinds.base import (
-    OP_ACT, OP_DZ, OP_IN, OP_NIN, OP_NOUT, OP_OUT, OP_P0, OP_P1, Layer, LayerValues, SpecError,
-    check_keys, is_int,
+    OP_ACT,
+    OP_DZ,
+    OP_IN,
+    OP_NIN,
+    OP_NOUT,
+    OP_OUT,
+    OP_P0,
+    OP_P1,
+    Layer,
+    LayerValues,
+    SpecError,
+    check_keys,
+    is_int,
 )
 
 INITS: tuple[str, ...] = ("auto", "glorot", "he", "zeros", "uniform")

@@ -22,8 +22,17 @@ import numpy as np
 from numba import njit
 
 from neuroviz.engine.kinds.base import (
-    OP_IN, OP_NOUT, OP_OUT, OP_S, Layer, LayerValues, SpecError, check_keys, random_state,
-    uniforms, next_uniform,
+    OP_IN,
+    OP_NOUT,
+    OP_OUT,
+    OP_S,
+    Layer,
+    LayerValues,
+    SpecError,
+    check_keys,
+    next_uniform,
+    random_state,
+    uniforms,
 )
 
 _OPTS = dict(nogil=True, cache=True, error_model="numpy")

@@ -24,7 +24,15 @@ import numpy as np
 from numba import njit
 
 from neuroviz.engine.kinds.base import (
-    OP_IN, OP_NOUT, OP_OUT, OP_P0, OP_P1, OP_S, Layer, LayerValues, check_keys,
+    OP_IN,
+    OP_NOUT,
+    OP_OUT,
+    OP_P0,
+    OP_P1,
+    OP_S,
+    Layer,
+    LayerValues,
+    check_keys,
 )
 
 #: Added to the variance before the square root, so a constant example stays finite.

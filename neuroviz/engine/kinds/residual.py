@@ -35,8 +35,18 @@ import numpy as np
 from numba import njit
 
 from neuroviz.engine.kinds.base import (
-    OP_AUX, OP_FLAG, OP_IN, OP_NIN, OP_NOUT, OP_OUT, OP_P0, OP_S, Layer, LayerValues,
-    SpecError, check_keys,
+    OP_AUX,
+    OP_FLAG,
+    OP_IN,
+    OP_NIN,
+    OP_NOUT,
+    OP_OUT,
+    OP_P0,
+    OP_S,
+    Layer,
+    LayerValues,
+    SpecError,
+    check_keys,
 )
 
 _OPTS = dict(nogil=True, cache=True, error_model="numpy")
