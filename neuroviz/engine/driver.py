@@ -187,6 +187,17 @@ def train_steps(params, ops, fops, segs, out, loss_code, opt, hyper, m1, m2, gra
             or grads.shape[0] != n_params or m1.shape[0] != n_params
             or m2.shape[0] != n_params):
         raise ValueError("train_steps: buffers of the wrong size")
+    # Views without reference counts (see kernels.borrowed): all are arguments.
+    params = K.borrowed(params)
+    grads = K.borrowed(grads)
+    m1 = K.borrowed(m1)
+    m2 = K.borrowed(m2)
+    A = K.borrowed(A)
+    Z = K.borrowed(Z)
+    D = K.borrowed(D)
+    S = K.borrowed(S)
+    prev = K.borrowed(prev)
+    ybuf = K.borrowed(ybuf)
     last_act = ops[ops.shape[0] - 1, {op_act}]
     last_loss = 0.0
     for s in range(n_steps):
