@@ -3,7 +3,7 @@
 Spec: ``{"type": "dropout", "rate": 0.5}`` (``rate`` from 0 to below 1, default 0.5). No
 parameters; the output shape is the input shape.
 
-Inverted dropout, so evaluation needs no rescaling::
+Math (inverted dropout, so evaluation needs no rescaling)::
 
     training    m = (u ≥ rate) / (1 − rate)   with u uniform in [0, 1), one per value
                 a = x · m                      backward  dx = da · m
