@@ -164,10 +164,17 @@ def check_compiled(kind):
             net = Network.from_spec(spec, seed=4)
             trainer = Trainer(net, X, Y, backend=backend, optimizer="adam", lr=0.01,
                               batch_size=8, l1=1e-3, l2=1e-2, seed=5)
-            snap = trainer.run(45, gradients=True)
+            trainer.set_grid(X[:30], (5, 6))
+            snap = trainer.run(45, gradients=True, grid=True)
             assert not snap.diverged and snap.step == 45
             results.append((net.params.copy(), snap))
         np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6, atol=1e-6)
+        # evaluation (loss, metric, heatmap grid) agrees too
+        fast, exact = results[0][1], results[1][1]
+        assert fast.train_loss == pytest.approx(exact.train_loss, rel=1e-5, abs=1e-7)
+        assert fast.train_metric == pytest.approx(exact.train_metric, rel=1e-6, abs=1e-6)
+        for g1, g2 in zip(fast.grid, exact.grid, strict=True):
+            np.testing.assert_allclose(g1, g2, rtol=1e-5, atol=1e-5)
         for g1, g2 in zip(_leaves(results[0][1].gradients), _leaves(results[1][1].gradients)):
             np.testing.assert_allclose(g1, g2, rtol=1e-5, atol=1e-6)
 

@@ -233,6 +233,47 @@ def train_steps(params, ops, fops, segs, out, loss_code, opt, hyper, m1, m2, gra
             K.shuffle(perm, rng)
         counters[K.C_CURSOR] = cursor
     return 0, n_steps, last_loss
+
+
+@njit(**_OPTS)
+def forward_rows(ops, fops, params, X, A, Z, S, chunk, tops, widths, out, zout, aout, state):
+    """Evaluation-mode forward pass of every row of X, ``chunk`` rows at a time.
+
+    Writes the output layer's z and a into zout/aout (n, k) and, if ``out`` has rows, every
+    top-level layer's values unit-major into ``out`` (Σ widths, n), clipped to ±F32_MAX
+    with NaN as 0 (as kernels.forward_all does for heatmaps).
+    """
+    n = X.shape[0]
+    n0 = X.shape[1]
+    k = aout.shape[1]
+    last = tops[tops.shape[0] - 1]
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        for i in range(m):
+            for c in range(n0):
+                A[i * n0 + c] = X[start + i, c]
+        forward_ops(ops, fops, params, A, Z, S, m, False, state)
+        for i in range(m):
+            for j in range(k):
+                zout[start + i, j] = Z[last + i * k + j]
+                aout[start + i, j] = A[last + i * k + j]
+        if out.shape[0] == 0:
+            continue
+        col = 0
+        for t in range(tops.shape[0]):
+            w = widths[t]
+            off = tops[t]
+            for j in range(w):
+                for i in range(m):
+                    v = A[off + i * w + j]
+                    if v > K.F32_MAX:
+                        v = K.F32_MAX
+                    elif v < -K.F32_MAX:
+                        v = -K.F32_MAX
+                    elif v != v:
+                        v = 0.0
+                    out[col + j, start + i] = v
+            col += w
 '''
 
 

@@ -171,6 +171,7 @@ class Trainer:
         self._drop = random_state(self.seed)  # dropout masks: a stream of its own
         self._plan: DRV.Plan | None = None  # op table of the sequential driver
         self._plan_buffers: tuple = ()
+        self._eval_plan: DRV.Plan | None = None  # op table for evaluation, GRID_CHUNK rows
         self._grads = np.zeros(net.param_size)
         self._work: np.ndarray | None = None  # scratch space of the compiled kernel
         self._m1 = np.zeros(net.param_size)
@@ -390,7 +391,8 @@ class Trainer:
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float | None]:
         """Loss and metrics of the current weights on (X, Y).
 
-        The compiled backend evaluates in one GIL-free kernel call with the kernels'
+        The compiled backend runs the forward pass in one GIL-free call (the dense kernel,
+        or the generated driver in evaluation mode: no dropout) with the kernels'
         activations (tanh approximated to ~3e-7), so a GUI thread painting beside the
         trainer does not stall it; the NumPy backend uses the exact reference path.
         """
@@ -401,7 +403,10 @@ class Trainer:
             if self.task == "classification":
                 return {"loss": loss, "metric": acc, "rmse": None}
             return {"loss": loss, "metric": r2, "rmse": rmse}
-        z, a = self.net.forward_all(X)[-1]
+        if self.backend == "numba":
+            z, a = self._compiled_forward(X, None)
+        else:
+            z, a = self.net.forward_all(X)[-1]
         out: dict[str, float | None] = {"loss": losses.loss_value(self.net.loss, z, a, Y)}
         if self.task == "classification":
             out["metric"] = metrics.accuracy(a, Y, self.net.loss)
@@ -411,6 +416,27 @@ class Trainer:
             out["rmse"] = metrics.rmse(a, Y)
         return out
 
+    def _compiled_forward(self, X: np.ndarray, out: np.ndarray | None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluation-mode forward pass in the generated driver (networks with non-dense
+        kinds): the output layer's (z, a), and every layer's values into ``out`` if given."""
+        if self._eval_plan is None:
+            self._eval_plan = DRV.Plan.build(self.net, GRID_CHUNK)
+            self._eval_buffers = self._eval_plan.buffers()
+            self._eval_tops = np.array(self._eval_plan.tops, dtype=np.int64)
+            self._eval_widths = np.array(self.net.layer_sizes[1:], dtype=np.int64)
+        plan = self._eval_plan
+        A, Z, _, S = self._eval_buffers
+        n, k = len(X), self.net.n_outputs
+        z = np.empty((n, k))
+        a = np.empty((n, k))
+        if out is None:
+            out = np.empty((0, n), np.float32)
+        DRV.driver_for(self.net.kinds).forward_rows(
+            plan.ops, plan.fops, self.net.params, X, A, Z, S, GRID_CHUNK, self._eval_tops,
+            self._eval_widths, out, z, a, np.zeros(1, np.uint64))
+        return z, a
+
     def grid_activations(self) -> tuple | None:
         """Every neuron's activation over the grid: one (units, N, M) float32 array per layer."""
         if self._grid_points is None:
@@ -419,6 +445,9 @@ class Trainer:
         if self.backend == "numba" and self.net.is_dense_stack:
             out = K.forward_all(self.net.params, self._sizes, self._woff, self._boff, self._acts,
                                 self._grid_points, self._grid_out, GRID_CHUNK)
+        elif self.backend == "numba":
+            out = self._grid_out
+            self._compiled_forward(self._grid_points, out)
         else:
             out = np.concatenate([a for _, a in self.net.forward_all(self._grid_points)],
                                  axis=1).T
