@@ -160,20 +160,6 @@ _OPTS = dict(nogil=True, cache=True, error_model="numpy")
 
 
 @njit(**_OPTS)
-def forward_ops(ops, fops, params, A, Z, S, n, training, state):
-    for o in range(ops.shape[0]):
-        k = ops[o, 0]
-{forward}
-
-
-@njit(**_OPTS)
-def backward_ops(ops, fops, params, grads, A, Z, D, S, n):
-    for o in range(ops.shape[0] - 1, -1, -1):
-        k = ops[o, 0]
-{backward}
-
-
-@njit(**_OPTS)
 def train_steps(params, ops, fops, segs, out, loss_code, opt, hyper, m1, m2, grads, X, Y,
                 perm, counters, rng, drop, n_steps, batch_size, A, Z, D, S, prev, ybuf):
     """Up to n_steps mini-batch steps in place; returns (status, steps_done, last_loss) with
@@ -209,13 +195,20 @@ def train_steps(params, ops, fops, segs, out, loss_code, opt, hyper, m1, m2, gra
                 A[i * n0 + k] = X[r, k]
             for k in range(n_out):
                 ybuf[i * n_out + k] = Y[r, k]
-        forward_ops(ops, fops, params, A, Z, S, bsz, True, drop)
+        nb = bsz
+        training = True
+        state = drop
+        for o in range(ops.shape[0]):  # forward, op by op
+            kind = ops[o, 0]
+{forward}
         loss = K.output_loss_grad(loss_code, last_act, Z[out:], A[out:], ybuf, D[out:], bsz,
                                   n_out)
         if not math.isfinite(loss):
             return 1, s, loss
         last_loss = loss
-        backward_ops(ops, fops, params, grads, A, Z, D, S, bsz)
+        for o in range(ops.shape[0] - 1, -1, -1):  # backward, op by op
+            kind = ops[o, 0]
+{backward}
         for i in range(n_params):
             prev[i] = params[i]
         counters[K.C_T] += 1
@@ -252,7 +245,11 @@ def forward_rows(ops, fops, params, X, A, Z, S, chunk, tops, widths, out, zout, 
         for i in range(m):
             for c in range(n0):
                 A[i * n0 + c] = X[start + i, c]
-        forward_ops(ops, fops, params, A, Z, S, m, False, state)
+        nb = m
+        training = False
+        for o in range(ops.shape[0]):
+            kind = ops[o, 0]
+{forward}
         for i in range(m):
             for j in range(k):
                 zout[start + i, j] = Z[last + i * k + j]
@@ -281,8 +278,8 @@ def _dispatch(kinds: list[str], call: str) -> str:
     lines = []
     for j, kind in enumerate(kinds):
         code = LAYER_KINDS[kind].code
-        lines.append(f"        {'if' if j == 0 else 'elif'} k == {code}:")
-        lines.append(f"            {call.format(kind=kind)}")
+        lines.append(f"            {'if' if j == 0 else 'elif'} kind == {code}:")
+        lines.append(f"                {call.format(kind=kind)}")
     return "\n".join(lines)
 
 
@@ -294,9 +291,10 @@ def driver_source(kinds: tuple[str, ...]) -> str:
         f"from {LAYER_KINDS[k].compiled} import forward_op as forward_{k}" for k in kinds)
     return _TEMPLATE.format(
         kinds=", ".join(kinds), imports=imports, op_act=B.OP_ACT,
-        forward=_dispatch(kinds, "forward_{kind}(o, ops, fops, params, A, Z, S, n, training, "
+        forward=_dispatch(kinds, "forward_{kind}(o, ops, fops, params, A, Z, S, nb, training, "
                                  "state)"),
-        backward=_dispatch(kinds, "backward_{kind}(o, ops, fops, params, grads, A, Z, D, S, n)"))
+        backward=_dispatch(kinds, "backward_{kind}(o, ops, fops, params, grads, A, Z, D, S, "
+                                   "nb)"))
 
 
 def cache_dir() -> Path:
@@ -318,6 +316,18 @@ def _fingerprint(kinds: tuple[str, ...], source: str) -> str:
     for name in sorted(modules):
         h.update(Path(sys.modules[name].__file__).read_bytes())
     return h.hexdigest()[:16]
+
+
+def _remove_stale(folder: Path, name: str) -> None:
+    """Delete drivers for the same kinds made by other engine versions (best effort)."""
+    prefix = name.rsplit("_", 1)[0] + "_"
+    for old in list(folder.glob(f"{prefix}*.py")) + list(folder.glob(f"__pycache__/{prefix}*")):
+        stem = old.name.split(".")[0]
+        if stem != name and stem.rsplit("_", 1)[0] + "_" == prefix:
+            try:
+                old.unlink()
+            except OSError:
+                pass
 
 
 _DRIVERS: dict[tuple[str, ...], ModuleType] = {}
@@ -353,6 +363,7 @@ def _load(folder: Path, name: str, source: str) -> ModuleType:
         tmp = folder / f".{name}.{os.getpid()}.tmp"
         tmp.write_text(source)
         os.replace(tmp, path)
+        _remove_stale(folder, name)
     spec = importlib.util.spec_from_file_location(f"neuroviz_{name}", path)
     module = importlib.util.module_from_spec(spec)
     # Registered before it runs: Numba's cache finds a function's module again by name.

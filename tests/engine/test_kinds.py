@@ -188,3 +188,22 @@ def test_early_stopping_keeps_and_restores_the_best_weights():
     assert trainer.restore_best()
     assert np.array_equal(net.params, losses[best_epoch][1])
     assert trainer.snapshot().test_loss == snap.best_test_loss
+
+
+def test_the_driver_holds_only_the_kinds_a_network_uses(tmp_path, monkeypatch):
+    from neuroviz.engine import driver as DRV
+
+    net = Network.from_spec({"inputs": 2, "layers": [dense(4), {"type": "dropout"}, dense(1)],
+                             "loss": "mse"})
+    assert net.kinds == ("dense", "dropout")
+    source = DRV.driver_source(net.kinds)
+    assert "kinds.dropout import" in source and "kinds.dense import" in source
+    assert "residual" not in source and "layernorm" not in source
+    monkeypatch.setenv("NEUROVIZ_CACHE_DIR", str(tmp_path))
+    assert DRV.cache_dir() == tmp_path / "drivers"
+    stale = tmp_path / "drivers" / "driver_dense_dropout_0000000000000000.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("# an older engine's driver\n")
+    module = DRV._load(tmp_path / "drivers", "driver_dense_dropout_1111111111111111", source)
+    assert hasattr(module, "train_steps") and hasattr(module, "forward_rows")
+    assert not stale.exists()
