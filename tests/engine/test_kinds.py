@@ -207,3 +207,20 @@ def test_the_driver_holds_only_the_kinds_a_network_uses(tmp_path, monkeypatch):
     module = DRV._load(tmp_path / "drivers", "driver_dense_dropout_1111111111111111", source)
     assert hasattr(module, "train_steps") and hasattr(module, "forward_rows")
     assert not stale.exists()
+
+
+def test_wide_layers_take_the_blas_path_in_the_driver_and_agree_with_the_reference():
+    # 16 rows x 64 x 64 is above kernels.BLAS_MIN: the dense ops hand the products to BLAS
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 8))
+    Y = np.sin(X[:, :2])
+    spec = {"inputs": 8, "layers": [dense(64), {"type": "residual", "layers": [
+        dense(64), {"type": "layernorm"}]}, {"type": "dropout", "rate": 0.1}, dense(2, "linear")],
+        "loss": "mse"}
+    assert 16 * 64 * 64 >= K.BLAS_MIN
+    params = []
+    for backend in ("numba", "numpy"):
+        net = Network.from_spec(spec, seed=1)
+        Trainer(net, X, Y, batch_size=16, lr=0.01, backend=backend).run(12)
+        params.append(net.params.copy())
+    np.testing.assert_allclose(params[0], params[1], rtol=1e-6, atol=1e-6)

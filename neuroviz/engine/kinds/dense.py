@@ -13,8 +13,9 @@ Math::
     forward   z = x @ W + b,   a = f(z)
     backward  dz = da · f'(z),  dW = x.T @ dz,  db = Σ_rows dz,  dx = dz @ W.T
 
-The compiled path reuses the tuned helpers of :mod:`neuroviz.engine.kernels` (the fused
-dense-only kernel calls the same ones).
+The compiled path: small layers run the loops below with unsigned indices and
+``fastmath={"reassoc", "contract"}`` (vectorised sums, fused multiply-adds; NaN checks
+unaffected), big ones the BLAS helpers of :mod:`neuroviz.engine.kernels`.
 """
 
 from __future__ import annotations
@@ -169,18 +170,68 @@ class Dense(Layer):
         return out
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
+def _forward_small(A, x, W, w, bo, Z, z, n, fi, fo):
+    """Z[z:] = A[x:] @ W[w:] + b on flat row-major slices given by unsigned offsets.
+
+    Unsigned indices spare Numba's negative-index wraparound, so LLVM vectorises the loops.
+    """
+    for i in range(n):
+        zr = z + i * fo
+        for j in range(fo):
+            Z[zr + j] = W[bo + j]
+        for k in range(fi):
+            a = A[x + i * fi + k]
+            wr = w + k * fo
+            for j in range(fo):
+                Z[zr + j] += a * W[wr + j]
+
+
+@njit(inline="always", **_OPTS)
+def _backward_small(A, x, W, w, gb, D, d, grads, dA, want_dA, n, fi, fo):
+    """dW = A.T @ D (into grads at w), db = Σ_rows D (at gb), and dA = D @ W.T if want_dA."""
+    for k in range(fi * fo):
+        grads[w + k] = 0.0
+    for j in range(fo):
+        grads[gb + j] = 0.0
+    for i in range(n):
+        dr = d + i * fo
+        for j in range(fo):
+            grads[gb + j] += D[dr + j]
+        for k in range(fi):
+            a = A[x + i * fi + k]
+            wr = w + k * fo
+            s = 0.0
+            for j in range(fo):
+                g = D[dr + j]
+                grads[wr + j] += a * g
+                s += g * W[wr + j]
+            if want_dA:
+                dA[x + i * fi + k] = s
+
+
+# reassoc lets LLVM vectorise the sums of dA = D @ W.T; contract allows fused multiply-adds.
+# Neither touches NaN/inf handling (no nnan/ninf), so the driver's checks stay truthful.
+_FAST = dict(_OPTS, fastmath={"reassoc", "contract"})
+
+
+@njit(**_FAST)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
     """z = x @ W + b, a = f(z) on flat row-major slices."""
     fi = ops[o, OP_NIN]
     fo = ops[o, OP_NOUT]
     out = ops[o, OP_OUT]
-    K.dense_forward(A[ops[o, OP_IN]:], params[ops[o, OP_P0]:], params[ops[o, OP_P1]:],
-                    Z[out:], n, fi, fo)
+    if n * fi * fo >= K.BLAS_MIN:
+        K.dense_forward(A[ops[o, OP_IN]:], params[ops[o, OP_P0]:], params[ops[o, OP_P1]:],
+                        Z[out:], n, fi, fo)
+    else:
+        _forward_small(A, np.uint64(ops[o, OP_IN]), params, np.uint64(ops[o, OP_P0]),
+                       np.uint64(ops[o, OP_P1]), Z, np.uint64(out), np.uint64(n),
+                       np.uint64(fi), np.uint64(fo))
     K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, fo)
 
 
-@njit(**_OPTS)
+@njit(**_FAST)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
     """dz = da·f'(z); dW = x.T @ dz, db = Σ_rows dz, dx = dz @ W.T."""
     fi = ops[o, OP_NIN]
@@ -189,5 +240,10 @@ def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
     x = ops[o, OP_IN]
     if ops[o, OP_DZ] == 0:
         K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * fo)
-    K.dense_backward(A[x:], params[ops[o, OP_P0]:], D[out:], grads[ops[o, OP_P0]:],
-                     grads[ops[o, OP_P1]:], D[x:], x != 0, n, fi, fo)
+    if n * fi * fo >= K.BLAS_MIN:
+        K.dense_backward(A[x:], params[ops[o, OP_P0]:], D[out:], grads[ops[o, OP_P0]:],
+                         grads[ops[o, OP_P1]:], D[x:], x != 0, n, fi, fo)
+    else:
+        _backward_small(A, np.uint64(x), params, np.uint64(ops[o, OP_P0]),
+                        np.uint64(ops[o, OP_P1]), D, np.uint64(out), grads, D, x != 0,
+                        np.uint64(n), np.uint64(fi), np.uint64(fo))
