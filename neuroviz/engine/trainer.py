@@ -76,6 +76,8 @@ def _frozen_tree(group: Any) -> Any:
 
 def _check_data(name: str, X: Any, Y: Any, net: Network) -> tuple[np.ndarray, np.ndarray]:
     X = np.ascontiguousarray(X, dtype=np.float64)
+    if X.ndim > 2 and X.shape[1:] == net.input_shape:  # images, sequences: one row each
+        X = X.reshape(len(X), -1)
     Y = np.asarray(Y, dtype=np.float64)
     if Y.ndim == 1 and net.n_outputs == 1:
         Y = Y[:, None]

@@ -58,6 +58,8 @@ def test_input_shapes_and_shape_errors():
     assert net.describe()[0]["in_shape"] == (4, 4, 1)
     images = np.random.default_rng(0).normal(size=(5, 4, 4, 1))
     np.testing.assert_array_equal(net.predict(images), net.predict(images.reshape(5, 16)))
+    trainer = Trainer(net, images, np.ones((5, 1)), backend="numpy")
+    assert trainer.X_train.shape == (5, 16)
     for bad, field in [([4, 0], "inputs"), ([64, 128], "inputs"), ("4", "inputs"),
                        ([1, 2, 3, 4], "inputs")]:
         with pytest.raises(SpecError, match=field):
