@@ -78,7 +78,7 @@ LEAKY = 0.01
 F32_MAX = float(np.finfo(np.float32).max)
 #: A parameter beyond ±WEIGHT_LIMIT counts as diverged (runaway weights can grow for a long
 #: time while the loss still looks finite, e.g. ReLU nets at a huge learning rate).
-WEIGHT_LIMIT = 1e9
+WEIGHT_LIMIT = 1e15
 _LIMIT_SCALE = float(np.finfo(np.float64).max) / WEIGHT_LIMIT
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)

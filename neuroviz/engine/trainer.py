@@ -386,8 +386,8 @@ class Trainer:
             self._message = f"The loss {what} {where}: try a smaller learning rate."
         else:
             self._message = (f"The weights ran away {where}: a weight grew beyond "
-                             f"±{K.WEIGHT_LIMIT:.0e} or overflowed. Training stopped with the "
-                             f"last sane weights: try a smaller learning rate.")
+                             f"±{K.WEIGHT_LIMIT:.0e} on its way to infinite. Training stopped "
+                             f"with the last sane weights: try a smaller learning rate.")
 
     # -- observation --------------------------------------------------------------------------
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float | None]:
