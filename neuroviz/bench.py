@@ -2,10 +2,15 @@
 
 Each case trains the same network on the same data with both backends
 (:class:`~neuroviz.engine.Trainer` with ``backend="numba"`` and ``"numpy"``) and
-reports microseconds per optimizer step and their ratio. The heatmap case
-evaluates every neuron of a 6 × 8 network on a 100 × 100 grid. Cold start is
-the first compile of the kernels with an empty Numba cache, warm start the same
-with the cache filled; both run in fresh processes.
+reports microseconds per optimizer step and their ratio. Dense stacks train in
+the fused dense kernel; the residual case (10 residual blocks of 2 dense tanh
+layers of width 16, between a dense input layer and the output: 22 dense layers)
+trains in the generated sequential driver. The heatmap case evaluates every
+neuron of a 6 × 8 network on a 100 × 100 grid. Cold start is the first compile
+with empty caches (Numba's and the generated drivers'), warm start the same with
+the caches filled; each runs in a fresh process: first the default dense network,
+then a network with residual blocks and dropout (its driver and kinds compile on
+top of the dense kernels).
 """
 
 from __future__ import annotations
@@ -27,6 +32,27 @@ def _dense(inputs, hidden, outputs, activation, out_act, loss):
     return {"inputs": inputs, "layers": layers, "loss": loss}
 
 
+def _residual(blocks, width, per_block, activation="tanh"):
+    inner = [{"type": "dense", "units": width, "activation": activation}] * per_block
+    layers = [{"type": "dense", "units": width, "activation": activation}]
+    layers += [{"type": "residual", "layers": inner} for _ in range(blocks)]
+    layers.append({"type": "dense", "units": 1, "activation": "sigmoid"})
+    return {"inputs": 2, "layers": layers, "loss": "bce"}
+
+
+def _spiral(n, seed=0):
+    """Two interleaved spiral arms (as the app's spiral data set), labels 1 and 0."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    i = np.arange(half)
+    r = i / half * 5.0
+    t = 1.75 * i / half * 2.0 * np.pi
+    arm = np.column_stack([r * np.sin(t), r * np.cos(t)])
+    X = np.concatenate([arm, -arm]) + rng.uniform(-0.1, 0.1, size=(2 * half, 2))
+    Y = np.concatenate([np.ones(half), np.zeros(half)])[:, None]
+    return X, Y
+
+
 def _data(n, inputs, outputs, loss, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, inputs))
@@ -39,7 +65,8 @@ def _data(n, inputs, outputs, loss, seed=0):
     return X, Y
 
 
-#: name, spec, rows, optimizer, batch size, numba steps, numpy steps
+#: name, spec, rows of random data (or "spiral": 200 points), optimizer, batch size,
+#: numba steps, numpy steps
 CASES = [
     ("playground 2-8-8-8-1 tanh, batch 10",
      _dense(2, [8, 8, 8], 1, "tanh", "sigmoid", "bce"), 250, "adam", 10, 20000, 2000),
@@ -49,6 +76,10 @@ CASES = [
      _dense(4, [16, 16], 3, "tanh", "softmax", "softmax_ce"), 270, "adam", 32, 10000, 1000),
     ("digits-sized 64-128-64-10, batch 64",
      _dense(64, [128, 64], 10, "relu", "softmax", "softmax_ce"), 1437, "adam", 64, 600, 200),
+    ("residual 10x2 tanh w16 on spiral, batch 10",
+     _residual(10, 16, 2), "spiral", "adam", 10, 3000, 300),
+    ("residual 10x2 tanh w16 on spiral, batch 1",
+     _residual(10, 16, 2), "spiral", "sgd", 1, 10000, 1000),
 ]
 
 
@@ -85,12 +116,15 @@ def _time_heatmaps(repeats):
 
 
 _STARTUP_SNIPPET = """
-import time
+import sys, time
 t0 = time.perf_counter()
 import numpy as np
 from neuroviz.engine import Network, Trainer
 spec = {"inputs": 2, "layers": [{"type": "dense", "units": 8, "activation": "tanh"},
         {"type": "dense", "units": 1, "activation": "sigmoid"}], "loss": "bce"}
+if sys.argv[1] == "residual":
+    spec["layers"][1:1] = [{"type": "residual", "layers": [
+        {"type": "dense", "units": 8, "activation": "tanh"}, {"type": "dropout", "rate": 0.2}]}]
 X = np.random.default_rng(0).normal(size=(20, 2)); Y = (X[:, :1] > 0) * 1.0
 t = Trainer(Network.from_spec(spec), X, Y)
 t.set_grid(X, (4, 5))
@@ -100,11 +134,12 @@ print(time.perf_counter() - t0)
 
 
 def _startup_times():
+    """Cold and warm start of the default network, then of a residual + dropout network."""
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, NEUROVIZ_CACHE_DIR=cache)
         out = []
-        for _ in range(2):
-            result = subprocess.run([sys.executable, "-c", _STARTUP_SNIPPET], env=env,
+        for which in ("dense", "dense", "residual", "residual"):
+            result = subprocess.run([sys.executable, "-c", _STARTUP_SNIPPET, which], env=env,
                                     capture_output=True, text=True, check=True)
             out.append(float(result.stdout.strip().splitlines()[-1]))
         return out
@@ -118,7 +153,10 @@ def run_benchmark(quick: bool = False, startup: bool = True) -> int:
     print("neuroviz bench: Numba engine vs NumPy reference (same run, same machine)")
     print(f"{'case':46s} {'numba µs/step':>14s} {'numpy µs/step':>14s} {'ratio':>7s}")
     for name, spec, n, optimizer, batch, steps_nb, steps_np in CASES:
-        X, Y = _data(n, spec["inputs"], spec["layers"][-1]["units"], spec["loss"])
+        if n == "spiral":
+            X, Y = _spiral(200)
+        else:
+            X, Y = _data(n, spec["inputs"], spec["layers"][-1]["units"], spec["loss"])
         t_nb = _time_steps(spec, X, Y, optimizer, batch, "numba", max(10, int(steps_nb * scale)),
                            repeats)
         t_np = _time_steps(spec, X, Y, optimizer, batch, "numpy", max(10, int(steps_np * scale)),
@@ -129,7 +167,9 @@ def run_benchmark(quick: bool = False, startup: bool = True) -> int:
     print(f"{'heatmaps: 6x8 tanh network, 100x100 grid':46s} {heat['numba'] * 1e6:14.0f} "
           f"{heat['numpy'] * 1e6:14.0f} {heat['numpy'] / heat['numba']:6.1f}x  (µs per grid)")
     if startup:
-        cold, warm = _startup_times()
+        cold, warm, cold_res, warm_res = _startup_times()
         print(f"start (import + first training call): cold cache {cold:.2f} s, "
               f"warm cache {warm:.2f} s")
+        print(f"first residual + dropout network after that: cold {cold_res:.2f} s, "
+              f"warm {warm_res:.2f} s")
     return 0

@@ -102,7 +102,7 @@ def test_bench_quick_prints_ratios():
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.rstrip().endswith("x")
             or "x  (µs per grid)" in line]
-    assert len(rows) == 5
+    assert len(rows) == 7  # 6 training cases and the heatmap case
 
 
 def test_missing_x11_libraries_give_a_clear_message(monkeypatch, capsys):

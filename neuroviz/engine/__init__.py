@@ -7,12 +7,22 @@
 """
 
 from neuroviz.engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from neuroviz.engine.layers import LAYER_KINDS, Dense, Layer, SpecError
+from neuroviz.engine.kinds import (
+    LAYER_KINDS,
+    Dense,
+    Dropout,
+    Layer,
+    LayerNorm,
+    LayerValues,
+    Residual,
+    SpecError,
+)
 from neuroviz.engine.losses import LOSSES
 from neuroviz.engine.network import INITS, Network, normalise_spec
 from neuroviz.engine.trainer import OPTIMIZERS, Snapshot, Trainer
 
 __all__ = [
     "ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "OPTIMIZERS", "INITS", "LAYER_KINDS",
-    "Dense", "Layer", "Network", "SpecError", "Snapshot", "Trainer", "normalise_spec",
+    "Dense", "Dropout", "Layer", "LayerNorm", "LayerValues", "Network", "Residual", "SpecError",
+    "Snapshot", "Trainer", "normalise_spec",
 ]

@@ -76,6 +76,10 @@ C_STEP, C_EPOCH, C_CURSOR, C_T = range(4)
 BLAS_MIN = 16384
 LEAKY = 0.01
 F32_MAX = float(np.finfo(np.float32).max)
+#: A parameter beyond ±WEIGHT_LIMIT counts as diverged (runaway weights can grow for a long
+#: time while the loss still looks finite, e.g. ReLU nets at a huge learning rate).
+WEIGHT_LIMIT = 1e15
+_LIMIT_SCALE = float(np.finfo(np.float64).max) / WEIGHT_LIMIT
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -449,6 +453,31 @@ def all_finite(x):
 
 
 @njit(inline="always", **_OPTS)
+def all_within_limit(x):
+    """True if every value of ``x`` is finite and within ±:data:`WEIGHT_LIMIT`.
+
+    The :func:`all_finite` test on ``x · (float64 max / limit)``: that product overflows to
+    infinity exactly when ``|x|`` exceeds the limit. One multiply more, same speed.
+    """
+    n = x.shape[0]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    i = 0
+    while i + 4 <= n:
+        s0 += (x[i] * _LIMIT_SCALE) * 0.0
+        s1 += (x[i + 1] * _LIMIT_SCALE) * 0.0
+        s2 += (x[i + 2] * _LIMIT_SCALE) * 0.0
+        s3 += (x[i + 3] * _LIMIT_SCALE) * 0.0
+        i += 4
+    while i < n:
+        s0 += (x[i] * _LIMIT_SCALE) * 0.0
+        i += 1
+    return (s0 + s1) + (s2 + s3) == 0.0
+
+
+@njit(inline="always", **_OPTS)
 def _segment(g, sizes, woff, boff, l1, l2):
     """Segment ``g`` of the parameters: (start, stop, l1, l2); even = the weights of
     layer g // 2 (regularised), odd = its biases (not regularised)."""
@@ -465,7 +494,8 @@ def update_all(params, grads, m1, m2, sizes, woff, boff, opt, hyper, t):
     """One optimizer step on every layer (weights regularised, biases not).
 
     The optimizer is chosen once, outside the layer loop: a per-element branch on it
-    costs a quarter of a small network's step. False if a parameter became non-finite.
+    costs a quarter of a small network's step. False if a parameter became non-finite or
+    left ±WEIGHT_LIMIT.
     """
     n_segments = 2 * (sizes.shape[0] - 1)  # weights, biases, weights, biases, ...
     lr = hyper[H_LR]
@@ -498,7 +528,7 @@ def update_all(params, grads, m1, m2, sizes, woff, boff, opt, hyper, t):
         for g in range(n_segments):
             start, stop, r1, r2 = _segment(g, sizes, woff, boff, l1, l2)
             _momentum(params, grads, m1, start, stop, lr, r1, r2, mu, nest)
-    return all_finite(params)
+    return all_within_limit(params)
 
 
 def work_size(sizes, batch_size, n_rows):
@@ -515,8 +545,9 @@ def train_steps(params, sizes, woff, boff, acts, loss_code, opt, hyper, m1, m2, 
     """Run up to ``n_steps`` mini-batch steps in place.
 
     Returns ``(status, steps_done, last_loss)``; status 0 = fine, 1 = the batch loss was
-    not finite (nothing updated), 2 = an update produced a non-finite parameter (the
-    parameters of the step before are restored). ``work`` is scratch space of at least
+    not finite (nothing updated), 2 = an update produced a non-finite parameter or one
+    beyond ±WEIGHT_LIMIT (the parameters of the step before are restored). ``work`` is
+    scratch space of at least
     :func:`work_size` floats, owned by the caller (allocating it here would need a
     second compiled function to keep it alive, which costs 1.5 s of first compile).
 

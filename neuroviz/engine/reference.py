@@ -4,8 +4,7 @@ It does exactly what :func:`neuroviz.engine.kernels.train_steps` does, step for
 step, but with NumPy array operations and the exact float64 layer math of
 :class:`~neuroviz.engine.network.Network`. Tests check the two agree; the
 benchmark measures the kernel against it; and it is the trainer's fallback for
-layer kinds the compiled kernel does not handle, since it only uses the layer
-interface.
+networks on request (``backend="numpy"``), since it only uses the layer interface.
 """
 
 from __future__ import annotations
@@ -61,15 +60,19 @@ def update(params, grads, m1, m2, mask, opt, hyper, t) -> bool:
     else:
         m1[...] = mu * m1 - lr * g
         new = params + (mu * m1 - lr * g if opt == K.OPT_NESTEROV else m1)
-    if not np.all(np.isfinite(new)):
+    if not np.all(np.isfinite(new * K._LIMIT_SCALE)):  # non-finite or beyond ±WEIGHT_LIMIT
         return False
     params[...] = new
     return True
 
 
 def train_steps(net, opt, hyper, m1, m2, grads, X, Y, perm, counters, rng, n_steps,
-                batch_size, mask=None):
-    """Same contract as :func:`kernels.train_steps`, on a :class:`Network` object."""
+                batch_size, mask=None, drop=None):
+    """Same contract as :func:`kernels.train_steps`, on a :class:`Network` object.
+
+    Forward passes run in training mode: dropout draws its masks from ``drop`` (the
+    trainer's dropout stream, advanced in place), in the order the compiled driver does.
+    """
     if mask is None:
         mask = regularised_mask(net)
     n = len(X)
@@ -79,7 +82,7 @@ def train_steps(net, opt, hyper, m1, m2, grads, X, Y, perm, counters, rng, n_ste
         cursor = int(counters[K.C_CURSOR])
         rows = perm[cursor:cursor + min(bmax, n - cursor)]
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, flat = net.flat_gradient(X[rows], Y[rows])
+            loss, flat = net.flat_gradient(X[rows], Y[rows], training=True, state=drop)
         if not np.isfinite(loss):
             return 1, s, loss
         last = loss

@@ -1,10 +1,12 @@
 """The trainer: runs bursts of optimizer steps and publishes immutable snapshots.
 
-A burst of ``steps`` mini-batches runs inside one compiled, GIL-free Numba call
-(:func:`neuroviz.engine.kernels.train_steps`) for dense stacks, or through the
-NumPy reference loop for layer kinds the kernel does not know. Between bursts the
-caller may change the learning rate, regularisation, batch size or optimizer;
-the weights are kept.
+A burst of ``steps`` mini-batches runs inside one compiled, GIL-free Numba call:
+the fused dense kernel (:func:`neuroviz.engine.kernels.train_steps`) for dense
+stacks, the generated sequential driver (:mod:`neuroviz.engine.driver`) for any
+other mix of layer kinds; ``backend="numpy"`` runs the NumPy reference loop. Between
+bursts the caller may change the learning rate, regularisation, batch size or
+optimizer; the weights are kept. Evaluation (snapshots, test loss, heatmaps) never
+applies dropout.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from neuroviz.engine import driver as DRV
 from neuroviz.engine import kernels as K
 from neuroviz.engine import losses, metrics
 from neuroviz.engine import reference as R
+from neuroviz.engine.kinds.base import random_state
 from neuroviz.engine.network import Network
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
@@ -58,10 +62,22 @@ class Snapshot:
     lr: float
     optimizer: str
     batch_size: int
+    best_epoch: int | None = None
+    best_step: int | None = None
+    best_test_loss: float | None = None
+    stopped_early: bool = False
+
+
+def _frozen_tree(group: Any) -> Any:
+    if isinstance(group, np.ndarray):
+        return _frozen(group)
+    return tuple(_frozen_tree(g) for g in group)
 
 
 def _check_data(name: str, X: Any, Y: Any, net: Network) -> tuple[np.ndarray, np.ndarray]:
     X = np.ascontiguousarray(X, dtype=np.float64)
+    if X.ndim > 2 and X.shape[1:] == net.input_shape:  # images, sequences: one row each
+        X = X.reshape(len(X), -1)
     Y = np.asarray(Y, dtype=np.float64)
     if Y.ndim == 1 and net.n_outputs == 1:
         Y = Y[:, None]
@@ -107,14 +123,20 @@ class Trainer:
     task : {"classification", "regression"}, optional
         Chooses the metric; by default regression for ``mse``, classification otherwise.
     backend : {"auto", "numba", "numpy"}
-        ``numpy`` runs the reference loop (used by tests and the benchmark).
+        ``numpy`` runs the reference loop (used by tests and the benchmark); ``auto`` and
+        ``numba`` run compiled code for every layer kind.
+    patience : int, optional
+        Early stopping: stop (``stopped_early``) once the test loss has not improved for
+        this many epochs. With or without it, the trainer keeps the weights of the lowest
+        test loss seen at a snapshot (``best_epoch``, ``best_test_loss``) for
+        :meth:`restore_best`.
     """
 
     def __init__(self, net: Network, X_train: Any, Y_train: Any, X_test: Any = None,
                  Y_test: Any = None, optimizer: str = "adam", lr: float = 0.01,
                  batch_size: int = 10, seed: int = 0, l1: float = 0.0, l2: float = 0.0,
                  momentum: float = 0.9, nesterov: bool = False, task: str | None = None,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", patience: int | None = None) -> None:
         self.net = net
         self.X_train, self.Y_train = _check_data("training data", X_train, Y_train, net)
         if (X_test is None) != (Y_test is None):
@@ -130,10 +152,11 @@ class Trainer:
         self.task = task
         if backend not in ("auto", "numba", "numpy"):
             raise ValueError(f"backend: expected 'auto', 'numba' or 'numpy', got {backend!r}")
-        if backend == "numba" and not net.is_dense_stack:
-            raise ValueError("backend: the compiled kernel handles dense layers only")
-        self.backend = "numba" if backend == "auto" and net.is_dense_stack else (
-            "numpy" if backend == "auto" else backend)
+        self.backend = "numba" if backend == "auto" else backend
+        if patience is not None and (isinstance(patience, bool) or not isinstance(
+                patience, (int, np.integer)) or patience < 1):
+            raise ValueError(f"patience: expected a whole number of at least 1, got {patience!r}")
+        self.patience = None if patience is None else int(patience)
         self.seed = int(seed)
         self._hyper = np.array([0.01, 0.0, 0.0, 0.9, 0.9, 0.999, 1e-8, 0.9])
         self.lr = lr
@@ -147,14 +170,19 @@ class Trainer:
         self._rng = np.array([self.seed], dtype=np.uint64)
         self._perm = np.arange(len(self.X_train), dtype=np.int64)
         K.shuffle(self._perm, self._rng)
+        self._drop = random_state(self.seed)  # dropout masks: a stream of its own
+        self._plan: DRV.Plan | None = None  # op table of the sequential driver
+        self._plan_buffers: tuple = ()
+        self._eval_plan: DRV.Plan | None = None  # op table for evaluation, GRID_CHUNK rows
         self._grads = np.zeros(net.param_size)
         self._work: np.ndarray | None = None  # scratch space of the compiled kernel
         self._m1 = np.zeros(net.param_size)
         self._m2 = np.zeros(net.param_size)
         self._mask = R.regularised_mask(net)
         self._sizes = np.array(net.layer_sizes, dtype=np.int64)
-        self._woff = np.array([o[0] for o in net.param_offsets], dtype=np.int64)
-        self._boff = np.array([o[1] for o in net.param_offsets], dtype=np.int64)
+        dense = net.is_dense_stack  # the fused kernel's layout; unused by the driver
+        self._woff = np.array([o[0] for o in net.param_offsets] if dense else [], dtype=np.int64)
+        self._boff = np.array([o[1] for o in net.param_offsets] if dense else [], dtype=np.int64)
         self._acts = np.array([K.ACT[a] for a in net.activations], dtype=np.int64)
         self._loss_code = K.LOSS[net.loss]
         self._have_grads = False
@@ -164,6 +192,10 @@ class Trainer:
         self.diverged = False
         self._diverged_step: int | None = None
         self._message: str | None = None
+        self.stopped_early = False
+        self._best_params: np.ndarray | None = None
+        self._best: tuple[float, int, int] | None = None  # test loss, epoch, step
+        self._patience_from = 0
 
     # -- hyperparameters (change freely between runs) -----------------------------------------
     @property
@@ -253,6 +285,10 @@ class Trainer:
         self._clear_divergence()
 
     def _clear_divergence(self) -> None:
+        if getattr(self, "stopped_early", False):  # a change resumes early-stopped training
+            self.stopped_early = False
+            self._message = None
+            self._patience_from = self.epoch
         if getattr(self, "diverged", False):
             self.diverged = False
             self._diverged_step = None
@@ -288,9 +324,11 @@ class Trainer:
         steps = int(steps)
         if steps < 0:
             raise ValueError(f"steps: expected a whole number of at least 0, got {steps}")
-        if steps and not self.diverged:
+        if steps and not self.diverged and not self.stopped_early:
             opt = _OPT_CODES[self._opt]
-            if self.backend == "numba":
+            if self.backend == "numba" and not self.net.is_dense_stack:
+                status, done, loss = self._run_driver(opt, steps)
+            elif self.backend == "numba":
                 size = K.work_size(self._sizes, self._batch, self.n_train)
                 if self._work is None or self._work.shape[0] < size:
                     self._work = np.empty(size)
@@ -303,12 +341,29 @@ class Trainer:
                 status, done, loss = R.train_steps(
                     self.net, opt, self._hyper, self._m1, self._m2, self._grads,
                     self.X_train, self.Y_train, self._perm, self._counters, self._rng,
-                    steps, self._batch, self._mask)
+                    steps, self._batch, self._mask, self._drop)
             if done > 0 or status == 2:
                 self._have_grads = True
             if status:
                 self._diverge(status, float(loss))
         return self.snapshot(grid=grid, gradients=gradients)
+
+    def _run_driver(self, opt: int, steps: int) -> tuple[int, int, float]:
+        """A burst in the generated sequential driver (networks with non-dense kinds)."""
+        bmax = min(self._batch, self.n_train)
+        if self._plan is None or self._plan.bmax != bmax:
+            self._plan = DRV.Plan.build(self.net, bmax)
+            A, Z, D, S = self._plan.buffers()
+            self._plan_buffers = (A, Z, D, S, np.empty(self.net.param_size),
+                                  np.empty(bmax * self.net.n_outputs), DRV.segments(self.net))
+        A, Z, D, S, prev, ybuf, segs = self._plan_buffers
+        plan = self._plan
+        module = DRV.driver_for(self.net.kinds)
+        return module.train_steps(
+            self.net.params, plan.ops, plan.fops, segs, plan.out, self._loss_code, opt,
+            self._hyper, self._m1, self._m2, self._grads, self.X_train, self.Y_train,
+            self._perm, self._counters, self._rng, self._drop, steps, self._batch,
+            A, Z, D, S, prev, ybuf)
 
     def steps_to_next_epoch(self) -> int:
         remaining = self.n_train - int(self._counters[K.C_CURSOR])
@@ -325,27 +380,35 @@ class Trainer:
     def _diverge(self, status: int, loss: float) -> None:
         self.diverged = True
         self._diverged_step = self.step + 1
-        what = "became NaN (not a number)" if (status == 1 and math.isnan(loss)) else (
-            "became infinite" if status == 1 else "became infinite (the weights overflowed)")
-        self._message = (f"The loss {what} at epoch {self.epoch} (step {self._diverged_step}): "
-                         f"try a smaller learning rate.")
+        where = f"at epoch {self.epoch} (step {self._diverged_step})"
+        if status == 1:
+            what = "became NaN (not a number)" if math.isnan(loss) else "became infinite"
+            self._message = f"The loss {what} {where}: try a smaller learning rate."
+        else:
+            self._message = (f"The weights ran away {where}: a weight grew beyond "
+                             f"±{K.WEIGHT_LIMIT:.0e} on its way to infinite. Training stopped "
+                             f"with the last sane weights: try a smaller learning rate.")
 
     # -- observation --------------------------------------------------------------------------
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float | None]:
         """Loss and metrics of the current weights on (X, Y).
 
-        The compiled backend evaluates in one GIL-free kernel call with the kernels'
+        The compiled backend runs the forward pass in one GIL-free call (the dense kernel,
+        or the generated driver in evaluation mode: no dropout) with the kernels'
         activations (tanh approximated to ~3e-7), so a GUI thread painting beside the
         trainer does not stall it; the NumPy backend uses the exact reference path.
         """
-        if self.backend == "numba":
+        if self.backend == "numba" and self.net.is_dense_stack:
             loss, acc, r2, rmse = K.evaluate(self.net.params, self._sizes, self._woff,
                                              self._boff, self._acts, self._loss_code, X, Y,
                                              GRID_CHUNK)
             if self.task == "classification":
                 return {"loss": loss, "metric": acc, "rmse": None}
             return {"loss": loss, "metric": r2, "rmse": rmse}
-        z, a = self.net.forward_all(X)[-1]
+        if self.backend == "numba":
+            z, a = self._compiled_forward(X, None)
+        else:
+            z, a = self.net.forward_all(X)[-1]
         out: dict[str, float | None] = {"loss": losses.loss_value(self.net.loss, z, a, Y)}
         if self.task == "classification":
             out["metric"] = metrics.accuracy(a, Y, self.net.loss)
@@ -355,14 +418,38 @@ class Trainer:
             out["rmse"] = metrics.rmse(a, Y)
         return out
 
+    def _compiled_forward(self, X: np.ndarray, out: np.ndarray | None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluation-mode forward pass in the generated driver (networks with non-dense
+        kinds): the output layer's (z, a), and every layer's values into ``out`` if given."""
+        if self._eval_plan is None:
+            self._eval_plan = DRV.Plan.build(self.net, GRID_CHUNK)
+            self._eval_buffers = self._eval_plan.buffers()
+            self._eval_tops = np.array(self._eval_plan.tops, dtype=np.int64)
+            self._eval_widths = np.array(self.net.layer_sizes[1:], dtype=np.int64)
+        plan = self._eval_plan
+        A, Z, _, S = self._eval_buffers
+        n, k = len(X), self.net.n_outputs
+        z = np.empty((n, k))
+        a = np.empty((n, k))
+        if out is None:
+            out = np.empty((0, n), np.float32)
+        DRV.driver_for(self.net.kinds).forward_rows(
+            plan.ops, plan.fops, self.net.params, X, A, Z, S, GRID_CHUNK, self._eval_tops,
+            self._eval_widths, out, z, a, np.zeros(1, np.uint64))
+        return z, a
+
     def grid_activations(self) -> tuple | None:
         """Every neuron's activation over the grid: one (units, N, M) float32 array per layer."""
         if self._grid_points is None:
             return None
         rows, cols = self._grid_shape
-        if self.backend == "numba":
+        if self.backend == "numba" and self.net.is_dense_stack:
             out = K.forward_all(self.net.params, self._sizes, self._woff, self._boff, self._acts,
                                 self._grid_points, self._grid_out, GRID_CHUNK)
+        elif self.backend == "numba":
+            out = self._grid_out
+            self._compiled_forward(self._grid_points, out)
         else:
             out = np.concatenate([a for _, a in self.net.forward_all(self._grid_points)],
                                  axis=1).T
@@ -379,23 +466,21 @@ class Trainer:
         return tuple(result)
 
     def gradients(self) -> tuple | None:
-        """(dW, db) per dense layer of the last mini-batch step (without regularisation)."""
+        """Gradients of the last mini-batch step (without regularisation), grouped like
+        :meth:`Network.get_weights` (dense: ``(dW, db)``)."""
         if not self._have_grads:
             return None
-        out = []
-        for layer, offs in zip(self.net.layers, self.net.param_offsets):
-            pieces = []
-            for shape, off in zip(layer.param_shapes(), offs):
-                pieces.append(_frozen(self._grads[off:off + int(np.prod(shape))].reshape(shape)))
-            out.append(tuple(pieces))
-        return tuple(out)
+        return _frozen_tree(self.net.structure(self._grads))
 
     def snapshot(self, grid: bool = False, gradients: bool = False) -> Snapshot:
         """The current state as an immutable :class:`Snapshot` (no training)."""
         with np.errstate(all="ignore"):
             train = self.evaluate(self.X_train, self.Y_train)
             test = self.evaluate(self.X_test, self.Y_test) if self.X_test is not None else None
-        weights = tuple((_frozen(W), _frozen(b)) for W, b in self.net.get_weights())
+        weights = _frozen_tree(self.net.get_weights())
+        if test is not None:
+            self._track_best(float(test["loss"]))
+        best = self._best
         progress = self.epoch + int(self._counters[K.C_CURSOR]) / self.n_train
         return Snapshot(
             step=self.step, epoch=self.epoch, epoch_progress=progress,
@@ -409,4 +494,42 @@ class Trainer:
             diverged=self.diverged, diverged_step=self._diverged_step, message=self._message,
             layer_sizes=tuple(self.net.layer_sizes), lr=self.lr, optimizer=self._opt,
             batch_size=self._batch,
+            best_test_loss=best[0] if best else None, best_epoch=best[1] if best else None,
+            best_step=best[2] if best else None, stopped_early=self.stopped_early,
         )
+
+    # -- early stopping -----------------------------------------------------------------------
+    def _track_best(self, test_loss: float) -> None:
+        """Keep the weights if ``test_loss`` is the lowest so far; stop after ``patience``."""
+        if math.isfinite(test_loss) and (self._best is None or test_loss < self._best[0]):
+            self._best = (test_loss, self.epoch, self.step)
+            if self._best_params is None:
+                self._best_params = np.empty_like(self.net.params)
+            self._best_params[...] = self.net.params
+        elif (self.patience is not None and self._best is not None and not self.stopped_early
+              and self.epoch - max(self._best[1], self._patience_from) >= self.patience):
+            self.stopped_early = True
+            self._message = (f"Stopped early at epoch {self.epoch}: the test loss has not "
+                             f"improved for {self.epoch - self._best[1]} epochs (best "
+                             f"{self._best[0]:.4g} at epoch {self._best[1]}).")
+
+    @property
+    def best_epoch(self) -> int | None:
+        """Epoch of the lowest test loss seen at a snapshot (None without test data)."""
+        return self._best[1] if self._best else None
+
+    @property
+    def best_test_loss(self) -> float | None:
+        return self._best[0] if self._best else None
+
+    def restore_best(self) -> bool:
+        """Put back the weights of the lowest test loss; False if there are none yet.
+
+        Clears optimizer state and divergence, like :meth:`set_weights`.
+        """
+        if self._best_params is None:
+            return False
+        self.net.params[...] = self._best_params
+        self.diverged = True  # force a full clear
+        self._clear_divergence()
+        return True

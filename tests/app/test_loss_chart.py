@@ -44,7 +44,7 @@ def test_exploded_loss_keeps_the_learning_curve_readable(window, qtbot, screensh
     train, test = np.asarray(history.train_loss), np.asarray(history.test_loss)
     losses = np.concatenate([finite(train), finite(test)])
     start = max(finite(train)[:3].max(), finite(test)[:3].max())
-    assert losses.max() > 1e20, "the run did not explode: the test would prove nothing"
+    assert losses.max() > 1e12, "the run did not explode: the test would prove nothing"
     learning = losses[losses <= EXPLODE_FACTOR * start]  # the part before the explosion
 
     # the axis ends just above the learning curve, not at the exploded values

@@ -1,0 +1,304 @@
+"""The layer-kind contract: one parametrised test over the registry checks every part of
+every kind.
+
+Each kind in :data:`neuroviz.engine.LAYER_KINDS` must have example networks in
+:data:`EXAMPLES` and bad spec entries in :data:`BAD_ENTRIES`; each check in :data:`PARTS`
+runs for each kind. A kind registered without one of its parts (examples, a compiled path,
+documentation, ...) fails here. The app adds its parts (canvas drawing, explain steps,
+save/open) as further entries of :data:`PARTS`, checked the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neuroviz.engine import LAYER_KINDS, Network, SpecError, Trainer, normalise_spec
+from neuroviz.engine.kinds.base import LayerValues
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dense(units, activation="tanh"):
+    return {"type": "dense", "units": units, "activation": activation}
+
+
+#: Example networks per kind (each exercises the kind; several cover its variants).
+EXAMPLES: dict[str, list[dict]] = {
+    "dense": [
+        {"inputs": 3, "layers": [dense(5), dense(4, "sigmoid"), dense(3, "softmax")],
+         "loss": "softmax_ce"},
+        {"inputs": [2, 2], "layers": [dense(5, "elu"), dense(2, "linear")], "loss": "mse"},
+    ],
+    "dropout": [
+        {"inputs": 3, "layers": [dense(6), {"type": "dropout", "rate": 0.4}, dense(5),
+                                 {"type": "dropout", "rate": 0.2}, dense(1, "sigmoid")],
+         "loss": "bce"},
+    ],
+    "layernorm": [
+        {"inputs": 3, "layers": [dense(6, "softplus"), {"type": "layernorm"}, dense(5),
+                                 {"type": "layernorm"}, dense(2, "linear")], "loss": "mse"},
+    ],
+    "residual": [
+        # identity skip
+        {"inputs": 3, "layers": [dense(4), {"type": "residual", "layers": [dense(4), dense(4)]},
+                                 dense(1, "sigmoid")], "loss": "bce"},
+        # widths differ: a learned projection on the skip path; inner layernorm and dropout
+        {"inputs": 3, "layers": [{"type": "residual", "layers": [
+            dense(6), {"type": "layernorm"}, {"type": "dropout", "rate": 0.3}]},
+            dense(2, "linear")], "loss": "mse"},
+        # skip path off
+        {"inputs": 3, "layers": [dense(4), {"type": "residual", "skip": False,
+                                            "layers": [dense(4, "swish")]},
+                                 dense(3, "softmax")], "loss": "softmax_ce"},
+    ],
+}
+
+#: A bad entry per kind and the field its SpecError must name (entry at layers[1]).
+BAD_ENTRIES: dict[str, list[tuple[dict, str]]] = {
+    "dense": [({"type": "dense", "units": 0}, "layers[1].units"),
+              ({"type": "dense", "units": 3, "activation": "softmax"}, "layers[1].activation"),
+              ({"type": "dense", "units": 3, "init": "bogus"}, "layers[1].init"),
+              ({"type": "dense", "units": 3, "colour": 1}, "layers[1]: unknown key")],
+    "dropout": [({"type": "dropout", "rate": 1.0}, "layers[1].rate"),
+                ({"type": "dropout", "rate": -0.1}, "layers[1].rate"),
+                ({"type": "dropout", "rate": "half"}, "layers[1].rate"),
+                ({"type": "dropout", "units": 3}, "layers[1]: unknown key")],
+    "layernorm": [({"type": "layernorm", "eps": 0.1}, "layers[1]: unknown key")],
+    "residual": [({"type": "residual", "layers": []}, "layers[1].layers"),
+                 ({"type": "residual", "layers": [dense(3)], "skip": "yes"}, "layers[1].skip"),
+                 ({"type": "residual", "layers": [{"type": "residual", "layers": [dense(3)]}]},
+                  "layers[1].layers[0].type"),
+                 ({"type": "residual", "layers": [{"type": "dense", "units": 0}]},
+                  "layers[1].layers[0].units")],
+}
+
+
+def data_for(spec, n=23, seed=0):
+    net = Network.from_spec(spec)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, net.n_inputs))
+    k = net.n_outputs
+    if spec["loss"] == "softmax_ce":
+        Y = np.eye(k)[rng.integers(0, k, size=n)]
+    elif spec["loss"] == "bce":
+        Y = (X[:, :1] * X[:, 1:2] > 0).astype(float)
+    else:
+        Y = np.sin(X[:, :k])
+    return X, Y
+
+
+# -- the parts every kind must have -------------------------------------------------------------
+def check_spec(kind):
+    """Spec keys, defaults and validation errors naming ``layers[i].key``."""
+    cls = LAYER_KINDS[kind]
+    for spec in EXAMPLES[kind]:
+        norm = normalise_spec(spec)
+        assert normalise_spec(norm) == norm  # normalising is idempotent
+        json.loads(json.dumps(norm))
+
+        def entries(layers):
+            for entry in layers:
+                yield entry
+                yield from entries(entry.get("layers", []))
+        for entry in entries(norm["layers"]):
+            allowed = set(LAYER_KINDS[entry["type"]].keys) | {"type"}
+            assert set(entry) <= allowed
+    assert BAD_ENTRIES.get(kind), f"{kind}: no bad spec entries to check its validation"
+    for entry, field in BAD_ENTRIES[kind]:
+        spec = {"inputs": 3, "layers": [dense(3), entry, dense(1, "sigmoid")], "loss": "bce"}
+        with pytest.raises(SpecError) as info:
+            normalise_spec(spec)
+        assert field in str(info.value), (entry, str(info.value))
+    assert all(v is None or isinstance(v, (bool, int, float, str)) for k, v in cls.keys.items()
+               if k != "layers")
+
+
+def check_gradients(kind):
+    """Analytic gradients against central finite differences (float64); dropout masks fixed
+    by the seed (training mode), so the loss is a smooth function of the parameters."""
+    for spec in EXAMPLES[kind]:
+        net = Network.from_spec(spec, seed=2)
+        net.params[...] += np.random.default_rng(3).normal(scale=0.1, size=net.param_size)
+        X, Y = data_for(spec, n=6)
+        for training in (False, True):
+            loss, grads = net.flat_gradient(X, Y, training=training,
+                                            state=_state(7) if training else None)
+            numeric = np.zeros(net.param_size)
+            for i in range(net.param_size):
+                old = net.params[i]
+                net.params[i] = old + 1e-6
+                up = net.flat_gradient(X, Y, training=training,
+                                       state=_state(7) if training else None)[0]
+                net.params[i] = old - 1e-6
+                down = net.flat_gradient(X, Y, training=training,
+                                         state=_state(7) if training else None)[0]
+                net.params[i] = old
+                numeric[i] = (up - down) / 2e-6
+            np.testing.assert_allclose(grads, numeric, rtol=1e-5, atol=1e-7)
+            # The grouped form has the structure of get_weights.
+            _, grouped = net.loss_and_gradients(X, Y)
+            assert _shapes(grouped) == _shapes(net.get_weights())
+
+
+def check_compiled(kind):
+    """The kind's compiled path trains step for step like the NumPy reference."""
+    cls = LAYER_KINDS[kind]
+    module = importlib.import_module(cls.compiled)
+    for name in ("forward_op", "backward_op"):
+        fn = getattr(module, name, None)
+        assert fn is not None and hasattr(fn, "py_func"), f"{kind}: no compiled {name}"
+        assert fn.targetoptions.get("nogil") and type(fn._cache).__name__ != "NullCache", \
+            f"{kind}: {name} must be @njit(nogil=True, cache=True)"
+    codes = [c.code for c in LAYER_KINDS.values()]
+    assert cls.code >= 0 and codes.count(cls.code) == 1, f"{kind}: needs its own op code"
+    for spec in EXAMPLES[kind]:
+        X, Y = data_for(spec, n=31)
+        results = []
+        for backend in ("numba", "numpy"):
+            net = Network.from_spec(spec, seed=4)
+            trainer = Trainer(net, X, Y, backend=backend, optimizer="adam", lr=0.01,
+                              batch_size=8, l1=1e-3, l2=1e-2, seed=5)
+            trainer.set_grid(X[:30], (5, 6))
+            snap = trainer.run(45, gradients=True, grid=True)
+            assert not snap.diverged and snap.step == 45
+            results.append((net.params.copy(), snap))
+        np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6, atol=1e-6)
+        # evaluation (loss, metric, heatmap grid) agrees too
+        fast, exact = results[0][1], results[1][1]
+        assert fast.train_loss == pytest.approx(exact.train_loss, rel=1e-5, abs=1e-7)
+        assert fast.train_metric == pytest.approx(exact.train_metric, rel=1e-6, abs=1e-6)
+        for g1, g2 in zip(fast.grid, exact.grid, strict=True):
+            np.testing.assert_allclose(g1, g2, rtol=1e-5, atol=1e-5)
+        for g1, g2 in zip(_leaves(results[0][1].gradients), _leaves(results[1][1].gradients)):
+            np.testing.assert_allclose(g1, g2, rtol=1e-5, atol=1e-6)
+
+
+def check_determinism(kind):
+    """Same seeds give identical weights; another trainer seed gives other ones."""
+    for spec in EXAMPLES[kind]:
+        X, Y = data_for(spec)
+        runs = []
+        for seed in (1, 1, 2):
+            net = Network.from_spec(spec, seed=0)
+            Trainer(net, X, Y, lr=0.02, batch_size=5, seed=seed).run(30)
+            runs.append(net.params.copy())
+        assert np.array_equal(runs[0], runs[1])
+        assert not np.array_equal(runs[0], runs[2])
+        net = Network.from_spec(spec, seed=0)
+        first = net.forward_all(X, training=True, seed=9)
+        again = net.forward_all(X, training=True, seed=9)
+        assert all(np.array_equal(a.a, b.a) for a, b in zip(first, again))
+        assert all(isinstance(v, LayerValues) for v in first)
+        # evaluation never depends on a seed (no dropout outside training)
+        assert np.array_equal(net.predict(X), net.forward_all(X, training=False, seed=3)[-1].a)
+
+
+def check_round_trip(kind):
+    """get/set weights and the spec's JSON rebuild an identical network."""
+    for spec in EXAMPLES[kind]:
+        net = Network.from_spec(spec, seed=11)
+        X, Y = data_for(spec)
+        Trainer(net, X, Y, lr=0.05, batch_size=4).run(20)
+        text = json.dumps({"spec": net.spec, "weights": _to_lists(net.get_weights())})
+        saved = json.loads(text)
+        other = Network.from_spec(saved["spec"], seed=99)
+        assert other.spec == net.spec
+        other.set_weights(_to_arrays(saved["weights"]))
+        assert np.array_equal(other.params, net.params)
+        assert np.array_equal(other.predict(X), net.predict(X))
+        # a wrong shape is refused and changes nothing
+        bad = _to_arrays(saved["weights"])
+        first = bad[0]
+        while not isinstance(first[0], np.ndarray):
+            first = first[0]
+        first[0] = np.zeros(first[0].shape + (1,))
+        with pytest.raises(ValueError, match="set_weights"):
+            other.set_weights(bad)
+        assert np.array_equal(other.params, net.params)
+
+
+def check_describe(kind):
+    """What views need: kind, shapes, units, activation, parameter names, children."""
+    for spec in EXAMPLES[kind]:
+        net = Network.from_spec(spec)
+
+        def walk(items):
+            for d in items:
+                yield d
+                yield from walk(d["children"])
+        found = [d for d in walk(net.describe()) if d["kind"] == kind]
+        assert found, f"{kind}: not found in describe() of its example"
+        for d in found:
+            assert {"kind", "in_shape", "out_shape", "units", "activation", "params",
+                    "param_names", "children"} <= set(d)
+            assert d["units"] == math.prod(d["out_shape"])
+            assert len(d["params"]) == len(d["param_names"])
+
+
+def check_docs(kind):
+    """The kind's module states its spec and math, and the guide names it."""
+    cls = LAYER_KINDS[kind]
+    module = importlib.import_module(cls.__module__)
+    doc = module.__doc__ or ""
+    assert "Spec:" in doc and "Math" in doc, f"{kind}: module docstring lacks Spec:/Math"
+    for method in ("forward", "backward"):
+        assert getattr(cls, method).__doc__, f"{kind}: {method} needs a one-line math docstring"
+    for name in ("forward_op", "backward_op"):
+        assert getattr(importlib.import_module(cls.compiled), name).__doc__
+    guide = (ROOT / "docs" / "adding-a-layer-kind.md").read_text(encoding="utf-8")
+    assert f"`{kind}`" in guide, f"{kind}: not listed in docs/adding-a-layer-kind.md"
+
+
+#: Every part a kind must provide, and the check for it. The app adds its parts here.
+PARTS = {
+    "spec": check_spec,
+    "gradients": check_gradients,
+    "compiled": check_compiled,
+    "determinism": check_determinism,
+    "round_trip": check_round_trip,
+    "describe": check_describe,
+    "docs": check_docs,
+}
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+@pytest.mark.parametrize("kind", list(LAYER_KINDS))
+def test_layer_kind_has_every_part(kind, part):
+    assert EXAMPLES.get(kind), f"{kind}: registered without example networks in this test"
+    PARTS[part](kind)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _state(seed):
+    from neuroviz.engine.kinds.base import random_state
+    return random_state(seed)
+
+
+def _leaves(tree):
+    if isinstance(tree, np.ndarray):
+        return [tree]
+    return [leaf for item in tree for leaf in _leaves(item)]
+
+
+def _shapes(tree):
+    if isinstance(tree, np.ndarray):
+        return tree.shape
+    return [_shapes(t) for t in tree]
+
+
+def _to_lists(tree):
+    if isinstance(tree, np.ndarray):
+        return {"array": tree.tolist()}
+    return [_to_lists(t) for t in tree]
+
+
+def _to_arrays(tree):
+    if isinstance(tree, dict):
+        return np.array(tree["array"], dtype=np.float64)
+    return [_to_arrays(t) for t in tree]
