@@ -272,8 +272,9 @@ def check_spec_size(spec: Any, where: str = "network.spec") -> None:
     layers = spec.get("layers")
     if not isinstance(layers, list):
         return
+    prefix = f"{where}." if where else ""
     if len(layers) > MAX_LAYERS:
-        raise ExperimentError(f"{where}.layers: {len(layers)} layers, at most {MAX_LAYERS} "
+        raise ExperimentError(f"{prefix}layers: {len(layers)} layers, at most {MAX_LAYERS} "
                               "are allowed")
     width = spec.get("inputs")
     params = 0
@@ -281,7 +282,7 @@ def check_spec_size(spec: Any, where: str = "network.spec") -> None:
         units = layer.get("units") if isinstance(layer, dict) else None
         if isinstance(units, bool) or not isinstance(units, int):
             return  # not a size; the engine names the problem
-        field = f"{where}.inputs" if index == 0 else f"{where}.layers[{index - 1}].units"
+        field = f"{prefix}inputs" if index == 0 else f"{prefix}layers[{index - 1}].units"
         if not 1 <= units <= MAX_UNITS:
             raise ExperimentError(f"{field}: {units} is outside 1-{MAX_UNITS}")
         if index:
