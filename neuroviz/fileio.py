@@ -175,11 +175,13 @@ def load_json(text: str, max_depth: int = MAX_DEPTH) -> Any:
 
 
 def find_bad_number(value: Any, path: str = "", *, int_limit: int = 2**63 - 1,
-                    allow_nan: tuple[str, ...] = ()) -> tuple[str, str] | None:
+                    allow_nan: tuple[str, ...] = (),
+                    floats: bool = True) -> tuple[str, str] | None:
     """The first ``(field, reason)`` of a huge integer or non-finite float in ``value``.
 
     Walks iteratively (no recursion). Fields are written ``a.b[3].c``. A field whose path
-    starts with one of ``allow_nan`` may hold NaN (but not infinity).
+    starts with one of ``allow_nan`` may hold NaN (but not infinity); with ``floats=False``
+    only integers are checked.
     """
     stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
@@ -197,7 +199,7 @@ def find_bad_number(value: Any, path: str = "", *, int_limit: int = 2**63 - 1,
         elif isinstance(item, int):
             if abs(item) > int_limit:
                 return where, f"the number {item} is too large (at most {int_limit})"
-        elif isinstance(item, float) and not math.isfinite(item):
+        elif floats and isinstance(item, float) and not math.isfinite(item):
             if allow_nan and math.isnan(item) and where.startswith(allow_nan):
                 continue
             return where, f"{item} is not a finite number"
