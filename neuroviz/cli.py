@@ -228,7 +228,8 @@ def load_network_file(path: str) -> Any:
         raise fail(f"{bad[0]}: {bad[1]}")
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise fail(f"seed: expected a whole number from 0 to {MAX_SEED}, got {seed!r}")
+        raise fail(f"seed: expected a whole number from 0 to {MAX_SEED}, got "
+                   f"{type(seed).__name__} {str(seed)[:30]}")
     if "spec" not in data or "weights" not in data:
         raise fail(f"{'spec' if 'spec' not in data else 'weights'}: missing")
     try:
