@@ -190,6 +190,8 @@ def find_bad_number(value: Any, path: str = "", *, int_limit: int = 2**63 - 1,
             for key, sub in reversed(list(item.items())):
                 stack.append((f"{where}.{key}" if where else str(key), sub))
         elif isinstance(item, list):
+            if _plain_numbers(item, floats):
+                continue
             for i in range(len(item) - 1, -1, -1):
                 stack.append((f"{where}[{i}]", item[i]))
         elif isinstance(item, HugeInt):
@@ -204,6 +206,22 @@ def find_bad_number(value: Any, path: str = "", *, int_limit: int = 2**63 - 1,
                 continue
             return where, f"{item} is not a finite number"
     return None
+
+
+def _plain_numbers(items: list, floats: bool) -> bool:
+    """True if ``items`` is a (nested) list of ordinary numbers only: one NumPy check
+    instead of a Python loop over a saved weight matrix."""
+    if not items or isinstance(items[0], (dict, str, HugeInt)):
+        return False
+    try:
+        array = np.array(items)
+    except (ValueError, TypeError, OverflowError):
+        return False  # ragged, or mixed types: walk it
+    if array.dtype.kind in "ib":
+        return True  # int64 at most
+    if array.dtype.kind == "f":
+        return not floats or bool(np.isfinite(array).all())
+    return False
 
 
 # -- writing --------------------------------------------------------------------------------

@@ -582,6 +582,9 @@ def lesson_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[LessonPr
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            problems.append(LessonProblem(str(path), None, "file", "not a regular file (a pipe, "
+                                                                   "device or socket)"))
         else:
             problems.append(LessonProblem(str(path), None, "file", "no such file or folder"))
     return files, problems
