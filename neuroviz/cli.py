@@ -360,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "lessons":
         return cmd_lessons(argv[1:])
     parser = make_parser()
+    for arg in argv:  # argparse turns "--epochs=--" into an empty list instead of an error
+        if arg.startswith("--") and arg.endswith("=--"):
+            parser.error(f"argument {arg[:-3]}: expected a value, got '--'")
     args = parser.parse_args(argv)
     if args.command == "train":
         if args.epochs < 1:

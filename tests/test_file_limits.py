@@ -354,6 +354,7 @@ def test_csv_in_utf16_is_read(tmp_path):
     (["--batch-size", "1" + "0" * 30], "--batch-size"),
     (["--lr", "nan"], "--lr"),
     (["--layers", "4096,4096,4096"], "--layers"),
+    (["--epochs=--"], "--epochs"),
 ])
 def test_out_of_range_arguments_are_one_clear_line(capsys, args, words):
     with pytest.raises(SystemExit) as info:
