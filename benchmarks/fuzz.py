@@ -184,7 +184,7 @@ def mutate_json(data: bytes, rng: random.Random) -> bytes:
             list(range(200_000)),
             [{"type": "dense", "units": 4096, "activation": "relu"}] * rng.choice([3, 100]),
             [{"type": "dense", "units": 2, "activation": "tanh"}] * 5000,
-            [[0.0] * 4096] * 64, "x" * 2_000_000])
+            [[0.0] * 4096] * 64, "x" * 2_000_000, '\\"' * 1_000_000, "[" * 100_000])
         doc = _set(doc, path, big)
     elif kind == 5:  # duplicated key, textually
         text = json.dumps(doc)
@@ -285,6 +285,9 @@ def mutate_lesson(data: bytes, rng: random.Random) -> bytes:
         return text.encode()
     if kind == 5:  # huge sizes
         return rng.choice([data * 400, data + b"x" * 2_000_000,
+                           # inputs that make naive patterns scan quadratically
+                           data + rng.choice([b"<img ", b"![", b"![x](", b"[r]: ", b'"\\',
+                                              b"<img src="]) * 150_000,
                            text.replace("units = ", "units = 4096, _u = ", 1).encode(),
                            text.replace('"dense"', '"dense", units = 4096', 3).encode()])
     if kind == 6:  # a deleted or duplicated line

@@ -40,12 +40,17 @@ _DATASET_FIELDS = ("name", "noise", "train_ratio", "features", "seed", "n_sample
 _TRAINING_FIELDS = ("optimizer", "learning_rate", "batch_size", "l1", "l2", "momentum")
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
-_HTML_IMAGE = re.compile(
-    r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+))", re.IGNORECASE)
+# Every quantifier is bounded and excludes the characters that start another match, so
+# scanning a 1 MB step stays linear whatever it holds (e.g. 200,000 unclosed "<img ").
+_MD_IMAGE = re.compile(r"!\[[^\[\]]{0,1000}\]\(\s{0,100}<?([^()\[\]\s<>]{1,1000})>?"
+                       r"(?:\s{1,100}[\"'][^()\n]{0,300}[\"'])?\s{0,100}\)")
+_HTML_IMAGE = re.compile(r"<img\b[^<>]{0,2000}?\bsrc\s{0,100}=\s{0,100}"
+                         r"(?:\"([^\"<>]{0,2000})\"|'([^'<>]{0,2000})'|([^\s<>\"']{1,2000}))",
+                         re.IGNORECASE)
 # reference-style images: ![alt][label], ![label][] and ![label]; and their definitions
-_MD_IMAGE_REF = re.compile(r"!\[([^\]]*)\](?:\[([^\]]*)\])?")
-_MD_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*(?:<([^>\n]*)>|(\S+))", re.MULTILINE)
+_MD_IMAGE_REF = re.compile(r"!\[([^\[\]]{0,1000})\](?:\[([^\[\]]{0,1000})\])?")
+_MD_DEFINITION = re.compile(r"^ {0,3}\[([^\[\]\n]{1,1000})\]:[ \t]{0,100}"
+                            r"(?:<([^<>\n]{0,1000})>|(\S{1,1000}))", re.MULTILINE)
 ASSET_PREFIX = "asset:"
 MAX_EPOCHS = 5000
 #: Limits of what a lesson may make neuroviz read: the lesson file, and each image.
