@@ -24,7 +24,7 @@ from neuroviz.experiment import (
     save_experiment,
 )
 from neuroviz.fileio import atomic_write_text, read_text_limited
-from neuroviz.lessons import load_lessons, read_lesson, resolve_resource
+from neuroviz.lessons import load_lessons, read_lesson, resolve_resource, text_resources
 from tests.lessons.conftest import FIRST_SETTINGS, make_lesson
 
 # -- experiments --------------------------------------------------------------------------------
@@ -288,6 +288,15 @@ def test_relative_images_in_every_field_are_accepted(lesson_folder):
     lesson, problems = read_lesson(path)
     assert problems == [] and lesson is not None
     assert lesson.steps[0].images == ((folder / "images" / "ok.png").resolve(),)
+    step = lesson.steps[0]
+    assert text_resources([lesson.title, step.title, *step.hints], folder) == \
+        {"images/ok.png": (folder / "images" / "ok.png").resolve()}
+
+
+def test_text_resources_serves_only_what_the_lesson_may_read(lesson_folder):
+    folder, outside = lesson_folder
+    texts = [f'<img src="{outside}"> ![a](images/ok.png)', "![b](../secret.png)", ""]
+    assert text_resources(texts, folder) == {"images/ok.png": (folder / "images/ok.png").resolve()}
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

@@ -31,6 +31,7 @@ from neuroviz.lessons.loader import (
     resolve_image,
     resolve_resource,
     resource_references,
+    text_resources,
 )
 from neuroviz.lessons.progress import LessonProgress, ProgressStore
 from neuroviz.lessons.schema import (
@@ -53,5 +54,5 @@ __all__ = [
     "Setup", "Solution", "Step", "StructureGoal", "TrainingSettings", "apply_preset",
     "check_goal", "check_paths", "cli_check", "goal_events", "image_references", "lesson_files",
     "load_lesson", "load_lessons", "read_lesson", "resolve_image", "resolve_resource",
-    "resource_references", "setup_for_step",
+    "resource_references", "setup_for_step", "text_resources",
 ]

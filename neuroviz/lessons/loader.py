@@ -409,6 +409,23 @@ def resolve_image(folder: Path, ref: str) -> Path:
     return resolve_resource(folder, ref)
 
 
+def text_resources(texts: Iterable[str], folder: str | Path) -> dict[str, Path]:
+    """``{reference: file}`` for every resource in ``texts`` that :func:`resolve_resource`
+    allows; the ones it refuses are left out (the validator has reported them).
+
+    What a view showing a lesson's title, summary, step heading, text or hints serves, and
+    nothing else: e.g. ``text_resources([step.title, step.text, *step.hints], folder)``.
+    """
+    found: dict[str, Path] = {}
+    for text in texts:
+        for ref in resource_references(text or ""):
+            try:
+                found[ref] = resolve_resource(folder, ref)
+            except ValueError:
+                pass
+    return found
+
+
 def _check_resources(text: str, folder: Path, field: str, report: _Report) -> list[Path]:
     found = []
     for ref in resource_references(text):
