@@ -444,3 +444,20 @@ def test_read_text_limited_refuses_a_file_over_the_limit(tmp_path):
     assert read_text_limited(path, 101) == "x" * 101
     with pytest.raises(ValueError, match="too large"):
         read_text_limited(path, 100)
+
+
+def test_an_oversized_lesson_is_refused_before_it_is_parsed(tmp_path):
+    source = make_lesson(steps=[("A", FIRST_SETTINGS, "Press play.\n" + "word " * 300_000)])
+    found = lesson_problems(tmp_path, source)
+    assert found == [f"None:file:cannot read: is too large ({len(source) / 2**20:.1f} MB; "
+                     "the limit is 1.0 MB)"]
+
+
+@pytest.mark.parametrize("extra,words", [
+    ("x = " + "{a = " * 400 + "1" + "}" * 400, "nested 400 levels"),
+    (".".join(["k"] * 400) + " = 1", "nested more than 16 levels"),
+])
+def test_nested_inline_tables_and_dotted_keys_are_problems(tmp_path, extra, words):
+    settings = f"{extra}\n" + FIRST_SETTINGS
+    found = lesson_problems(tmp_path, make_lesson(steps=[("A", settings, "T")]))
+    assert any(s.startswith("1:settings:") and words in s for s in found), found
