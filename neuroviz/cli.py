@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from typing import Any
@@ -29,18 +30,60 @@ def _fail(prog: str, message: str) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------
+#: The most epochs one ``neuroviz train`` run may ask for.
+MAX_EPOCHS = 1_000_000
+
+
 def _parse_layers(text: str) -> list[int]:
     text = text.strip()
     if text in ("", "0", "none"):
         return []
-    try:
-        units = [int(part) for part in text.split(",")]
-    except ValueError:
+    from neuroviz.experiment import MAX_LAYERS, MAX_UNITS
+
+    parts = [part.strip() for part in text.split(",")]
+    if not all(p.isdigit() and len(p) <= 6 for p in parts):
         raise argparse.ArgumentTypeError(
-            f"--layers expects hidden layer sizes like 8,8 (or 0 for none), got {text!r}") from None
-    if any(u < 1 for u in units):
-        raise argparse.ArgumentTypeError(f"--layers sizes must be at least 1, got {text!r}")
+            f"--layers expects hidden layer sizes like 8,8 (or 0 for none), got {text[:60]!r}")
+    units = [int(part) for part in parts]
+    if any(not 1 <= u <= MAX_UNITS for u in units):
+        raise argparse.ArgumentTypeError(
+            f"--layers sizes must be from 1 to {MAX_UNITS}, got {text[:60]!r}")
+    if len(units) >= MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"--layers: at most {MAX_LAYERS - 1} hidden layers, got {len(units)}")
     return units
+
+
+def _bounded_int(name: str, low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high`` (checked before int())."""
+    def parse(text: str) -> int:
+        digits = text.strip().lstrip("+-")
+        if not digits.isdigit() or len(digits) > 19:
+            raise argparse.ArgumentTypeError(
+                f"{name} expects a whole number from {low:,} to {high:,}, got {text[:40]!r}")
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be from {low:,} to {high:,}, got {value:,}")
+        return value
+    return parse
+
+
+def _finite_float(name: str, low: float, high: float):
+    """An argparse type: a finite number from ``low`` to ``high``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} expects a number, got {text[:40]!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number, got {text[:40]}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be from {low:g} to {high:g}, "
+                                             f"got {text[:40]}")
+        return value
+    return parse
 
 
 def _parse_features(text: str) -> tuple[str, ...]:
@@ -65,7 +108,8 @@ def _progress(epoch: int, total: int, snap: Any, started: float) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from neuroviz.data import load_dataset
-    from neuroviz.engine import Network, Trainer
+    from neuroviz.engine import Network, Trainer, normalise_spec
+    from neuroviz.experiment import ExperimentError, check_spec_size
     from neuroviz.fileio import atomic_write_json
 
     prog = "neuroviz train"
@@ -76,11 +120,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         ds = load_dataset(args.dataset, noise=args.noise, train_ratio=args.train_ratio,
                           seed=args.seed, **options)
         spec = build_spec(ds, args.layers, args.activation)
+        try:
+            check_spec_size(spec, "")
+        except ExperimentError as exc:
+            return _fail(prog, f"--layers: {exc}")
+        normalise_spec(spec)  # every limit checked before anything is allocated
         net = Network.from_spec(spec, seed=args.seed)
         trainer = Trainer(net, ds.X_train, ds.Y_train, ds.X_test, ds.Y_test,
                           optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size,
                           seed=args.seed, l1=args.l1, l2=args.l2, task=ds.task)
-    except ValueError as exc:
+    except (ValueError, ExperimentError, OverflowError) as exc:
         return _fail(prog, str(exc))
     started = time.perf_counter()
     chunk = max(1, args.epochs // 50)
@@ -94,51 +143,113 @@ def cmd_train(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     elapsed = time.perf_counter() - started
     if snap.diverged:
-        print(snap.message)
+        snap = trainer.snapshot()  # losses of the last finite weights, which the trainer kept
+        print(f"{prog}: training diverged at epoch {trainer.epoch} of {args.epochs}: "
+              f"{snap.message or 'the loss became NaN or infinite'}", file=sys.stderr)
     metric = "accuracy" if snap.metric_name == "accuracy" else "R²"
     print(f"dataset {ds.name}  network {net}  {trainer.step} steps, {trainer.epoch} epochs "
           f"in {elapsed:.2f} s")
-    print(f"train loss {snap.train_loss:.4f}  train {metric} {snap.train_metric:.4f}")
+    print(f"train loss {_fmt(snap.train_loss)}  train {metric} {_fmt(snap.train_metric)}")
     if snap.test_loss is not None:
-        print(f"test  loss {snap.test_loss:.4f}  test  {metric} {snap.test_metric:.4f}")
+        print(f"test  loss {_fmt(snap.test_loss)}  test  {metric} {_fmt(snap.test_metric)}")
     if args.save:
         data = {"format": "neuroviz-network", "schema_version": 1, "spec": net.spec,
                 "seed": args.seed,
                 "weights": [[W.tolist(), b.tolist()] for W, b in net.get_weights()],
                 "dataset": getattr(ds, "settings", {"name": ds.name}),
-                "result": {"train_loss": snap.train_loss, "test_loss": snap.test_loss,
-                           "metric": snap.metric_name, "train_metric": snap.train_metric,
-                           "test_metric": snap.test_metric, "epochs": trainer.epoch}}
+                "result": {"train_loss": _finite(snap.train_loss),
+                           "test_loss": _finite(snap.test_loss),
+                           "metric": snap.metric_name,
+                           "train_metric": _finite(snap.train_metric),
+                           "test_metric": _finite(snap.test_metric), "epochs": trainer.epoch,
+                           "diverged": bool(snap.diverged)}}
         try:
             atomic_write_json(args.save, data)
-        except OSError as exc:
-            return _fail(prog, f"cannot write {args.save}: {exc.strerror or exc}")
-        print(f"saved {args.save}")
+        except (OSError, ValueError) as exc:
+            return _fail(prog, f"cannot write {args.save}: "
+                               f"{getattr(exc, 'strerror', None) or exc}")
+        if snap.diverged:
+            print(f"saved the last finite weights (before the divergence, epoch "
+                  f"{trainer.epoch}) to {args.save}")
+        else:
+            print(f"saved {args.save}")
     return 1 if snap.diverged else 0
 
 
+def _finite(value: Any) -> Any:
+    return value if value is None or math.isfinite(value) else None
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+class NetworkFileError(ValueError):
+    """A file that cannot be opened as a saved network; the message names file and field."""
+
+
+#: Limits of a network file (``neuroviz train --save``), checked before parsing deeply.
+NETWORK_MAX_BYTES = 64 * 1024 * 1024
+NETWORK_MAX_DEPTH = 32
+
+
 def load_network_file(path: str) -> Any:
-    """Read a network saved by ``neuroviz train --save``; ValueError names the problem."""
+    """Read a network saved by ``neuroviz train --save``.
+
+    Raises :class:`NetworkFileError` (a ValueError) naming the file and the field.
+    """
     import json
+    from pathlib import Path
 
-    from neuroviz.engine import Network
+    from neuroviz.engine import Network, normalise_spec
+    from neuroviz.experiment import MAX_SEED, ExperimentError, check_spec_size
+    from neuroviz.fileio import FileLimitError, find_bad_number, load_json, read_text_limited
+
+    name = Path(path).name
+
+    def fail(message: str) -> NetworkFileError:
+        return NetworkFileError(f"{name}: {message}")
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        text = read_text_limited(path, NETWORK_MAX_BYTES)
+        data = load_json(text, NETWORK_MAX_DEPTH)
+    except FileNotFoundError:
+        raise fail(f"file not found ({path})") from None
+    except FileLimitError as exc:
+        raise fail(str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        raise fail(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise fail(f"not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != "neuroviz-network":
-        raise ValueError(f"{path}: not a neuroviz network file")
+        raise fail("not a neuroviz network file (no \"format\": \"neuroviz-network\")")
+    bad = find_bad_number({k: data.get(k) for k in ("spec", "seed", "weights")})
+    if bad is not None:
+        raise fail(f"{bad[0]}: {bad[1]}")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise fail(f"seed: expected a whole number from 0 to {MAX_SEED}, got "
+                   f"{type(seed).__name__} {str(seed)[:30]}")
+    if "spec" not in data or "weights" not in data:
+        raise fail(f"{'spec' if 'spec' not in data else 'weights'}: missing")
     try:
-        net = Network.from_spec(data["spec"], seed=int(data.get("seed", 0)))
-        net.set_weights([(w, b) for w, b in data["weights"]])
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: missing or malformed field {exc}") from None
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        check_spec_size(data["spec"], "spec")
+        normalise_spec(data["spec"])
+        net = Network.from_spec(data["spec"], seed=seed)
+    except ExperimentError as exc:
+        raise fail(str(exc)) from None
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise fail(f"spec: {exc}") from None
+    weights = data["weights"]
+    if not isinstance(weights, list) or len(weights) != len(net.spec["layers"]):
+        raise fail(f"weights: expected a list of {len(net.spec['layers'])} [W, b] pairs")
+    for index, pair in enumerate(weights):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise fail(f"weights[{index}]: expected a pair [W, b]")
+    try:
+        net.set_weights([(w, b) for w, b in weights])
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise fail(f"weights: {exc}") from None
     return net
 
 
@@ -204,6 +315,7 @@ def start_app(lesson_dirs: list[str]) -> int:
 # -- entry point ------------------------------------------------------------------------------
 def make_parser() -> argparse.ArgumentParser:
     from neuroviz.engine import ACTIVATIONS, OPTIMIZERS
+    from neuroviz.experiment import MAX_BATCH_SIZE, MAX_SEED
 
     parser = _Parser(prog="neuroviz", description="See deep learning happen.")
     parser.add_argument("--version", action="version", version=f"neuroviz {__version__}")
@@ -217,16 +329,21 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--activation", default="tanh", choices=ACTIVATIONS,
                        help="hidden activation (default tanh)")
     train.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
-    train.add_argument("--lr", type=float, default=0.03, help="learning rate (default 0.03)")
-    train.add_argument("--batch-size", type=int, default=10)
-    train.add_argument("--epochs", type=int, default=300)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--noise", type=float, default=0.0, help="0 to 0.5 (2-D sets)")
-    train.add_argument("--train-ratio", type=float, default=0.5, help="0.1 to 0.9")
+    train.add_argument("--lr", type=_finite_float("--lr", -math.inf, math.inf), default=0.03,
+                       help="learning rate (default 0.03)")
+    train.add_argument("--batch-size", type=_bounded_int("--batch-size", 1, MAX_BATCH_SIZE),
+                       default=10)
+    train.add_argument("--epochs", type=_bounded_int("--epochs", 1, MAX_EPOCHS),
+                       default=300, help=f"1 to {MAX_EPOCHS:,} (default 300)")
+    train.add_argument("--seed", type=_bounded_int("--seed", 0, MAX_SEED), default=0)
+    train.add_argument("--noise", type=_finite_float("--noise", -math.inf, math.inf),
+                       default=0.0, help="0 to 0.5 (2-D sets)")
+    train.add_argument("--train-ratio", type=_finite_float("--train-ratio", -math.inf, math.inf),
+                       default=0.5, help="0.1 to 0.9")
     train.add_argument("--features", type=_parse_features, default=None,
                        help="2-D input features, e.g. x1,x2,sin x1")
-    train.add_argument("--l1", type=float, default=0.0)
-    train.add_argument("--l2", type=float, default=0.0)
+    train.add_argument("--l1", type=_finite_float("--l1", 0.0, 10.0), default=0.0)
+    train.add_argument("--l2", type=_finite_float("--l2", 0.0, 10.0), default=0.0)
     train.add_argument("--save", metavar="FILE", help="write the trained network as JSON")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     bench = sub.add_parser("bench", help="benchmark the engine against the NumPy reference")
@@ -243,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "lessons":
         return cmd_lessons(argv[1:])
     parser = make_parser()
+    for arg in argv:  # argparse turns "--epochs=--" into an empty list instead of an error
+        if arg.startswith("--") and arg.endswith("=--"):
+            parser.error(f"argument {arg[:-3]}: expected a value, got '--'")
     args = parser.parse_args(argv)
     if args.command == "train":
         if args.epochs < 1:

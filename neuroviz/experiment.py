@@ -7,7 +7,9 @@ loss history. Lessons use the same object as a *preset*.
 Writing is atomic (a temporary file in the same folder, then ``os.replace``), so a
 crash never leaves half a file behind. Opening validates everything before anything
 is returned; a bad or truncated file raises :class:`ExperimentError` whose message
-names the file and the problem.
+names the file, the field and the problem. Limits are checked before anything large is
+built: the file size, the JSON nesting depth, every number's range, and the network's
+size (:func:`check_spec_size`, counted from the raw spec before the engine sees it).
 """
 
 from __future__ import annotations
@@ -20,12 +22,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuroviz.fileio import atomic_write_json
+from neuroviz.fileio import (
+    FileLimitError,
+    atomic_write_json,
+    find_bad_number,
+    load_json,
+    read_text_limited,
+)
 
 SCHEMA_VERSION = 1
 FILE_KIND = "neuroviz-experiment"
 
 REGULARIZATIONS = ("none", "l1", "l2")
+
+#: Limits of what an experiment file may hold (checked before anything is built).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+MAX_SEED = 2**32 - 1
+MAX_BATCH_SIZE = 100_000
+MAX_EPOCH = 10**9
+MAX_HISTORY_POINTS = 100_000
+MAX_FEATURES = 64
+#: Network size limits: layers, units per layer, and weights plus biases in all.
+MAX_LAYERS = 64
+MAX_UNITS = 4096
+MAX_PARAMETERS = 2_000_000
 
 
 class ExperimentError(ValueError):
@@ -216,29 +237,70 @@ def load_experiment(path: str | os.PathLike, *, check: bool = True) -> Experimen
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_limited(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ExperimentError(f"{path.name}: file not found ({path})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"{path.name}: cannot be read ({exc})") from None
+    except FileLimitError as exc:
+        raise ExperimentError(f"{path.name}: {exc}") from None
     try:
-        raw = json.loads(text)
+        raw = load_json(text, MAX_JSON_DEPTH)
+    except FileLimitError as exc:
+        raise ExperimentError(f"{path.name}: {exc}") from None
     except json.JSONDecodeError as exc:
         problem = "the file is empty" if not text.strip() else (
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "the file may be truncated or damaged"
         )
         raise ExperimentError(f"{path.name}: {problem}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExperimentError(f"{path.name}: not valid JSON ({exc})") from None
     try:
         return experiment_from_dict(raw, check=check)
     except ExperimentError as exc:
         raise ExperimentError(f"{path.name}: {exc}") from None
 
 
+def check_spec_size(spec: Any, where: str = "network.spec") -> None:
+    """Refuse a raw spec whose network is too large, before anything is allocated.
+
+    Counts layers, units and parameters straight from the decoded JSON (the engine's own
+    :func:`~neuroviz.engine.normalise_spec` checks the rest). Raises ExperimentError naming
+    the field.
+    """
+    if not isinstance(spec, dict):
+        return
+    layers = spec.get("layers")
+    if not isinstance(layers, list):
+        return
+    prefix = f"{where}." if where else ""
+    if len(layers) > MAX_LAYERS:
+        raise ExperimentError(f"{prefix}layers: {len(layers)} layers, at most {MAX_LAYERS} "
+                              "are allowed")
+    width = spec.get("inputs")
+    params = 0
+    for index, layer in enumerate([{"units": width}, *layers]):
+        units = layer.get("units") if isinstance(layer, dict) else None
+        if isinstance(units, bool) or not isinstance(units, int):
+            return  # not a size; the engine names the problem
+        field = f"{prefix}inputs" if index == 0 else f"{prefix}layers[{index - 1}].units"
+        if not 1 <= units <= MAX_UNITS:
+            raise ExperimentError(f"{field}: {units} is outside 1-{MAX_UNITS}")
+        if index:
+            params += (width + 1) * units
+            if params > MAX_PARAMETERS:
+                raise ExperimentError(
+                    f"{field}: the network would have over {MAX_PARAMETERS:,} weights and "
+                    "biases, more than neuroviz can train and draw interactively")
+        width = units
+
+
 def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
     """Validate a decoded experiment dictionary; raises ExperimentError (field and reason)."""
     if not isinstance(raw, dict):
         raise ExperimentError("not a neuroviz experiment (the top level is not an object)")
+    bad = find_bad_number(raw)
+    if bad is not None:
+        raise ExperimentError(f"{bad[0]}: {bad[1]}")
     if raw.get("kind", FILE_KIND) != FILE_KIND:
         raise ExperimentError(f"not a neuroviz experiment (kind is {raw.get('kind')!r})")
     version = raw.get("schema_version")
@@ -258,17 +320,18 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
         noise=_number(ds_raw, "noise", "dataset.", 0.0, 0.5),
         train_ratio=_number(ds_raw, "train_ratio", "dataset.", 0.1, 0.9),
         features=tuple(_string_list(ds_raw.get("features", ["x1", "x2"]), "dataset.features")),
-        data_seed=_integer(ds_raw, "data_seed", "dataset.", default=0),
-        options=_get(ds_raw, "options", dict, "dataset.", default={}),
+        data_seed=_integer(ds_raw, "data_seed", "dataset.", default=0, low=0, high=MAX_SEED),
+        options=_options(ds_raw),
         n_samples=None if ds_raw.get("n_samples") is None
-        else _integer(ds_raw, "n_samples", "dataset.", low=1),
+        else _integer(ds_raw, "n_samples", "dataset.", low=10, high=100_000),
     )
 
     hp_raw = _get(raw, "hyperparameters", dict)
     hp = Hyperparameters(
         learning_rate=_number(hp_raw, "learning_rate", "hyperparameters.", 0.0, 1e6),
         optimizer=_get(hp_raw, "optimizer", str, "hyperparameters."),
-        batch_size=_integer(hp_raw, "batch_size", "hyperparameters.", low=1),
+        batch_size=_integer(hp_raw, "batch_size", "hyperparameters.", low=1,
+                            high=MAX_BATCH_SIZE),
         regularization=_get(hp_raw, "regularization", str, "hyperparameters.", default="none"),
         regularization_rate=_number(
             hp_raw, "regularization_rate", "hyperparameters.", 0.0, 1e6, default=0.0
@@ -279,9 +342,10 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
 
     network = _get(raw, "network", dict)
     spec = _get(network, "spec", dict, "network.")
+    check_spec_size(spec)
     weights_raw = network.get("weights")
-    seed = _integer(raw, "seed", "", default=0, low=0)
-    epoch = _integer(raw, "epoch", "", default=0, low=0)
+    seed = _integer(raw, "seed", "", default=0, low=0, high=MAX_SEED)
+    epoch = _integer(raw, "epoch", "", default=0, low=0, high=MAX_EPOCH)
     history = _history_from_dict(raw.get("history"))
 
     weights = None
@@ -315,8 +379,8 @@ def check_hyperparameters(hp: Hyperparameters) -> None:
     if hp.optimizer not in OPTIMIZERS:
         bad("optimizer", hp.optimizer, f"one of {', '.join(OPTIMIZERS)}")
     if isinstance(hp.batch_size, bool) or not isinstance(hp.batch_size, int) or \
-            hp.batch_size < 1:
-        bad("batch_size", hp.batch_size, "a whole number of at least 1")
+            not 1 <= hp.batch_size <= MAX_BATCH_SIZE:
+        bad("batch_size", hp.batch_size, f"a whole number from 1 to {MAX_BATCH_SIZE:,}")
     if hp.regularization not in REGULARIZATIONS:
         bad("regularization", hp.regularization, f"one of {', '.join(REGULARIZATIONS)}")
     if not number(hp.regularization_rate) or \
@@ -330,21 +394,26 @@ def check_hyperparameters(hp: Hyperparameters) -> None:
 def check_experiment(experiment: Experiment) -> None:
     """Check spec, weights, optimizer and dataset with the engine and data packages."""
     from neuroviz.data import DatasetError
-    from neuroviz.engine import Network
+    from neuroviz.engine import Network, normalise_spec
 
     check_hyperparameters(experiment.hyperparameters)
+    if not isinstance(experiment.seed, int) or not 0 <= experiment.seed <= MAX_SEED:
+        raise ExperimentError(f"seed: {experiment.seed!r} is not a whole number from 0 to "
+                              f"{MAX_SEED}")
+    check_spec_size(experiment.spec)
     try:
+        normalise_spec(experiment.spec)  # every limit checked before anything is allocated
         net = Network.from_spec(experiment.spec, seed=experiment.seed)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise ExperimentError(f"network.spec: {exc}") from None
     if experiment.weights is not None:
         try:
             net.set_weights(experiment.weights)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             raise ExperimentError(f"network.weights: {exc}") from None
     try:
         ds = load_dataset_for(experiment.dataset)
-    except (DatasetError, ValueError, TypeError) as exc:
+    except (DatasetError, ValueError, TypeError, OverflowError) as exc:
         raise ExperimentError(f"dataset: {exc}") from None
     if ds.X_train.shape[1] != net.n_inputs:
         raise ExperimentError(
@@ -406,19 +475,33 @@ def _number(raw, key, prefix, low, high, default: Any = _MISSING) -> float:
     return float(value)
 
 
-def _integer(raw, key, prefix, default: Any = _MISSING, low: int | None = None) -> int:
+def _integer(raw, key, prefix, default: Any = _MISSING, low: int | None = None,
+             high: int | None = None) -> int:
     if key not in raw and default is not _MISSING:
         return default
     value = _get(raw, key, int, prefix)
     if low is not None and value < low:
         raise ExperimentError(f"{prefix}{key}: {value} is below {low}")
+    if high is not None and value > high:
+        raise ExperimentError(f"{prefix}{key}: {value} is above {high:,}")
     return value
 
 
 def _string_list(value, name) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ExperimentError(f"{name}: expected a list of strings")
+    if len(value) > MAX_FEATURES:
+        raise ExperimentError(f"{name}: {len(value)} names, at most {MAX_FEATURES}")
     return value
+
+
+def _options(ds_raw: dict) -> dict:
+    options = _get(ds_raw, "options", dict, "dataset.", default={})
+    for key, value in options.items():
+        if not isinstance(value, bool):
+            raise ExperimentError(f"dataset.options.{key}: expected true or false, found "
+                                  f"{type(value).__name__}")
+    return options
 
 
 def _kind_name(kind) -> str:
@@ -433,6 +516,8 @@ def _weights_from_raw(raw) -> list:
 
     if not isinstance(raw, list):
         raise ExperimentError("network.weights: expected a list of [W, b] pairs")
+    if len(raw) > MAX_LAYERS:
+        raise ExperimentError(f"network.weights: {len(raw)} pairs, at most {MAX_LAYERS}")
     pairs = []
     for index, pair in enumerate(raw):
         where = f"network.weights[{index}]"
@@ -441,7 +526,7 @@ def _weights_from_raw(raw) -> list:
         try:
             w = np.asarray(pair[0], dtype=np.float64)
             b = np.asarray(pair[1], dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, RecursionError):
             raise ExperimentError(f"{where}: W and b must be arrays of numbers") from None
         if w.ndim != 2 or b.ndim != 1:
             raise ExperimentError(f"{where}: W must be a matrix and b a vector")
@@ -456,21 +541,31 @@ def _history_from_dict(raw) -> LossHistory:
         return LossHistory()
     if not isinstance(raw, dict):
         raise ExperimentError("history: expected an object")
-    history = LossHistory(metric_name=str(raw.get("metric_name", "accuracy")))
+    metric_name = raw.get("metric_name", "accuracy")
+    if not isinstance(metric_name, str) or len(metric_name) > 40:
+        raise ExperimentError("history.metric_name: expected a short text such as 'accuracy'")
+    history = LossHistory(metric_name=metric_name)
     columns = ("epochs", "train_loss", "test_loss", "train_metric", "test_metric")
     lengths = set()
     for name in columns:
         values = raw.get(name, [])
         if not isinstance(values, list):
             raise ExperimentError(f"history.{name}: expected a list of numbers")
+        if len(values) > MAX_HISTORY_POINTS:
+            raise ExperimentError(f"history.{name}: {len(values):,} points, at most "
+                                  f"{MAX_HISTORY_POINTS:,}")
         out = getattr(history, name)
-        for value in values:
-            if value is None:
-                out.append(math.nan)
+        for index, value in enumerate(values):
+            if value is None and name not in ("epochs", "train_loss"):
+                out.append(math.nan)  # written for "no test set" / "no metric"
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                out.append(float(value))
+                number = float(value)
+                if not math.isfinite(number) or abs(number) > 1e300:
+                    raise ExperimentError(f"history.{name}[{index}]: {value!r} is not a finite "
+                                          "number")
+                out.append(number)
             else:
-                raise ExperimentError(f"history.{name}: {value!r} is not a number")
+                raise ExperimentError(f"history.{name}[{index}]: {value!r} is not a number")
         lengths.add(len(out))
     if len(lengths) > 1:
         raise ExperimentError("history: the columns have different lengths")

@@ -13,6 +13,7 @@ RATIO_MIN = 0.1
 RATIO_MAX = 0.9
 N_SAMPLES_MIN = 10
 N_SAMPLES_MAX = 100_000
+SEED_MAX = 2**32 - 1
 
 
 def _is_real(value: object) -> bool:
@@ -46,9 +47,11 @@ def check_train_ratio(ratio: object) -> float:
 
 
 def check_seed(seed: object) -> int:
-    """``seed`` is a non-negative integer."""
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or int(seed) < 0:
-        raise DatasetError(f"seed must be a non-negative integer, got {seed!r}")
+    """``seed`` is a whole number from 0 to 2**32 - 1."""
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or \
+            not 0 <= int(seed) <= SEED_MAX:
+        shown = repr(seed) if len(repr(seed)) < 40 else f"{repr(seed)[:20]}..."
+        raise DatasetError(f"seed must be a whole number from 0 to {SEED_MAX}, got {shown}")
     return int(seed)
 
 

@@ -8,12 +8,21 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroviz.fileio import FileLimitError, read_text_limited
+
 from ._validate import check_seed, check_train_ratio
 from .dataset import TASKS, Dataset, split_indices, standardise, targets_for_labels
 from .errors import DatasetError
 
 MISSING = ("", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL", "?")
 MAX_AUTO_CLASSES = 20
+#: Limits of a CSV file, checked before the rows are parsed.
+MAX_BYTES = 256 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 4096  # inputs the engine takes (plus the target column)
+MAX_CLASSES = 256
+#: Larger magnitudes make standardising or the squared error overflow.
+MAX_MAGNITUDE = 1e100
 
 
 def _number(text: str) -> float | None:
@@ -66,14 +75,16 @@ def load_csv(
     if task is not None and task not in TASKS:
         raise DatasetError(f"task must be one of {', '.join(TASKS)} or None, got {task!r}")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_text_limited(path, MAX_BYTES)
     except FileNotFoundError:
         raise DatasetError(f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"cannot read {path}: {exc}") from None
+    except FileLimitError as exc:
+        raise DatasetError(f"{path}: {exc}") from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise DatasetError(f"{path}, line 1: empty file, expected a header row")
+    if len(lines) - 1 > MAX_ROWS:
+        raise DatasetError(f"{path}: {len(lines) - 1:,} rows, at most {MAX_ROWS:,} can be used")
     if delimiter is None:
         head = lines[0]
         delimiter = max((",", ";", "\t"), key=head.count)
@@ -82,6 +93,9 @@ def load_csv(
     except csv.Error as exc:
         raise DatasetError(f"{path}: {exc}") from None
     header = [h.strip() for h in rows[0]]
+    if len(header) > MAX_COLUMNS + 1:
+        raise DatasetError(f"{path}, line 1: {len(header):,} columns, at most "
+                           f"{MAX_COLUMNS + 1:,} ({MAX_COLUMNS:,} inputs and a target)")
     if len(header) < 2:
         raise DatasetError(f"{path}, line 1: need at least two columns (inputs and a target)")
     dupes = sorted({h for h in header if header.count(h) > 1})
@@ -133,6 +147,10 @@ def load_csv(
                 )
             if not math.isfinite(value):
                 raise DatasetError(f"{path}, line {line}: column {name!r} is not finite: {cell!r}")
+            if abs(value) > MAX_MAGNITUDE:
+                raise DatasetError(f"{path}, line {line}: column {name!r} has the value "
+                                   f"{cell[:30]!r}, too large to standardise (at most "
+                                   f"{MAX_MAGNITUDE:g} in size)")
             values.append(value)
         X_rows.append(values)
         t_values.append(t_text)
@@ -164,6 +182,12 @@ def load_csv(
                 f"{path}, line {t_lines[bad]}: target {target!r} must be numeric for "
                 f"regression, found {t_values[bad]!r}"
             )
+        big = next((i for i, v in enumerate(numeric) if abs(v) > MAX_MAGNITUDE), None)
+        if big is not None:
+            raise DatasetError(
+                f"{path}, line {t_lines[big]}: target {target!r} has the value "
+                f"{t_values[big][:30]!r}, too large for a regression target (at most "
+                f"{MAX_MAGNITUDE:g} in size)")
         Y = np.array(numeric, dtype=np.float64)[:, None]
         labels = None
         class_names: list[str] = []
@@ -179,9 +203,23 @@ def load_csv(
             labels = np.array([lookup[v] for v in t_values], dtype=np.int64)
         if len(class_names) < 2:
             raise DatasetError(f"{path}: target {target!r} has only one class")
+        if len(class_names) > MAX_CLASSES:
+            raise DatasetError(f"{path}: target {target!r} has {len(class_names):,} classes, "
+                               f"at most {MAX_CLASSES} (is it a number to predict? use "
+                               "task='regression')")
         Y = targets_for_labels(labels, len(class_names))
-    train, test = split_indices(len(X), train_ratio, rng, labels)
-    X_train, X_test, mean, std = standardise(X[train], X[test])
+    try:
+        train, test = split_indices(len(X), train_ratio, rng, labels)
+    except DatasetError as exc:
+        raise DatasetError(f"{path}: {exc}") from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        X_train, X_test, mean, std = standardise(X[train], X[test])
+    finite = (np.isfinite(mean) & np.isfinite(std) & np.all(np.isfinite(X_train), axis=0)
+              & np.all(np.isfinite(X_test), axis=0))
+    if not finite.all():
+        name = features[int(np.flatnonzero(~finite)[0])]
+        raise DatasetError(f"{path}: column {name!r} cannot be standardised (its values are "
+                           "too far apart; rescale the column)")
     return Dataset(
         name=path.stem,
         title=path.name,

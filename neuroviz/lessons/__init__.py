@@ -29,6 +29,9 @@ from neuroviz.lessons.loader import (
     load_lessons,
     read_lesson,
     resolve_image,
+    resolve_resource,
+    resource_references,
+    text_resources,
 )
 from neuroviz.lessons.progress import LessonProgress, ProgressStore
 from neuroviz.lessons.schema import (
@@ -50,5 +53,6 @@ __all__ = [
     "LessonError", "LessonProblem", "LessonProgress", "MetricGoal", "Preset", "ProgressStore",
     "Setup", "Solution", "Step", "StructureGoal", "TrainingSettings", "apply_preset",
     "check_goal", "check_paths", "cli_check", "goal_events", "image_references", "lesson_files",
-    "load_lesson", "load_lessons", "read_lesson", "resolve_image", "setup_for_step",
+    "load_lesson", "load_lessons", "read_lesson", "resolve_image", "resolve_resource",
+    "resource_references", "setup_for_step", "text_resources",
 ]

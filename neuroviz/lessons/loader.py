@@ -7,11 +7,14 @@ Validation never stops at the first problem: every problem is reported as a
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from neuroviz.fileio import FileLimitError, read_text_limited
 from neuroviz.lessons import vocab
 from neuroviz.lessons.controls import CONTROLS
 from neuroviz.lessons.goals import EVENTS, parse_goal
@@ -37,10 +40,22 @@ _DATASET_FIELDS = ("name", "noise", "train_ratio", "features", "seed", "n_sample
 _TRAINING_FIELDS = ("optimizer", "learning_rate", "batch_size", "l1", "l2", "momentum")
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
-_HTML_IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+# Every quantifier is bounded and excludes the characters that start another match, so
+# scanning a 1 MB step stays linear whatever it holds (e.g. 200,000 unclosed "<img ").
+_MD_IMAGE = re.compile(r"!\[[^\[\]]{0,1000}\]\(\s{0,100}<?([^()\[\]\s<>]{1,1000})>?"
+                       r"(?:\s{1,100}[\"'][^()\n]{0,300}[\"'])?\s{0,100}\)")
+_HTML_IMAGE = re.compile(r"<img\b[^<>]{0,2000}?\bsrc\s{0,100}=\s{0,100}"
+                         r"(?:\"([^\"<>]{0,2000})\"|'([^'<>]{0,2000})'|([^\s<>\"']{1,2000}))",
+                         re.IGNORECASE)
+# reference-style images: ![alt][label], ![label][] and ![label]; and their definitions
+_MD_IMAGE_REF = re.compile(r"!\[([^\[\]]{0,1000})\](?:\[([^\[\]]{0,1000})\])?")
+_MD_DEFINITION = re.compile(r"^ {0,3}\[([^\[\]\n]{1,1000})\]:[ \t]{0,100}"
+                            r"(?:<([^<>\n]{0,1000})>|(\S{1,1000}))", re.MULTILINE)
 ASSET_PREFIX = "asset:"
 MAX_EPOCHS = 5000
+#: Limits of what a lesson may make neuroviz read: the lesson file, and each image.
+MAX_LESSON_BYTES = 1024 * 1024
+MAX_RESOURCE_BYTES = 16 * 1024 * 1024
 
 
 class _Report:
@@ -106,7 +121,8 @@ def _number(raw: Mapping, key: str, where: str, report: _Report, lo: float, hi: 
         report(field, f"must be a finite number, got {value}")
         return None
     if not lo <= value <= hi:
-        report(field, f"must be from {lo:g} to {hi:g}, got {value:g}{hint}")
+        shown = f"{value:g}" if abs(value) < 1e300 else f"a number with {len(str(value))} digits"
+        report(field, f"must be from {lo:g} to {hi:g}, got {shown}{hint}")
         return None
     return value
 
@@ -255,12 +271,20 @@ def _read_network(raw: Any, where: str, report: _Report):
     if not isinstance(raw, Mapping):
         report(field, f"must be a table (an engine network spec), got {_type_name(raw)}")
         return None
+    from neuroviz.experiment import ExperimentError, check_spec_size
+
+    try:
+        check_spec_size(dict(raw), "")
+    except ExperimentError as exc:
+        report(field, str(exc))
+        return None
     if vocab.engine_available():
-        from neuroviz.engine import Network
+        from neuroviz.engine import Network, normalise_spec
 
         try:
+            normalise_spec(dict(raw))  # all limits, before anything is allocated
             Network.from_spec(dict(raw), seed=0)
-        except ValueError as exc:
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
             report(field, str(exc))
             return None
     elif not isinstance(raw.get("layers"), list) or not raw["layers"]:
@@ -311,40 +335,105 @@ def _read_solution(raw: Any, where: str, report: _Report) -> Solution | None:
 # -- images -----------------------------------------------------------------------------------
 
 
-def image_references(text: str) -> list[str]:
-    """The image paths a step's Markdown refers to (``![..](path)`` and ``<img src=..>``)."""
-    return _MD_IMAGE.findall(text) + _HTML_IMAGE.findall(text)
+def resource_references(text: str) -> list[str]:
+    """Every file a piece of lesson Markdown would make the app load, in order.
 
-
-def resolve_image(folder: Path, ref: str) -> Path:
-    """Where an image reference points; raise ``ValueError`` if the lesson may not read it.
-
-    A reference is a path relative to the lesson's folder (``images/neuron.png``), or
-    ``asset:path`` for a file in the shipped ``assets/`` folder. Anything else (absolute paths,
-    URLs, paths leaving the folder) is refused.
+    Inline images ``![..](path)``, reference-style images ``![..][label]`` / ``![label]``
+    with their ``[label]: path`` definitions, and ``<img src=..>`` with or without quotes.
     """
+    refs = _MD_IMAGE.findall(text)
+    refs += [next(g for g in groups if g) for groups in _HTML_IMAGE.findall(text) if any(groups)]
+    definitions = {label.strip().lower(): angled or plain
+                   for label, angled, plain in _MD_DEFINITION.findall(text)}
+    for alt, label in _MD_IMAGE_REF.findall(text):
+        key = (label or alt).strip().lower()
+        if key in definitions and definitions[key]:
+            refs.append(definitions[key])
+    seen: set[str] = set()
+    return [r for r in refs if not (r in seen or seen.add(r))]
+
+
+def image_references(text: str) -> list[str]:
+    """The image paths a step's Markdown refers to (same as :func:`resource_references`)."""
+    return resource_references(text)
+
+
+def resolve_resource(folder: str | Path, ref: str) -> Path:
+    """Where a lesson's resource reference points; ``ValueError`` if the lesson may not read it.
+
+    The one check for every file a lesson loads (images in the text, title, summary, step
+    headings and hints). A reference is a path relative to the lesson's folder
+    (``images/neuron.png``), or ``asset:path`` for a file in the shipped ``assets/`` folder.
+    Absolute paths, URLs and paths leaving the folder (also through symbolic links) are
+    refused, and so is anything but a regular image file of at most
+    :data:`MAX_RESOURCE_BYTES` (a pipe or device would block the app).
+    """
+    if not isinstance(ref, str) or not ref or len(ref) > 1024 or "\x00" in ref:
+        raise ValueError(f"image {str(ref)[:60]!r}: not a valid file name")
     if ref.startswith(ASSET_PREFIX):
         from neuroviz.resources import assets_dir
 
         base, rel = assets_dir(), ref[len(ASSET_PREFIX):]
         where = "the assets folder"
     else:
-        base, rel = folder, ref
+        base, rel = Path(folder), ref
         where = "the lesson's folder"
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", rel) or rel.startswith("//"):
         raise ValueError(f"image {ref!r}: links and URLs are not allowed, only files in {where}")
     if rel.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", rel) or Path(rel).is_absolute():
         raise ValueError(f"image {ref!r}: absolute paths are not allowed, use a path relative "
                          f"to {where}")
-    base = base.resolve()
-    target = (base / rel).resolve()
+    try:
+        base = base.resolve()
+        target = (base / rel).resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise ValueError(f"image {ref!r}: not a valid path") from None
     if not target.is_relative_to(base):
         raise ValueError(f"image {ref!r}: the path leaves {where}")
     if target.suffix.lower() not in _IMAGE_SUFFIXES:
         raise ValueError(f"image {ref!r}: not an image file ({', '.join(_IMAGE_SUFFIXES)})")
-    if not target.is_file():
-        raise ValueError(f"image {ref!r}: file not found")
+    try:
+        info = os.stat(target)
+    except (OSError, ValueError):
+        raise ValueError(f"image {ref!r}: file not found") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"image {ref!r}: not a regular file (a folder, pipe or device)")
+    if info.st_size > MAX_RESOURCE_BYTES:
+        raise ValueError(f"image {ref!r}: too large ({info.st_size / 2**20:.1f} MB; at most "
+                         f"{MAX_RESOURCE_BYTES // 2**20} MB)")
     return target
+
+
+def resolve_image(folder: Path, ref: str) -> Path:
+    """Same as :func:`resolve_resource` (kept for existing callers)."""
+    return resolve_resource(folder, ref)
+
+
+def text_resources(texts: Iterable[str], folder: str | Path) -> dict[str, Path]:
+    """``{reference: file}`` for every resource in ``texts`` that :func:`resolve_resource`
+    allows; the ones it refuses are left out (the validator has reported them).
+
+    What a view showing a lesson's title, summary, step heading, text or hints serves, and
+    nothing else: e.g. ``text_resources([step.title, step.text, *step.hints], folder)``.
+    """
+    found: dict[str, Path] = {}
+    for text in texts:
+        for ref in resource_references(text or ""):
+            try:
+                found[ref] = resolve_resource(folder, ref)
+            except ValueError:
+                pass
+    return found
+
+
+def _check_resources(text: str, folder: Path, field: str, report: _Report) -> list[Path]:
+    found = []
+    for ref in resource_references(text):
+        try:
+            found.append(resolve_resource(folder, ref))
+        except ValueError as exc:
+            report(field, str(exc))
+    return found
 
 
 # -- whole files ------------------------------------------------------------------------------
@@ -387,18 +476,16 @@ def _read_step(number: int, raw_step, folder: Path, report: _Report) -> Step:
                 for key in ("hidden", "locked", "highlight")}
     for name in set(controls["hidden"]) & set(controls["highlight"]):
         report("highlight", f"control {name!r} is both hidden and highlighted")
-    images = []
-    for ref in image_references(raw_step.text):
-        try:
-            images.append(resolve_image(folder, ref))
-        except ValueError as exc:
-            report("text", str(exc))
+    images = _check_resources(raw_step.text, folder, "text", report)
+    _check_resources(raw_step.title, folder, "title", report)
+    for i, hint in enumerate(hints):
+        _check_resources(hint, folder, f"hints[{i}]", report)
     return Step(number=number, title=title, text=raw_step.text, preset=preset, goal=goal,
                 hints=hints, solution=solution, images=tuple(images), line=raw_step.line,
                 **controls)
 
 
-def _read_front(front: Mapping[str, Any], report: _Report) -> dict[str, Any]:
+def _read_front(front: Mapping[str, Any], report: _Report, folder: Path) -> dict[str, Any]:
     report.step = None
     values: dict[str, Any] = {}
     if "schema_version" not in front:
@@ -421,6 +508,9 @@ def _read_front(front: Mapping[str, Any], report: _Report) -> dict[str, Any]:
     values["id"] = lesson_id
     values["title"] = _text(front, "title", "", report)
     values["summary"] = _text(front, "summary", "", report)
+    for key in ("title", "summary"):
+        if values[key]:
+            _check_resources(values[key], folder, key, report)
     level = _text(front, "level", "", report)
     if level is not None and level not in LEVELS:
         report("level", f"unknown level {level!r} (choose from {', '.join(LEVELS)})")
@@ -439,13 +529,30 @@ def read_lesson(path: str | Path, *, deep: bool = True,
     Returns ``(lesson, [])`` when it is good and ``(None, problems)`` otherwise. With ``deep``
     (the default) the presets are also checked against the real datasets and engine: every
     dataset loads, every network builds and fits its data, every set of weights fits its
-    network.
+    network. Never raises for a bad file: anything unexpected becomes a problem naming the
+    file (its reason starts with ``UNEXPECTED_PROBLEM``).
     """
     path = Path(path)
     report = _Report(display_name or str(path))
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return _read_lesson(path, deep, report)
+    except (ArithmeticError, LookupError, RecursionError, TypeError, ValueError,
+            MemoryError) as exc:
+        report.step = None
+        report("file", f"{UNEXPECTED_PROBLEM} while reading it ({type(exc).__name__}: "
+                       f"{str(exc)[:200]})")
+        return None, report.problems
+
+
+#: How a problem that the validator did not foresee starts (the fuzzer looks for it).
+UNEXPECTED_PROBLEM = "an unexpected problem"
+
+
+def _read_lesson(path: Path, deep: bool,
+                 report: _Report) -> tuple[Lesson | None, list[LessonProblem]]:
+    try:
+        source = read_text_limited(path, MAX_LESSON_BYTES)
+    except (OSError, FileLimitError) as exc:
         report("file", f"cannot read: {exc}")
         return None, report.problems
     raw = split_lesson(source)
@@ -459,7 +566,7 @@ def read_lesson(path: str | Path, *, deep: bool = True,
         if error:
             report("front matter", error)
         else:
-            front = _read_front(parsed, report)
+            front = _read_front(parsed, report, path.parent)
     steps = [_read_step(i, s, path.parent, report) for i, s in enumerate(raw.steps, start=1)]
     report.step = None
     from neuroviz.lessons.consistency import check_setups, check_start
@@ -497,6 +604,9 @@ def lesson_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[LessonPr
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            problems.append(LessonProblem(str(path), None, "file", "not a regular file (a pipe, "
+                                                                   "device or socket)"))
         else:
             problems.append(LessonProblem(str(path), None, "file", "no such file or folder"))
     return files, problems

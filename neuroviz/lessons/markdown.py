@@ -26,6 +26,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from neuroviz.fileio import find_bad_number, nesting_depth
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -128,10 +130,52 @@ def split_lesson(source: str) -> RawLesson:
     return RawLesson(front, front_line, steps, problems)
 
 
+#: Deepest nesting of arrays and inline tables a lesson's TOML may use (checked before
+#: parsing: the TOML parser recurses once per level).
+MAX_TOML_DEPTH = 16
+
+
 def parse_toml(text: str, first_line: int) -> tuple[dict[str, Any] | None, str | None]:
-    """Parse TOML; on error return ``(None, reason)`` with line numbers of the whole file."""
+    """Parse TOML; on error return ``(None, reason)`` with line numbers of the whole file.
+
+    Nesting deeper than :data:`MAX_TOML_DEPTH` and whole numbers beyond 64 bits (TOML's own
+    limit) are errors too, found before they can exhaust the parser or a later conversion.
+    """
+    depth = nesting_depth(text, toml=True)
+    if depth > MAX_TOML_DEPTH:
+        return None, (f"arrays or tables nested {depth} levels deep (at most "
+                      f"{MAX_TOML_DEPTH} are allowed)")
     try:
-        return tomllib.loads(text), None
+        parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = _TOML_LINE.sub(lambda m: f"line {int(m.group(1)) + first_line - 1}", str(exc))
         return None, f"TOML syntax error: {message}"
+    except (ValueError, RecursionError, OverflowError) as exc:  # e.g. a 5,000-digit number
+        if "digits" in str(exc):
+            return None, "a whole number has thousands of digits (TOML numbers are 64-bit)"
+        return None, f"TOML syntax error: {exc}"
+    if _data_depth(parsed) > MAX_TOML_DEPTH:  # dotted keys such as a.b.c.d... nest without brackets
+        return None, f"keys or tables nested more than {MAX_TOML_DEPTH} levels deep"
+    bad = find_bad_number(parsed, floats=False)
+    if bad is not None:
+        return None, f"{bad[0]}: {bad[1]} (TOML whole numbers are 64-bit)"
+    return parsed, None
+
+
+def _data_depth(value: Any) -> int:
+    """How deeply dicts and lists nest in ``value`` (iterative, so it cannot recurse)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            items = item.values()
+        elif isinstance(item, list):
+            items = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_TOML_DEPTH:
+            break
+        stack.extend((sub, depth + 1) for sub in items)
+    return deepest

@@ -7,7 +7,7 @@ Resident memory is sampled every ``--every`` seconds. A leak shows as growth in 
 second half of the run, after caches and the timeline have filled; the timeline has a
 fixed memory bound.
 
-``python benchmarks/soak.py --minutes 10`` prints the samples and the second-half growth.
+``python benchmarks/window_soak.py --minutes 10`` prints the samples and the second-half growth.
 """
 
 from __future__ import annotations
