@@ -38,7 +38,7 @@ def _parse_layers(text: str) -> list[int]:
     text = text.strip()
     if text in ("", "0", "none"):
         return []
-    from neuroviz.experiment import MAX_LAYERS, MAX_UNITS
+    from neuroviz.engine.network import MAX_LAYERS, MAX_UNITS
 
     parts = [part.strip() for part in text.split(",")]
     if not all(p.isdigit() and len(p) <= 6 for p in parts):

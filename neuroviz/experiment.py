@@ -9,7 +9,7 @@ crash never leaves half a file behind. Opening validates everything before anyth
 is returned; a bad or truncated file raises :class:`ExperimentError` whose message
 names the file, the field and the problem. Limits are checked before anything large is
 built: the file size, the JSON nesting depth, every number's range, and the network's
-size (:func:`check_spec_size`, counted from the raw spec before the engine sees it).
+size (:func:`check_spec_size`: the engine's spec check, which runs before anything is built).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neuroviz.engine.network import MAX_LAYERS, MAX_UNITS
 from neuroviz.fileio import (
     FileLimitError,
     atomic_write_json,
@@ -43,10 +44,6 @@ MAX_BATCH_SIZE = 100_000
 MAX_EPOCH = 10**9
 MAX_HISTORY_POINTS = 100_000
 MAX_FEATURES = 64
-#: Network size limits: layers, units per layer, and weights plus biases in all.
-MAX_LAYERS = 64
-MAX_UNITS = 4096
-MAX_PARAMETERS = 2_000_000
 
 
 class ExperimentError(ValueError):
@@ -261,37 +258,21 @@ def load_experiment(path: str | os.PathLike, *, check: bool = True) -> Experimen
 
 
 def check_spec_size(spec: Any, where: str = "network.spec") -> None:
-    """Refuse a raw spec whose network is too large, before anything is allocated.
+    """Refuse a spec whose network is malformed or too large, before anything is allocated.
 
-    Counts layers, units and parameters straight from the decoded JSON (the engine's own
-    :func:`~neuroviz.engine.normalise_spec` checks the rest). Raises ExperimentError naming
-    the field.
+    The engine's :func:`~neuroviz.engine.normalise_spec` is the one place that knows the
+    limits (layers, units, parameters, nesting); its :class:`SpecError` becomes an
+    ExperimentError naming the field.
     """
-    if not isinstance(spec, dict):
-        return
-    layers = spec.get("layers")
-    if not isinstance(layers, list):
-        return
-    prefix = f"{where}." if where else ""
-    if len(layers) > MAX_LAYERS:
-        raise ExperimentError(f"{prefix}layers: {len(layers)} layers, at most {MAX_LAYERS} "
-                              "are allowed")
-    width = spec.get("inputs")
-    params = 0
-    for index, layer in enumerate([{"units": width}, *layers]):
-        units = layer.get("units") if isinstance(layer, dict) else None
-        if isinstance(units, bool) or not isinstance(units, int):
-            return  # not a size; the engine names the problem
-        field = f"{prefix}inputs" if index == 0 else f"{prefix}layers[{index - 1}].units"
-        if not 1 <= units <= MAX_UNITS:
-            raise ExperimentError(f"{field}: {units} is outside 1-{MAX_UNITS}")
-        if index:
-            params += (width + 1) * units
-            if params > MAX_PARAMETERS:
-                raise ExperimentError(
-                    f"{field}: the network would have over {MAX_PARAMETERS:,} weights and "
-                    "biases, more than neuroviz can train and draw interactively")
-        width = units
+    from neuroviz.engine import SpecError, normalise_spec
+
+    try:
+        normalise_spec(spec)
+    except (SpecError, TypeError, OverflowError) as exc:
+        message = str(exc)  # "field: reason", the field relative to the spec
+        if message.startswith("spec: "):
+            message = message[len("spec: "):]
+        raise ExperimentError(f"{where}.{message}" if where else message) from None
 
 
 def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
