@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuroviz.engine.network import MAX_LAYERS, MAX_UNITS
+from neuroviz.engine.network import MAX_LAYERS
 from neuroviz.fileio import (
     FileLimitError,
     atomic_write_json,
