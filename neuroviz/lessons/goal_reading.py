@@ -57,6 +57,8 @@ def parse_goal(
                       f"got {type(raw).__name__}")
         return None
     kinds = [k for k in _KINDS if k in raw]
+    if "versus" in kinds and "metric" in kinds:  # a run comparison names its metric
+        kinds.remove("metric")
     if len(kinds) != 1:
         found = ", ".join(kinds) if kinds else "none"
         report(where, f"needs exactly one of {', '.join(_KINDS)} (found {found})")

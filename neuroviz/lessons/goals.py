@@ -169,8 +169,9 @@ class RunGoal:
     """A metric of the current run compared with the same metric of an earlier run.
 
     ``margin`` is how far the current run must beat the earlier one (``<``: current below
-    earlier minus margin). With ``same_epochs`` the earlier run's value is taken at the current
-    run's epoch (from its history), so both have had the same training.
+    earlier minus margin). The earlier run counts as it ended. With ``same_epochs`` the current
+    run is taken after as many epochs as the earlier run trained (from its history), so both
+    have had the same training.
     """
 
     versus: str
@@ -525,14 +526,13 @@ def _check_run(goal: RunGoal, ctx: GoalContext) -> tuple[bool, str]:
     if run is None or run.epochs < 1:
         return False, f"{head}: train the new run"
     now = ctx.metrics.get(goal.metric)
+    then_value = earlier.final.get(goal.metric)
     if goal.same_epochs:
-        then = earlier.at_epoch(run.epochs)
-        if then is None:
-            return False, (f"{head}: the earlier run trained {earlier.epochs} epochs, this one "
-                           f"{run.epochs}; compare at no more than {earlier.epochs}")
-        then_value = then.get(goal.metric)
-    else:
-        then_value = earlier.final.get(goal.metric)
+        if run.epochs < earlier.epochs:
+            return False, (f"{head}: train this run {earlier.epochs} epochs, as long as the "
+                           f"earlier one ({run.epochs} so far)")
+        at = run.at_epoch(earlier.epochs)
+        now = None if at is None else at.get(goal.metric)
     if now is None or then_value is None or not math.isfinite(now) \
             or not math.isfinite(then_value):
         return False, f"{head}: {label.lower()} not available"

@@ -5,6 +5,8 @@ For every step and every seed (starting weights and data shuffles; the data stay
 - the goal is not already met when the step opens, neither after the previous step's
   "show me" nor when the learner jumps straight to the step;
 - "show me" reaches the goal on all but at most ``allowed_misses`` seeds;
+- a goal met by clicking alone (made only of events) comes with a prediction question, so
+  the click is an experiment that answers something;
 - every number the text claims (``{{measured: ...}}``) is, as the median over the seeds,
   within its stated tolerance of what the runs give.
 
@@ -18,7 +20,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from neuroviz.lessons.goals import format_number
+from neuroviz.lessons.goals import AllGoal, AnyGoal, EventGoal, Goal, SequenceGoal, format_number
 from neuroviz.lessons.runner import goal_met_on_direct_entry, run_lesson
 from neuroviz.lessons.schema import Lesson, LessonProblem
 
@@ -72,6 +74,9 @@ def check_lesson(lesson: Lesson, *, seeds: int = SEEDS, allowed_misses: int = AL
 
     for step in lesson.steps:
         n = step.number
+        if step.goal is not None and step.prediction is None and clicks_only(step.goal):
+            problem(n, "goal", "is met by clicking alone, with nothing asked: add a prediction "
+                               "question ([predict]) the click answers, or a goal on a result")
         if n in errors:
             problem(n, "solution", errors[n])
             continue
@@ -100,6 +105,17 @@ def check_lesson(lesson: Lesson, *, seeds: int = SEEDS, allowed_misses: int = AL
                                    f"{format_number(max(values))})")
     report.seconds = time.perf_counter() - start
     return report
+
+
+def clicks_only(goal: Goal) -> bool:
+    """Whether some way of meeting ``goal`` needs nothing but events (clicks, hovers)."""
+    if isinstance(goal, EventGoal):
+        return True
+    if isinstance(goal, AnyGoal):
+        return any(clicks_only(g) for g in goal.goals)
+    if isinstance(goal, (AllGoal, SequenceGoal)):
+        return all(clicks_only(g) for g in goal.goals)
+    return False
 
 
 def _seeds(seeds: list[int]) -> str:
