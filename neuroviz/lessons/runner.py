@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from neuroviz.lessons.goals import (
+    SETTINGS,
     GoalContext,
     GoalTracker,
     RunRecord,
@@ -290,6 +291,9 @@ class LessonSession:
         """The value a claim of the step's text is about, as things stand."""
         if claim.metric == "param_count":
             return float(param_count(self.spec))
+        if claim.metric in SETTINGS:
+            value = self.settings().get(claim.metric)
+            return None if value is None else float(value)
         if claim.run == "current":
             return self.context().metrics.get(claim.metric)
         if not self.runs:

@@ -10,14 +10,23 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from neuroviz.lessons.goals import FRACTION_METRICS, METRICS, RUNS, TIMELINE
+from neuroviz.lessons.goals import (
+    FRACTION_METRICS,
+    METRICS,
+    NAME_SETTINGS,
+    RUNS,
+    SETTINGS,
+    TIMELINE,
+)
 from neuroviz.lessons.schema import Claim, Prediction
 
 Report = Callable[[str, str], None]
 
 _PREDICT_FIELDS = ("question", "choices", "answer", "tolerance", "unit", "feedback")
-#: what a claim may measure: any goal metric but the counters, and the parameter count.
-CLAIM_METRICS = tuple(m for m in METRICS if m not in ("epoch",)) + ("param_count",)
+#: what a claim may measure: any goal metric but the epoch counter, the parameter count, and
+#: the numeric settings (``n_train``: the number of training examples).
+CLAIM_METRICS = (tuple(m for m in METRICS if m != "epoch") + ("param_count",)
+                 + tuple(s for s in SETTINGS if s not in NAME_SETTINGS))
 _CLAIM = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _CLAIM_BODY = re.compile(
     r"^\s*measured\s*:\s*(?:(?P<run>[a-z]+)\.)?(?P<metric>[a-z_0-9]+)\s*=\s*"
@@ -96,7 +105,7 @@ def _shown(metric: str, value_text: str) -> str:
     value = float(value_text)
     if metric in FRACTION_METRICS:
         return f"{100 * value:g} %"
-    if metric == "param_count" or metric == "trained_epochs":
+    if metric in ("param_count", "trained_epochs", "run_epochs", "n_train", "batch_size"):
         return f"{value:,.0f}"
     return value_text
 
