@@ -140,7 +140,9 @@ class Prediction:
             value = float(guess)
         except (TypeError, ValueError):
             return False
-        return abs(value - float(self.answer)) <= float(self.tolerance or 0.0)
+        # a guess right at the edge counts, whatever the rounding of 0.9 - 0.85
+        slack = 1e-9 * max(1.0, abs(float(self.answer)))
+        return abs(value - float(self.answer)) <= float(self.tolerance or 0.0) + slack
 
 
 @dataclass(frozen=True)
