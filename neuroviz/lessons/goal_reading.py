@@ -26,6 +26,7 @@ from neuroviz.lessons.goals import (
     EventGoal,
     Goal,
     MetricGoal,
+    NamingGoal,
     RunGoal,
     SequenceGoal,
     SettingGoal,
@@ -37,8 +38,8 @@ from neuroviz.lessons.goals import (
 RUN_METRICS = tuple(m for m in METRICS if m not in ("epoch", "trained_epochs", "run_epochs"))
 
 Report = Callable[[str, str], None]
-_KINDS = ("metric", "structure", "event", "setting", "versus", "timeline", "all", "any",
-          "sequence")
+_KINDS = ("metric", "structure", "event", "setting", "versus", "timeline", "name_neurons",
+          "all", "any", "sequence")
 
 
 def _is_number(value: Any) -> bool:
@@ -71,6 +72,7 @@ def parse_goal(
         "setting": {"setting", "compare", "value", "label"},
         "versus": {"versus", "metric", "compare", "margin", "same_epochs", "label"},
         "timeline": {"timeline", "within", "trained_past", "label"},
+        "name_neurons": {"name_neurons", "min_correlation", "label"},
         "all": {"all", "label"},
         "any": {"any", "label"},
         "sequence": {"sequence", "label"},
@@ -109,6 +111,8 @@ def parse_goal(
         return _parse_versus(raw, where, report, label) if ok else None
     if kind == "timeline":
         return _parse_timeline(raw, where, report, label) if ok else None
+    if kind == "name_neurons":
+        return _parse_naming(raw, where, report, label) if ok else None
 
     if kind == "event":
         event = raw["event"]
@@ -268,3 +272,30 @@ def _parse_timeline(raw: Mapping, where: str, report: Report, label: str | None)
     if not ok:
         return None
     return TimelineGoal(name, numbers["within"], numbers["trained_past"], label)
+
+
+def _parse_naming(raw: Mapping, where: str, report: Report, label: str | None):
+    from neuroviz.lessons.factors import FACTOR_NAMES
+
+    known = sorted({name for names in FACTOR_NAMES.values() for name in names})
+    names = raw["name_neurons"]
+    ok = True
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        report(f"{where}.name_neurons", f"must be a list of the quantities to name "
+                                        f"(from {', '.join(known)})")
+        return None
+    for i, name in enumerate(names):
+        if name not in known:
+            report(f"{where}.name_neurons[{i}]",
+                   f"unknown quantity {name!r} (choose from {', '.join(known)})")
+            ok = False
+    value = raw.get("min_correlation")
+    if value is None:
+        report(f"{where}.min_correlation", "missing (how strongly a neuron must follow a "
+                                           "quantity to be named after it, 0 to 1)")
+        return None
+    if not _is_number(value) or not 0 < value <= 1:
+        report(f"{where}.min_correlation", f"must be a number above 0 and at most 1, "
+                                           f"got {value!r}")
+        return None
+    return NamingGoal(tuple(names), float(value), label) if ok else None

@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from neuroviz.lessons.factors import best_names
+
 #: metric name -> label shown to the learner.
 METRICS: dict[str, str] = {
     "train_loss": "Training loss",
@@ -123,6 +125,7 @@ EVENTS: dict[str, str] = {
     "explain_backward_done": "Step through the whole backward pass",
     "explain_update_done": "See the weights updated",
     "prediction_made": "Make your prediction",
+    "saliency_shown": "Show the saliency of the chosen example",
 }
 
 
@@ -194,6 +197,17 @@ class TimelineGoal:
 
 
 @dataclass(frozen=True)
+class NamingGoal:
+    """Every neuron of the first hidden layer named after the quantity (of ``factors``) it
+    tracks: the one its output correlates with most strongly, or ``"none"`` when no
+    correlation reaches ``min_correlation``."""
+
+    factors: tuple[str, ...]
+    min_correlation: float
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class AllGoal:
     goals: tuple[Goal, ...]
     label: str | None = None
@@ -213,8 +227,8 @@ class SequenceGoal:
     label: str | None = None
 
 
-Goal = (MetricGoal | StructureGoal | EventGoal | SettingGoal | RunGoal | TimelineGoal | AllGoal
-        | AnyGoal | SequenceGoal)
+Goal = (MetricGoal | StructureGoal | EventGoal | SettingGoal | RunGoal | TimelineGoal
+        | NamingGoal | AllGoal | AnyGoal | SequenceGoal)
 
 
 @dataclass(frozen=True)
@@ -272,6 +286,11 @@ class GoalContext:
     position
         The epoch of the weights shown, when the learner went back on the timeline; ``None``
         for the latest.
+    neuron_names
+        The learner's name for each neuron of the first hidden layer (by index).
+    neuron_factors
+        Each such neuron's correlation with each named quantity of the data, or ``None``
+        when the data have none (see :mod:`neuroviz.lessons.factors`).
     """
 
     metrics: Mapping[str, float | None] = field(default_factory=dict)
@@ -282,6 +301,8 @@ class GoalContext:
     runs: tuple[RunRecord, ...] = ()
     run: RunRecord | None = None
     position: int | None = None
+    neuron_names: Mapping[int, str] = field(default_factory=dict)
+    neuron_factors: Mapping[int, Mapping[str, float]] | None = None
 
     @classmethod
     def from_snapshot(
@@ -379,6 +400,8 @@ class GoalTracker:
             return _check_run(goal, ctx)
         if isinstance(goal, TimelineGoal):
             return _check_timeline(goal, ctx)
+        if isinstance(goal, NamingGoal):
+            return _check_naming(goal, ctx)
         if isinstance(goal, (AllGoal, AnyGoal)):
             parts = [self._check_labelled(g, ctx, since) for g in goal.goals]
             results = [done for done, _ in parts]
@@ -569,6 +592,19 @@ def _check_timeline(goal: TimelineGoal, ctx: GoalContext) -> tuple[bool, str]:
     done = abs(shown - best) <= goal.within
     return done, (f"Weights from epoch {shown}; lowest test loss at epoch {best}, goal within "
                   f"{goal.within} epochs of it")
+
+
+def _check_naming(goal: NamingGoal, ctx: GoalContext) -> tuple[bool, str]:
+    if not ctx.neuron_factors:
+        return False, "Name the hidden neurons (needs a hidden layer and data with named factors)"
+    right = best_names(ctx.neuron_factors, goal.min_correlation)
+    named = [j for j in right if j in ctx.neuron_names]
+    correct = [j for j in named if ctx.neuron_names[j] == right[j]]
+    n = len(right)
+    if len(named) < n:
+        return False, f"Name every hidden neuron: {len(named)} of {n} named"
+    done = len(correct) == n
+    return done, f"{len(correct)} of {n} hidden neurons named after what they track"
 
 
 def _check_structure(goal: StructureGoal, ctx: GoalContext) -> tuple[bool, str]:

@@ -36,7 +36,7 @@ _FRONT_FIELDS = ("schema_version", "id", "title", "summary", "level", "minutes")
 _STEP_FIELDS = ("preset", "goal", "hints", "solution", "hidden", "locked", "highlight",
                 "predict")
 _PRESET_FIELDS = ("dataset", "network", "weights", "training", "seed", "reset")
-_ACTION_FIELDS = _PRESET_FIELDS + ("epochs", "events", "rewind")
+_ACTION_FIELDS = _PRESET_FIELDS + ("epochs", "events", "rewind", "name_neurons")
 _SOLUTION_FIELDS = _ACTION_FIELDS + ("then",)
 _DATASET_FIELDS = ("name", "noise", "train_ratio", "features", "seed", "n_samples", "options")
 _TRAINING_FIELDS = ("optimizer", "learning_rate", "batch_size", "l1", "l2", "momentum")
@@ -310,8 +310,12 @@ def _read_action(raw: Any, where: str, report: _Report, fields=_ACTION_FIELDS):
     if not any(k in raw for k in fields):
         report(where.rstrip("."), "is empty: say what 'show me' changes, or how many epochs "
                                   "to train")
+    name = raw.get("name_neurons", False)
+    if not isinstance(name, bool):
+        report(f"{where}name_neurons", f"must be true or false, got {_type_name(name)}")
+        name = False
     return SolutionAction(preset or Preset(), int(epochs), events,
-                          read_rewind(raw, where, report))
+                          read_rewind(raw, where, report), name)
 
 
 def _read_solution(raw: Any, where: str, report: _Report) -> Solution | None:
@@ -327,7 +331,8 @@ def _read_solution(raw: Any, where: str, report: _Report) -> Solution | None:
                 action = _read_action(item, f"{where}then[{i}].", report)
                 if action is not None:
                     then.append(action)
-    return Solution(first.preset, first.epochs, first.events, first.rewind, tuple(then))
+    return Solution(first.preset, first.epochs, first.events, first.rewind, tuple(then),
+                    first.name_neurons)
 
 
 # -- images -----------------------------------------------------------------------------------

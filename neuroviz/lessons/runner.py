@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from neuroviz.lessons.factors import FACTORS, best_names, neuron_correlations
 from neuroviz.lessons.goals import (
     SETTINGS,
     GoalContext,
     GoalTracker,
+    NamingGoal,
     RunRecord,
     check_goal,
     lowest_test_loss_epoch,
@@ -147,6 +149,7 @@ class LessonSession:
         self.history: list[tuple[int, dict[str, float | None]]] = []
         self._weights_at: dict[int, Any] = {}
         self.position: int | None = None
+        self.neuron_names: dict[int, str] = {}
 
     @property
     def events(self) -> set[str]:
@@ -220,6 +223,7 @@ class LessonSession:
         self.history = []
         self._weights_at = {}
         self.position = None
+        self.neuron_names = {}
         self._record()
 
     def _record(self) -> None:
@@ -278,11 +282,25 @@ class LessonSession:
         self.snapshot = self.trainer.snapshot()
         self.position = best
 
+    def neuron_factors(self) -> dict[int, dict[str, float]] | None:
+        """How each first-layer hidden neuron correlates with the data's named quantities."""
+        if self.trainer is None or self.ds is None or self.ds.name not in FACTORS:
+            return None
+        return neuron_correlations(self.trainer.net, self.ds)
+
+    def name_neurons(self, min_correlation: float) -> None:
+        """Name every hidden neuron after what it tracks, as "show me" does."""
+        factors = self.neuron_factors()
+        if factors:
+            self.neuron_names = best_names(factors, min_correlation)
+
     def context(self) -> GoalContext:
         return GoalContext.from_snapshot(self.snapshot, self.spec, self.event_log,
                                          self.trained_epochs, settings=self.settings(),
                                          runs=tuple(self.runs), run=self.current_run(),
-                                         position=self.position)
+                                         position=self.position,
+                                         neuron_names=dict(self.neuron_names),
+                                         neuron_factors=self.neuron_factors())
 
     def check(self, goal) -> tuple[bool, str]:
         return check_goal(goal, self.context())
@@ -372,6 +390,8 @@ def run_step(session: LessonSession, step: Step, deadline: float | None = None) 
                 epochs += session.train(action.epochs, tracker, deadline)
                 if action.rewind is not None:
                     session.rewind(action.rewind)
+                if action.name_neurons:
+                    session.name_neurons(_naming_threshold(step.goal))
         reached, status = tracker.check(session.context())
         measured = tuple(session.measure(claim) for claim in step.claims)
         error = None
@@ -379,6 +399,17 @@ def run_step(session: LessonSession, step: Step, deadline: float | None = None) 
         reached, status, error = False, "", f"{type(exc).__name__}: {exc}"
     return StepResult(step.number, step.title, step.goal is not None, reached, status, epochs,
                       time.perf_counter() - start, error, met_on_entry, measured)
+
+
+def _naming_threshold(goal) -> float:
+    """The ``min_correlation`` of the first naming goal in ``goal`` (0.5 if there is none)."""
+    if isinstance(goal, NamingGoal):
+        return goal.min_correlation
+    for part in getattr(goal, "goals", ()):
+        found = _naming_threshold(part)
+        if found is not None:
+            return found
+    return 0.5
 
 
 def run_lesson(lesson: Lesson, *, time_budget: float | None = None,

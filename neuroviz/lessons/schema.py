@@ -85,12 +85,14 @@ class Preset:
 @dataclass(frozen=True)
 class SolutionAction:
     """One thing "show me" does: apply ``preset``, report ``events``, train ``epochs``, then
-    (with ``rewind``) go back on the timeline, e.g. to the epoch of the lowest test loss."""
+    (with ``rewind``) go back on the timeline, e.g. to the epoch of the lowest test loss;
+    with ``name_neurons``, name each hidden neuron after the quantity it tracks."""
 
     preset: Preset = field(default_factory=Preset)
     epochs: int = 0
     events: tuple[str, ...] = ()
     rewind: str | None = None
+    name_neurons: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,13 @@ class Solution:
     events: tuple[str, ...] = ()
     rewind: str | None = None
     then: tuple[SolutionAction, ...] = ()
+    name_neurons: bool = False
 
     @property
     def actions(self) -> tuple[SolutionAction, ...]:
         """Everything "show me" does, in order."""
-        first = SolutionAction(self.preset, self.epochs, self.events, self.rewind)
+        first = SolutionAction(self.preset, self.epochs, self.events, self.rewind,
+                               self.name_neurons)
         return (first, *self.then)
 
 
