@@ -62,7 +62,8 @@ def test_run_reports_unreachable_goals(write_lesson):
     assert run_cli(str(path))[0] == 0
     code, out, _ = run_cli("--run", str(path))
     assert code == 1
-    assert ": step 1: goal: 'show me' misses the goal on 10 of 10 seeds (seed 0: Test accuracy" in out
+    assert (": step 1: goal: 'show me' misses the goal on 10 of 10 seeds "
+            "(seed 0: Test accuracy") in out
 
 
 def test_default_is_the_shipped_lessons():

@@ -164,3 +164,39 @@ def test_reading_problems_of_the_new_kinds(raw, field, reason):
     goal, problems = _parse(raw)
     assert goal is None
     assert any(f == field and reason in r for f, r in problems), problems
+
+
+def test_naming_goal_against_numpy_correlations():
+    import numpy as np
+
+    from neuroviz.data import load_dataset
+    from neuroviz.data.boxoffice import season
+    from neuroviz.engine import Network
+    from neuroviz.lessons.factors import best_names, neuron_correlations
+    from neuroviz.lessons.goals import NamingGoal
+
+    ds = load_dataset("boxoffice", noise=0.0, train_ratio=0.5, seed=0)
+    net = Network.from_spec({"inputs": 4, "loss": "mse", "layers": [
+        {"type": "dense", "units": 3, "activation": "tanh"},
+        {"type": "dense", "units": 1, "activation": "linear"}]}, seed=0)
+    corr = neuron_correlations(net, ds)
+    # reference: the recipe's quantities from the raw columns, np.corrcoef per neuron
+    raw = ds.X_train * ds.feature_std + ds.feature_mean
+    budget, ads, stars, month = raw.T
+    awareness = 1 - np.exp(-(ads / 50 + stars / 10))
+    factors = {"spend": budget + ads, "awareness": awareness,
+               "distribution": 0.3 + 0.4 * season(month) + 0.3 * awareness}
+    W, b = net.get_weights()[0]
+    hidden = np.tanh(ds.X_train @ W + b)
+    for j in range(3):
+        for name, values in factors.items():
+            expected = np.corrcoef(hidden[:, j], values)[0, 1]
+            assert corr[j][name] == pytest.approx(expected, abs=1e-6)
+    right = best_names(corr, 0.5)
+    goal = NamingGoal(("spend", "awareness", "distribution"), 0.5)
+    assert check_goal(goal, GoalContext(neuron_names=right, neuron_factors=corr))[0]
+    wrong = {j: ("none" if name != "none" else "spend") for j, name in right.items()}
+    assert not check_goal(goal, GoalContext(neuron_names=wrong, neuron_factors=corr))[0]
+    partial = dict(list(right.items())[:2])
+    done, status = check_goal(goal, GoalContext(neuron_names=partial, neuron_factors=corr))
+    assert not done and "2 of 3 named" in status
