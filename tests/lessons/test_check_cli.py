@@ -7,6 +7,7 @@ import re
 
 from neuroviz.lessons import check_paths, cli_check, load_lesson
 from neuroviz.lessons.runner import run_lesson
+from neuroviz.lessons.soundness import check_lesson
 from neuroviz.resources import lessons_dir
 from tests.lessons.conftest import FIRST_SETTINGS, make_lesson
 
@@ -82,3 +83,4 @@ def test_readme_example_is_a_valid_reachable_lesson(tmp_path):
     lesson = load_lesson(path)
     assert [s.title for s in lesson.steps] == ["Try without a hidden layer", "Add a hidden layer"]
     assert run_lesson(lesson).ok
+    assert check_lesson(lesson).problems == []
