@@ -90,9 +90,15 @@ def _parse_features(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def build_spec(ds: Any, hidden: list[int], activation: str) -> dict[str, Any]:
-    """A network spec for a dataset: the hidden layers, then the dataset's output layer."""
-    layers = [{"type": "dense", "units": u, "activation": activation} for u in hidden]
+def build_spec(ds: Any, hidden: list[int], activation: str,
+               dropout: float = 0.0) -> dict[str, Any]:
+    """A network spec for a dataset: the hidden layers (each followed by a dropout layer
+    when ``dropout`` is above 0), then the dataset's output layer."""
+    layers: list[dict[str, Any]] = []
+    for units in hidden:
+        layers.append({"type": "dense", "units": units, "activation": activation})
+        if dropout > 0:
+            layers.append({"type": "dropout", "rate": dropout})
     layers.append({"type": "dense", "units": ds.n_outputs, "activation": ds.output_activation})
     return {"inputs": ds.X_train.shape[1], "layers": layers, "loss": ds.loss}
 
@@ -109,7 +115,7 @@ def _progress(epoch: int, total: int, snap: Any, started: float) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     from neuroviz.data import load_dataset
     from neuroviz.engine import Network, Trainer, normalise_spec
-    from neuroviz.experiment import ExperimentError, check_spec_size
+    from neuroviz.experiment import ExperimentError, check_spec_size, weights_to_json
     from neuroviz.fileio import atomic_write_json
 
     prog = "neuroviz train"
@@ -119,7 +125,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         ds = load_dataset(args.dataset, noise=args.noise, train_ratio=args.train_ratio,
                           seed=args.seed, **options)
-        spec = build_spec(ds, args.layers, args.activation)
+        spec = build_spec(ds, args.layers, args.activation, args.dropout)
         try:
             check_spec_size(spec, "")
         except ExperimentError as exc:
@@ -128,14 +134,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         net = Network.from_spec(spec, seed=args.seed)
         trainer = Trainer(net, ds.X_train, ds.Y_train, ds.X_test, ds.Y_test,
                           optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size,
-                          seed=args.seed, l1=args.l1, l2=args.l2, task=ds.task)
+                          seed=args.seed, l1=args.l1, l2=args.l2, task=ds.task,
+                          patience=args.early_stopping)
     except (ValueError, ExperimentError, OverflowError) as exc:
         return _fail(prog, str(exc))
     started = time.perf_counter()
     chunk = max(1, args.epochs // 50)
     snap = trainer.snapshot()
     show = not args.quiet
-    while trainer.epoch < args.epochs and not trainer.diverged:
+    if args.early_stopping is not None:
+        chunk = 1  # the test loss is checked once per epoch
+    while trainer.epoch < args.epochs and not trainer.diverged and not trainer.stopped_early:
         snap = trainer.run_epochs(min(chunk, args.epochs - trainer.epoch))
         if show:
             _progress(trainer.epoch, args.epochs, snap, started)
@@ -146,6 +155,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         snap = trainer.snapshot()  # losses of the last finite weights, which the trainer kept
         print(f"{prog}: training diverged at epoch {trainer.epoch} of {args.epochs}: "
               f"{snap.message or 'the loss became NaN or infinite'}", file=sys.stderr)
+    if args.early_stopping is not None and trainer.best_epoch is not None:
+        stopped = trainer.stopped_early
+        trainer.restore_best()
+        snap = trainer.snapshot()
+        print(f"{'stopped early at epoch ' + str(trainer.epoch) if stopped else 'trained'}"
+              f"; kept the best weights, from epoch {trainer.best_epoch} "
+              f"(test loss {_fmt(trainer.best_test_loss)})")
     metric = "accuracy" if snap.metric_name == "accuracy" else "R²"
     print(f"dataset {ds.name}  network {net}  {trainer.step} steps, {trainer.epoch} epochs "
           f"in {elapsed:.2f} s")
@@ -155,7 +171,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.save:
         data = {"format": "neuroviz-network", "schema_version": 1, "spec": net.spec,
                 "seed": args.seed,
-                "weights": [[W.tolist(), b.tolist()] for W, b in net.get_weights()],
+                "weights": weights_to_json(net.get_weights()),
                 "dataset": getattr(ds, "settings", {"name": ds.name}),
                 "result": {"train_loss": _finite(snap.train_loss),
                            "test_loss": _finite(snap.test_loss),
@@ -163,6 +179,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                            "train_metric": _finite(snap.train_metric),
                            "test_metric": _finite(snap.test_metric), "epochs": trainer.epoch,
                            "diverged": bool(snap.diverged)}}
+        if args.early_stopping is not None:
+            data["result"]["best_epoch"] = trainer.best_epoch
         try:
             atomic_write_json(args.save, data)
         except (OSError, ValueError) as exc:
@@ -202,7 +220,7 @@ def load_network_file(path: str) -> Any:
     from pathlib import Path
 
     from neuroviz.engine import Network, normalise_spec
-    from neuroviz.experiment import MAX_SEED, ExperimentError, check_spec_size
+    from neuroviz.experiment import MAX_SEED, ExperimentError, check_spec_size, weights_from_json
     from neuroviz.fileio import FileLimitError, find_bad_number, load_json, read_text_limited
 
     name = Path(path).name
@@ -240,14 +258,11 @@ def load_network_file(path: str) -> Any:
         raise fail(str(exc)) from None
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise fail(f"spec: {exc}") from None
-    weights = data["weights"]
-    if not isinstance(weights, list) or len(weights) != len(net.spec["layers"]):
-        raise fail(f"weights: expected a list of {len(net.spec['layers'])} [W, b] pairs")
-    for index, pair in enumerate(weights):
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise fail(f"weights[{index}]: expected a pair [W, b]")
     try:
-        net.set_weights([(w, b) for w, b in weights])
+        weights = weights_from_json(data["weights"], data["spec"], "weights")
+        net.set_weights(weights)
+    except ExperimentError as exc:
+        raise fail(str(exc)) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise fail(f"weights: {exc}") from None
     return net
@@ -344,6 +359,13 @@ def make_parser() -> argparse.ArgumentParser:
                        help="2-D input features, e.g. x1,x2,sin x1")
     train.add_argument("--l1", type=_finite_float("--l1", 0.0, 10.0), default=0.0)
     train.add_argument("--l2", type=_finite_float("--l2", 0.0, 10.0), default=0.0)
+    train.add_argument("--dropout", type=_finite_float("--dropout", 0.0, 0.95), default=0.0,
+                       metavar="RATE", help="a dropout layer with this rate after each hidden "
+                                            "layer (0 to 0.95; default 0: none)")
+    train.add_argument("--early-stopping", type=_bounded_int("--early-stopping", 1, MAX_EPOCHS),
+                       default=None, metavar="PATIENCE",
+                       help="stop once the test loss has not improved for PATIENCE epochs, "
+                            "and keep the weights of the lowest test loss")
     train.add_argument("--save", metavar="FILE", help="write the trained network as JSON")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     bench = sub.add_parser("bench", help="benchmark the engine against the NumPy reference")

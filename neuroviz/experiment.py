@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuroviz.engine.network import MAX_LAYERS
 from neuroviz.fileio import (
     FileLimitError,
     atomic_write_json,
@@ -44,6 +43,8 @@ MAX_BATCH_SIZE = 100_000
 MAX_EPOCH = 10**9
 MAX_HISTORY_POINTS = 100_000
 MAX_FEATURES = 64
+MAX_PATIENCE = 100_000
+DEFAULT_PATIENCE = 20
 
 
 class ExperimentError(ValueError):
@@ -88,6 +89,10 @@ class Hyperparameters:
     regularization: str = "none"  # "none" | "l1" | "l2"
     regularization_rate: float = 0.0
     momentum: float = 0.9
+    # Early stopping: stop once the test loss has not improved for ``patience`` epochs and
+    # put back the weights of its lowest point (files without these keys: off, 20).
+    early_stopping: bool = False
+    patience: int = DEFAULT_PATIENCE
 
     @property
     def l1(self) -> float:
@@ -105,6 +110,8 @@ class Hyperparameters:
             "regularization": self.regularization,
             "regularization_rate": self.regularization_rate,
             "momentum": self.momentum,
+            "early_stopping": self.early_stopping,
+            "patience": self.patience,
         }
 
 
@@ -166,8 +173,11 @@ class Experiment:
     """One playground session as plain data.
 
     ``spec`` is the full engine network spec (its ``inputs`` and output layer match the
-    dataset). ``weights`` is ``None`` (initialise from ``seed``) or a list of ``(W, b)``
-    pairs as nested lists or arrays, one per dense layer.
+    dataset). ``weights`` is ``None`` (initialise from ``seed``) or a list with one group
+    per layer that has parameters, as :meth:`Network.get_weights` gives them: dense
+    ``(W, b)``, layernorm ``(gain, bias)``, a residual block its inner layers' groups then
+    ``(P,)`` if it has a projection. Files store each group as a list of arrays (nested
+    lists), so a dense-only network is the old list of ``[W, b]`` pairs.
     """
 
     dataset: DatasetSettings = field(default_factory=DatasetSettings)
@@ -182,9 +192,7 @@ class Experiment:
         return copy.deepcopy(self)
 
     def to_dict(self) -> dict[str, Any]:
-        weights = None
-        if self.weights is not None:
-            weights = [[_tolist(w), _tolist(b)] for w, b in self.weights]
+        weights = None if self.weights is None else weights_to_json(self.weights)
         return {
             "kind": FILE_KIND,
             "schema_version": SCHEMA_VERSION,
@@ -318,6 +326,9 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
             hp_raw, "regularization_rate", "hyperparameters.", 0.0, 1e6, default=0.0
         ),
         momentum=_number(hp_raw, "momentum", "hyperparameters.", 0.0, 1.0, default=0.9),
+        early_stopping=_get(hp_raw, "early_stopping", bool, "hyperparameters.", default=False),
+        patience=_integer(hp_raw, "patience", "hyperparameters.", default=DEFAULT_PATIENCE,
+                          low=1, high=MAX_PATIENCE),
     )
     check_hyperparameters(hp)
 
@@ -331,7 +342,7 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
 
     weights = None
     if weights_raw is not None:
-        weights = _weights_from_raw(weights_raw)
+        weights = weights_from_json(weights_raw, spec, "network.weights")
 
     experiment = Experiment(dataset, spec, hp, seed, weights, history, epoch)
     if check:
@@ -370,6 +381,11 @@ def check_hyperparameters(hp: Hyperparameters) -> None:
             f"a number from 0 to {MAX_REGULARIZATION_RATE:g}")
     if not number(hp.momentum) or not 0 <= hp.momentum < 1:
         bad("momentum", hp.momentum, "a number from 0 to below 1")
+    if not isinstance(hp.early_stopping, bool):
+        bad("early_stopping", hp.early_stopping, "true or false")
+    if isinstance(hp.patience, bool) or not isinstance(hp.patience, int) or \
+            not 1 <= hp.patience <= MAX_PATIENCE:
+        bad("patience", hp.patience, f"a whole number of epochs from 1 to {MAX_PATIENCE:,}")
 
 
 def check_experiment(experiment: Experiment) -> None:
@@ -486,35 +502,105 @@ def _options(ds_raw: dict) -> dict:
 
 
 def _kind_name(kind) -> str:
-    names = {dict: "an object", str: "a string", int: "an integer", list: "a list"}
+    names = {dict: "an object", str: "a string", int: "an integer", list: "a list",
+             bool: "true or false"}
     if isinstance(kind, tuple):
         return "a number"
     return names.get(kind, kind.__name__)
 
 
-def _weights_from_raw(raw) -> list:
+def weights_to_json(weights) -> list:
+    """Weights grouped as :meth:`Network.get_weights` gives them, as nested lists for JSON:
+    each array a (nested) list of numbers, each group (tuple) a list."""
+    if hasattr(weights, "tolist"):
+        return weights.tolist()
+    return [weights_to_json(group) for group in weights]
+
+
+def _group_names(layer) -> Any:
+    """What a layer's weights group holds, nested like the group: ``["W", "b"]``,
+    ``[["W", "b"], ["P"]]``."""
+    grouped = layer.structure(list(layer.param_names()))
+
+    def listed(item):
+        return item if isinstance(item, str) else [listed(x) for x in item]
+
+    return listed(grouped)
+
+
+def _names_text(names) -> str:
+    if isinstance(names, str):
+        return names
+    return "[" + ", ".join(_names_text(n) for n in names) + "]"
+
+
+def weights_from_json(raw: Any, spec: dict, where: str = "network.weights") -> list:
+    """Read saved weights against the network of ``spec`` (already checked for size).
+
+    The file holds one list per layer with parameters, in the order of
+    :meth:`Network.get_weights`; dense-only networks are the old list of ``[W, b]`` pairs.
+    Every group, array shape and number is checked; the message names the field, e.g.
+    ``network.weights[1][0][1]: expected b of shape (8,), got (7,)``. Returns the groups as
+    tuples of float64 arrays, ready for :meth:`Network.set_weights`.
+    """
     import numpy as np
 
+    from neuroviz.engine import Network
+
+    try:
+        net = Network.from_spec(spec, seed=0)
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise ExperimentError(f"{where}: the network spec cannot be built ({exc})") from None
+    layers = [layer for layer in net.layers if layer.parameters()]
+    expected = net.structure(np.zeros(net.param_size))
+    names = [_group_names(layer) for layer in layers]
     if not isinstance(raw, list):
-        raise ExperimentError("network.weights: expected a list of [W, b] pairs")
-    if len(raw) > MAX_LAYERS:
-        raise ExperimentError(f"network.weights: {len(raw)} pairs, at most {MAX_LAYERS}")
-    pairs = []
-    for index, pair in enumerate(raw):
-        where = f"network.weights[{index}]"
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise ExperimentError(f"{where}: expected a pair [W, b]")
-        try:
-            w = np.asarray(pair[0], dtype=np.float64)
-            b = np.asarray(pair[1], dtype=np.float64)
-        except (TypeError, ValueError, OverflowError, RecursionError):
-            raise ExperimentError(f"{where}: W and b must be arrays of numbers") from None
-        if w.ndim != 2 or b.ndim != 1:
-            raise ExperimentError(f"{where}: W must be a matrix and b a vector")
-        if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-            raise ExperimentError(f"{where}: contains a non-finite number")
-        pairs.append((w, b))
-    return pairs
+        raise ExperimentError(f"{where}: expected a list with one entry per layer that has "
+                              f"weights ({len(layers)}), found {type(raw).__name__}")
+    if len(raw) != len(layers):
+        kinds = ", ".join(layer.kind for layer in layers) or "none"
+        raise ExperimentError(f"{where}: {len(raw)} entries, but the network has "
+                              f"{len(layers)} layers with weights ({kinds})")
+
+    def read(item, exp, name, at):
+        if isinstance(exp, np.ndarray):
+            if not isinstance(item, list) and exp.ndim:
+                raise ExperimentError(f"{at}: expected {name}, an array of shape {exp.shape}, "
+                                      f"found {type(item).__name__}")
+            try:
+                array = np.asarray(item, dtype=np.float64)
+            except (TypeError, ValueError, OverflowError, RecursionError):
+                raise ExperimentError(f"{at}: {name} must be an array of numbers "
+                                      "(rows of equal length)") from None
+            if array.shape != exp.shape:
+                raise ExperimentError(f"{at}: expected {name} of shape {exp.shape}, got "
+                                      f"{array.shape}")
+            if not np.all(np.isfinite(array)):
+                raise ExperimentError(f"{at}: {name} contains a non-finite number")
+            return array
+        if not isinstance(item, list) or len(item) != len(exp):
+            found = f"{len(item)} items" if isinstance(item, list) else type(item).__name__
+            raise ExperimentError(f"{at}: expected {_names_text(name)}, found {found}")
+        return tuple(read(i, e, n, f"{at}[{k}]")
+                     for k, (i, e, n) in enumerate(zip(item, exp, name)))
+
+    return [read(item, exp, name, f"{where}[{k}]")
+            for k, (item, exp, name) in enumerate(zip(raw, expected, names))]
+
+
+def copy_weights(weights) -> Any:
+    """An independent float64 copy of weights grouped as :meth:`Network.get_weights` gives
+    them (any nesting: dense pairs, layernorm pairs, residual groups)."""
+    import numpy as np
+
+    if weights is None:
+        return None
+    if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)):
+        return np.array(weights, dtype=np.float64)
+    if weights and all(isinstance(w, (int, float)) for w in weights):
+        return np.array(weights, dtype=np.float64)  # a plain list of numbers is an array
+    out = [copy_weights(group) for group in weights]
+    return out if isinstance(weights, list) else tuple(out)
 
 
 def _history_from_dict(raw) -> LossHistory:
@@ -562,7 +648,3 @@ def _finite_or_nan(value) -> float:
 
 def _nan_to_none(value):
     return None if value is None or not math.isfinite(value) else value
-
-
-def _tolist(array) -> list:
-    return array.tolist() if hasattr(array, "tolist") else list(array)

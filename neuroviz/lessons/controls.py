@@ -47,6 +47,8 @@ CONTROLS: dict[str, str] = {
     "explain": "the explain mode (step through one example)",
     "gradient_view": "the 'colour edges by gradient' toggle",
     "timeline": "the training timeline",
+    "early_stopping": "the early stopping switch (keep the best weights)",
+    "restore_best": "the 'restore best weights' button",
 }
 
 CONTROL_IDS: tuple[str, ...] = tuple(CONTROLS)

@@ -13,6 +13,8 @@ from neuroviz.lessons.goals import (
     COMPARISONS,
     EVENTS,
     FRACTION_METRICS,
+    FRACTION_STRUCTURES,
+    KIND_STRUCTURES,
     METRICS,
     NAME_SETTINGS,
     RUNS,
@@ -20,6 +22,7 @@ from neuroviz.lessons.goals import (
     SETTINGS,
     STRUCTURE_COMPARISONS,
     STRUCTURES,
+    SWITCH_SETTINGS,
     TIMELINE,
     AllGoal,
     AnyGoal,
@@ -67,7 +70,7 @@ def parse_goal(
     kind = kinds[0]
     allowed = {
         "metric": {"metric", "compare", "value", "label"},
-        "structure": {"structure", "compare", "value", "label"},
+        "structure": {"structure", "compare", "value", "label", "kind"},
         "event": {"event", "label"},
         "setting": {"setting", "compare", "value", "label"},
         "versus": {"versus", "metric", "compare", "margin", "same_epochs", "label"},
@@ -142,6 +145,9 @@ def parse_goal(
         report(f"{where}.structure",
                f"unknown structure {structure!r} (choose from {', '.join(STRUCTURES)})")
         return None
+    if structure in KIND_STRUCTURES or structure in FRACTION_STRUCTURES or \
+            "kind" in raw:
+        return _parse_kind_structure(raw, structure, where, report, label) if ok else None
     if structure == "activation_used":
         value = raw.get("value")
         known = tuple(activations)
@@ -194,12 +200,63 @@ def _read_threshold(raw: Mapping, where: str, report: Report) -> float | None:
 
 
 
+def _parse_kind_structure(raw: Mapping, structure: str, where: str, report: Report,
+                          label: str | None):
+    """``kind_used`` (a kind as value), ``layers_of_kind`` (with ``kind``), ``dropout_rate``
+    (a fraction)."""
+    from neuroviz.lessons import vocab
+
+    kinds = vocab.layer_kinds()
+    if structure != "layers_of_kind" and "kind" in raw:
+        report(f"{where}.kind", f"only layers_of_kind takes a kind (this is {structure})")
+        return None
+    if structure == "kind_used":
+        value = raw.get("value")
+        if "compare" in raw:
+            report(f"{where}.compare", "kind_used takes no comparison, only a value")
+            return None
+        if not isinstance(value, str) or value not in kinds:
+            report(f"{where}.value",
+                   f"must name a layer kind (choose from {', '.join(kinds)}), got {value!r}")
+            return None
+        return StructureGoal(structure, "==", value, label)
+    kind = None
+    if structure == "layers_of_kind":
+        kind = raw.get("kind")
+        if not isinstance(kind, str) or kind not in kinds:
+            report(f"{where}.kind", f"must name a layer kind (choose from {', '.join(kinds)}), "
+                                    f"got {kind!r}")
+            return None
+    compare = _read_compare(raw, where, STRUCTURE_COMPARISONS, report)
+    value = _read_threshold(raw, where, report)
+    if compare is None or value is None:
+        return None
+    if structure in FRACTION_STRUCTURES:
+        if not 0 <= value <= 1:
+            report(f"{where}.value", f"{structure} is a fraction from 0 to 1 (write 0.3 for "
+                                     f"30 %), got {value:g}")
+            return None
+        return StructureGoal(structure, compare, float(value), label)
+    if value < 0 or not float(value).is_integer():
+        report(f"{where}.value", f"must be a whole number of at least 0, got {value:g}")
+        return None
+    return StructureGoal(structure, compare, int(value), label, kind)
+
+
 def _parse_setting(raw: Mapping, where: str, report: Report, label: str | None):
     setting = raw["setting"]
     if not isinstance(setting, str) or setting not in SETTINGS:
         report(f"{where}.setting",
                f"unknown setting {setting!r} (choose from {', '.join(SETTINGS)})")
         return None
+    if setting in SWITCH_SETTINGS:
+        compare = _read_compare(raw, where, {"==": "", "!=": ""}, report)
+        value = raw.get("value")
+        if not isinstance(value, bool):
+            report(f"{where}.value", f"{setting} is on or off: write true or false, got "
+                                     f"{value!r}")
+            return None
+        return None if compare is None else SettingGoal(setting, compare, value, label)
     if setting in NAME_SETTINGS:
         compare = _read_compare(raw, where, {"==": "", "!=": ""}, report)
         value = raw.get("value")

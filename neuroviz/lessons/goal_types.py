@@ -21,11 +21,13 @@ METRICS: dict[str, str] = {
     "epoch": "Epoch",
     "trained_epochs": "Epochs trained in this step",
     "run_epochs": "Epochs trained in this run",
+    "best_epoch": "Epoch of the lowest test loss",
+    "best_test_loss": "Lowest test loss so far",
 }
 #: metrics whose threshold must lie in [0, 1] (shown as a percentage).
 FRACTION_METRICS = frozenset({"train_accuracy", "test_accuracy"})
 #: metrics counted in whole epochs.
-COUNT_METRICS = frozenset({"epoch", "trained_epochs", "run_epochs"})
+COUNT_METRICS = frozenset({"epoch", "trained_epochs", "run_epochs", "best_epoch"})
 
 #: comparison -> words used in the status text.
 COMPARISONS: dict[str, str] = {
@@ -44,7 +46,22 @@ STRUCTURES: dict[str, str] = {
     "widest_layer": "Neurons in the widest hidden layer",
     "param_count": "Weights and biases",
     "activation_used": "A hidden layer using",
+    "kind_used": "A layer of kind",
+    "layers_of_kind": "Layers of one kind",
+    "skip_connections": "Residual blocks with the skip connection on",
+    "dropout_rate": "Highest dropout rate",
 }
+#: structures that take a layer kind (``kind_used``: as the value; ``layers_of_kind``: as
+#: ``kind``), and the words for counting each kind.
+KIND_STRUCTURES = frozenset({"kind_used", "layers_of_kind"})
+KIND_LABELS: dict[str, str] = {
+    "dense": "Dense layers",
+    "dropout": "Dropout layers",
+    "layernorm": "Layer-normalisation layers",
+    "residual": "Residual blocks",
+}
+#: structures whose value is a fraction from 0 to 1 rather than a whole number.
+FRACTION_STRUCTURES = frozenset({"dropout_rate"})
 
 #: settings a goal may name -> label. Numbers compare with <, <=, >, >=, ==, !=; names
 #: (optimizer, dataset) with == and != only.
@@ -59,8 +76,12 @@ SETTINGS: dict[str, str] = {
     "train_ratio": "Share of training data",
     "n_train": "Training examples",
     "dataset": "Dataset",
+    "early_stopping": "Early stopping",
+    "patience": "Early-stopping patience",
 }
 NAME_SETTINGS = frozenset({"optimizer", "dataset"})
+#: settings that are on or off (``value = true`` or ``false``, compared with == or !=).
+SWITCH_SETTINGS = frozenset({"early_stopping"})
 SETTING_COMPARISONS: dict[str, str] = {**STRUCTURE_COMPARISONS, "!=": "not"}
 
 #: earlier runs a goal may compare with: the one just before the current run, or the first
@@ -102,6 +123,8 @@ EVENTS: dict[str, str] = {
     "explain_update_done": "See the weights updated",
     "prediction_made": "Make your prediction",
     "saliency_shown": "Show the saliency of the chosen example",
+    "stopped_early": "Let early stopping stop the training",
+    "restored_best": "Put back the weights of the lowest test loss",
 }
 
 
@@ -117,12 +140,14 @@ class MetricGoal:
 
 @dataclass(frozen=True)
 class StructureGoal:
-    """A condition on the network's shape (``value`` is a name for ``activation_used``)."""
+    """A condition on the network's shape (``value`` is a name for ``activation_used`` and
+    ``kind_used``; ``kind`` names the layer kind ``layers_of_kind`` counts)."""
 
     structure: str
     compare: str
     value: float | str
     label: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +164,7 @@ class SettingGoal:
 
     setting: str
     compare: str
-    value: float | str
+    value: float | str | bool
     label: str | None = None
 
 

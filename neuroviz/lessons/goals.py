@@ -5,7 +5,11 @@ A goal is never code. It is one of
 - a metric compared with a number: ``{ metric = "test_loss", compare = "<", value = 0.05 }``;
 - a structural condition on the network:
   ``{ structure = "hidden_neurons", compare = "<=", value = 4 }`` or
-  ``{ structure = "activation_used", value = "relu" }``;
+  ``{ structure = "activation_used", value = "relu" }``; layer kinds by name:
+  ``{ structure = "kind_used", value = "residual" }``,
+  ``{ structure = "layers_of_kind", kind = "dropout", compare = ">=", value = 2 }``,
+  ``{ structure = "skip_connections", compare = "==", value = 0 }`` (blocks with the skip on),
+  ``{ structure = "dropout_rate", compare = ">=", value = 0.3 }`` (the highest rate);
 - an event the app reports: ``{ event = "weight_edited" }``;
 - a setting compared with a value: ``{ setting = "batch_size", compare = "==", value = 250 }``;
 - a comparison with an earlier run of the step:
@@ -28,9 +32,11 @@ afresh on every call.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from neuroviz.lessons.factors import best_names
@@ -39,6 +45,9 @@ from neuroviz.lessons.goal_types import (  # noqa: F401  (re-exported)
     COUNT_METRICS,
     EVENTS,
     FRACTION_METRICS,
+    FRACTION_STRUCTURES,
+    KIND_LABELS,
+    KIND_STRUCTURES,
     METRICS,
     NAME_SETTINGS,
     RUNS,
@@ -46,6 +55,7 @@ from neuroviz.lessons.goal_types import (  # noqa: F401  (re-exported)
     SETTINGS,
     STRUCTURE_COMPARISONS,
     STRUCTURES,
+    SWITCH_SETTINGS,
     TIMELINE,
     AllGoal,
     AnyGoal,
@@ -138,6 +148,10 @@ def metrics_from_snapshot(snapshot: Any, trained_epochs: int = 0) -> dict[str, f
     metrics["test_loss"] = _finite_or_none(snapshot.test_loss)
     if metrics["train_loss"] is not None and metrics["test_loss"] is not None:
         metrics["loss_gap"] = metrics["test_loss"] - metrics["train_loss"]
+    best = getattr(snapshot, "best_epoch", None)
+    if best is not None:
+        metrics["best_epoch"] = float(best)
+        metrics["best_test_loss"] = _finite_or_none(getattr(snapshot, "best_test_loss", None))
     name = {"accuracy": "accuracy", "r2": "r2"}.get(getattr(snapshot, "metric_name", None))
     if name is not None:
         metrics[f"train_{name}"] = _finite_or_none(snapshot.train_metric)
@@ -290,35 +304,93 @@ def _check_metric(goal: MetricGoal, ctx: GoalContext) -> tuple[bool, str]:
     return done, f"{label} {format_number(value, goal.metric)}, {wanted}"
 
 
+def layer_kind(layer: Mapping[str, Any]) -> str:
+    """The kind of a spec entry (``dense`` when it names none)."""
+    return str(layer.get("type", "dense"))
+
+
+def all_layers(spec: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """Every layer of an engine spec in order, the layers inside residual blocks included
+    (each block before its inner layers), the output layer last."""
+    out: list[Mapping[str, Any]] = []
+
+    def visit(layers) -> None:
+        for layer in layers:
+            if isinstance(layer, Mapping):
+                out.append(layer)
+                if layer_kind(layer) == "residual":
+                    visit(layer.get("layers", ()))
+
+    if spec:
+        visit(spec.get("layers", ()))
+    return out
+
+
+def hidden_dense_layers(spec: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The hidden layers that have neurons: every dense layer but the output layer, those
+    inside residual blocks included (dropout and normalisation layers have no neurons)."""
+    layers = all_layers(spec)
+    return [layer for layer in layers[:-1] if layer_kind(layer) == "dense"]
+
+
 def hidden_layer_sizes(spec: Mapping[str, Any] | None) -> list[int]:
-    """Units of each hidden layer of an engine spec (every layer but the last)."""
-    if not spec:
-        return []
-    layers = list(spec.get("layers", ()))
-    return [int(layer.get("units", 0)) for layer in layers[:-1]]
+    """Units of each hidden (dense) layer of an engine spec."""
+    return [int(layer.get("units", 0)) for layer in hidden_dense_layers(spec)]
 
 
 def hidden_activations(spec: Mapping[str, Any] | None) -> list[str]:
-    if not spec:
-        return []
-    layers = list(spec.get("layers", ()))
-    return [str(layer.get("activation", "")) for layer in layers[:-1]]
+    return [str(layer.get("activation", "")) for layer in hidden_dense_layers(spec)]
+
+
+def layers_of_kind(spec: Mapping[str, Any] | None, kind: str) -> int:
+    """How many layers of ``kind`` the network has, nested ones and the output included."""
+    return sum(1 for layer in all_layers(spec) if layer_kind(layer) == kind)
+
+
+def skip_connections(spec: Mapping[str, Any] | None) -> int:
+    """Residual blocks whose skip connection is on."""
+    return sum(1 for layer in all_layers(spec)
+               if layer_kind(layer) == "residual" and layer.get("skip", True))
+
+
+def dropout_rate(spec: Mapping[str, Any] | None) -> float:
+    """The highest dropout rate in the network (0 without dropout)."""
+    return max((float(layer.get("rate", 0.5)) for layer in all_layers(spec)
+                if layer_kind(layer) == "dropout"), default=0.0)
 
 
 def param_count(spec: Mapping[str, Any] | None) -> int:
-    """Weights and biases of the dense layers of an engine spec."""
+    """Trainable numbers of an engine spec: weights and biases, layer-norm gains and biases,
+    skip projections (the engine counts them; a dense-only count if it cannot)."""
     if not spec:
         return 0
+    try:
+        return _engine_param_count(json.dumps(spec, sort_keys=True))
+    except (ImportError, ValueError, TypeError, KeyError):
+        pass
     total, fan_in = 0, int(spec.get("inputs", 0))
     for layer in spec.get("layers", ()):
-        units = int(layer.get("units", 0))
+        units = int(layer.get("units", fan_in))
         total += fan_in * units + units
         fan_in = units
     return total
 
 
+@lru_cache(maxsize=64)
+def _engine_param_count(spec_json: str) -> int:
+    from neuroviz.engine import Network
+
+    return int(Network.from_spec(json.loads(spec_json), seed=0).param_size)
+
+
 def _check_setting(goal: SettingGoal, ctx: GoalContext) -> tuple[bool, str]:
     label = SETTINGS.get(goal.setting, goal.setting)
+    if goal.setting in SWITCH_SETTINGS:
+        current = ctx.settings.get(goal.setting)
+        wanted = bool(goal.value) if goal.compare == "==" else not bool(goal.value)
+        state = "unknown" if current is None else ("on" if current else "off")
+        done = current is not None and bool(current) == wanted
+        return done, f"{label} {state}, goal {'on' if wanted else 'off'}"
     wanted = f"goal {SETTING_COMPARISONS[goal.compare]} {goal.value}"
     if isinstance(goal.value, float) or isinstance(goal.value, int):
         wanted = f"goal {SETTING_COMPARISONS[goal.compare]} {format_threshold(goal.value)}"
@@ -412,6 +484,23 @@ def _check_structure(goal: StructureGoal, ctx: GoalContext) -> tuple[bool, str]:
     if goal.structure == "activation_used":
         done = goal.value in hidden_activations(ctx.spec)
         return done, f"{label} {goal.value}"
+    if goal.structure == "kind_used":
+        done = layers_of_kind(ctx.spec, str(goal.value)) > 0
+        return done, f"{label} {goal.value}"
+    if goal.structure in KIND_STRUCTURES or goal.structure in FRACTION_STRUCTURES or \
+            goal.structure == "skip_connections":
+        if goal.structure == "layers_of_kind":
+            label = KIND_LABELS.get(str(goal.kind), f"Layers of kind {goal.kind}")
+            current: float = layers_of_kind(ctx.spec, str(goal.kind))
+        elif goal.structure == "skip_connections":
+            current = skip_connections(ctx.spec)
+        else:
+            current = dropout_rate(ctx.spec)
+        wanted = (f"goal {STRUCTURE_COMPARISONS[goal.compare]} "
+                  f"{format_threshold(float(goal.value))}")
+        done = ctx.spec is not None and _compare(float(current), goal.compare,
+                                                 float(goal.value))
+        return done, f"{label} {current:g}, {wanted}"
     sizes = hidden_layer_sizes(ctx.spec)
     if goal.structure == "param_count":
         current = param_count(ctx.spec)

@@ -42,7 +42,8 @@ _PRESET_FIELDS = ("dataset", "network", "weights", "training", "seed", "reset")
 _ACTION_FIELDS = _PRESET_FIELDS + ("epochs", "events", "rewind", "name_neurons")
 _SOLUTION_FIELDS = _ACTION_FIELDS + ("then",)
 _DATASET_FIELDS = ("name", "noise", "train_ratio", "features", "seed", "n_samples", "options")
-_TRAINING_FIELDS = ("optimizer", "learning_rate", "batch_size", "l1", "l2", "momentum")
+_TRAINING_FIELDS = ("optimizer", "learning_rate", "batch_size", "l1", "l2", "momentum",
+                    "early_stopping", "patience")
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 # Every quantifier is bounded and excludes the characters that start another match, so
@@ -225,6 +226,14 @@ def _read_training(raw: Any, where: str, report: _Report) -> TrainingSettings | 
             values[key] = _number(raw, key, where, report, 0.0, 10.0)
     if "momentum" in raw:
         values["momentum"] = _number(raw, "momentum", where, report, 0.0, 0.999)
+    if "early_stopping" in raw:
+        if not isinstance(raw["early_stopping"], bool):
+            report(f"{where}early_stopping", f"must be true or false, got "
+                                             f"{_type_name(raw['early_stopping'])}")
+        else:
+            values["early_stopping"] = raw["early_stopping"]
+    if "patience" in raw:
+        values["patience"] = _number(raw, "patience", where, report, 1, 100_000, integer=True)
     return TrainingSettings(**{k: v for k, v in values.items() if v is not None})
 
 

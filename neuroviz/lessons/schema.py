@@ -63,6 +63,8 @@ class TrainingSettings:
     l1: float | None = None
     l2: float | None = None
     momentum: float | None = None
+    early_stopping: bool | None = None  # stop when the test loss stops improving, keep best
+    patience: int | None = None         # epochs without a lower test loss before stopping
 
 
 @dataclass(frozen=True)

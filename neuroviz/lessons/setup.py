@@ -19,7 +19,8 @@ DEFAULT_DATASET = DatasetSettings(
     name=None, noise=0.0, train_ratio=0.5, features=None, seed=0, n_samples=None, options=None
 )
 DEFAULT_TRAINING = TrainingSettings(
-    optimizer="sgd", learning_rate=0.03, batch_size=10, l1=0.0, l2=0.0, momentum=0.9
+    optimizer="sgd", learning_rate=0.03, batch_size=10, l1=0.0, l2=0.0, momentum=0.9,
+    early_stopping=False, patience=20,
 )
 
 

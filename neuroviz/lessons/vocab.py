@@ -18,6 +18,7 @@ _FALLBACK_DATASETS = (
     "penguins", "boxoffice", "boxoffice_budget", "digits",
 )
 _FALLBACK_FEATURES_2D = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2")
+_FALLBACK_LAYER_KINDS = ("dense", "dropout", "layernorm", "residual")
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +56,16 @@ def features_2d() -> tuple[str, ...]:
     except ImportError:
         return _FALLBACK_FEATURES_2D
     return tuple(FEATURES_2D)
+
+
+@lru_cache(maxsize=1)
+def layer_kinds() -> tuple[str, ...]:
+    """Layer kinds a network spec (and a structure goal) may name: the engine's registry."""
+    try:
+        from neuroviz.engine.kinds import LAYER_KINDS
+    except ImportError:
+        return _FALLBACK_LAYER_KINDS
+    return tuple(LAYER_KINDS)
 
 
 def engine_available() -> bool:

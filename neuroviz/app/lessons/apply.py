@@ -44,7 +44,8 @@ def window_setup(window) -> Setup:
     hp = st.hyperparameters
     training = TrainingSettings(optimizer=hp.optimizer, learning_rate=hp.learning_rate,
                                 batch_size=hp.batch_size, l1=hp.l1, l2=hp.l2,
-                                momentum=hp.momentum)
+                                momentum=hp.momentum, early_stopping=hp.early_stopping,
+                                patience=hp.patience)
     return Setup(dataset=dataset, network=st.spec, weights=None, training=training,
                  seed=st.seed)
 
@@ -69,6 +70,8 @@ def window_hyperparameters(training: TrainingSettings, current: Hyperparameters)
     hp.learning_rate = float(training.learning_rate)
     hp.batch_size = int(training.batch_size)
     hp.momentum = float(training.momentum)
+    hp.early_stopping = bool(training.early_stopping)
+    hp.patience = int(training.patience)
     if training.l2:
         hp.regularization, hp.regularization_rate = "l2", float(training.l2)
     elif training.l1:

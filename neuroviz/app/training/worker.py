@@ -12,6 +12,11 @@ training stops, whatever stopped it (pause, step, reset, divergence, the end of 
 ``train_epochs`` run). ``run_finished(run_id)`` tells the caller of ``train_epochs`` that
 its run has ended, for whatever reason.
 
+Early stopping: the trainer always keeps the weights of the lowest test loss. With the
+hyperparameter ``early_stopping`` on, training stops once the test loss has not improved for
+``patience`` epochs and those weights are put back; ``restore_best()`` puts them back on
+request. Either way ``best_restored(info)`` reports it (:class:`BestRestored`).
+
 Training runs in bursts of at least ``MIN_BURST_STEPS`` optimizer steps inside the
 compiled (``nogil``) engine kernel, sized so a burst takes ``burst_seconds``; the
 thread goes back to Python only between bursts, where it applies commands and
@@ -27,17 +32,43 @@ import threading
 import time
 import traceback
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from neuroviz.experiment import Hyperparameters
+from neuroviz.experiment import Hyperparameters, copy_weights
 
 MIN_BURST_STEPS = 10
 MAX_BURST_STEPS = 200_000
 
 _STOP = ("stop", ())
+
+
+@dataclass(frozen=True)
+class BestRestored:
+    """The weights of the lowest test loss were put back.
+
+    ``epoch`` and ``test_loss`` describe them; ``old_weights`` and ``new_weights`` are the
+    weights before and after (for undo); ``stopped_at`` is the epoch early stopping stopped
+    at, or ``None`` when the learner asked for it.
+    """
+
+    epoch: int
+    test_loss: float
+    old_weights: list
+    new_weights: list
+    stopped_at: int | None = None
+    patience: int | None = None
+
+    @property
+    def message(self) -> str:
+        best = f"the weights of epoch {self.epoch} (lowest test loss {self.test_loss:.4g})"
+        if self.stopped_at is None:
+            return f"Restored {best}."
+        return (f"Stopped early at epoch {self.stopped_at}: the test loss had not improved "
+                f"for {self.stopped_at - self.epoch} epochs. Restored {best}.")
 
 
 class TrainingWorker(QThread):
@@ -48,6 +79,7 @@ class TrainingWorker(QThread):
     engine_ready = Signal()  # the engine's compiled code is loaded (first start may compile)
     failed = Signal(str)  # a command could not be applied; the previous state is kept
     run_finished = Signal(int)  # a train_epochs() run ended (done, paused, diverged...)
+    best_restored = Signal(object)  # BestRestored: early stopping or restore_best()
 
     def __init__(self, parent=None, *, max_fps: float = 50.0, burst_seconds: float = 0.018):
         super().__init__(parent)
@@ -142,6 +174,11 @@ class TrainingWorker(QThread):
 
     def set_weights(self, weights) -> None:
         self._post("weights", _copy_weights(weights))
+
+    def restore_best(self) -> None:
+        """Put back the weights of the lowest test loss so far (training pauses); reported
+        by ``best_restored``, or ``failed`` when there are none yet."""
+        self._post("restore_best")
 
     def set_speed(self, steps_per_second: float | None) -> None:
         """Limit training speed (None: as fast as possible)."""
@@ -295,6 +332,9 @@ class TrainingWorker(QThread):
             self._set_running(False)
             self._emit(snap)
             return
+        if snap.stopped_early:
+            self._stop_early(snap)
+            return
         self._bursts_since_publish += 1
         if due:
             if limit is None and self._last_publish > 0:
@@ -330,6 +370,9 @@ class TrainingWorker(QThread):
         self._update_rate()
         self._epochs_left -= n
         self._record(snap)
+        if snap.stopped_early:
+            self._stop_early(snap)
+            return
         self._emit(snap)
         if snap.diverged or self._epochs_left <= 0:
             self._set_running(False)
@@ -394,6 +437,7 @@ class TrainingWorker(QThread):
             net, X_train, Y_train, X_test, Y_test,
             optimizer=hp.optimizer, lr=hp.learning_rate, batch_size=int(hp.batch_size),
             seed=self._seed, l1=hp.l1, l2=hp.l2, momentum=hp.momentum, task=self._task,
+            patience=hp.patience if hp.early_stopping else None,
         )
         if self._grid is not None:
             trainer.set_grid(self._grid[0], shape=self._grid[1])
@@ -491,7 +535,37 @@ class TrainingWorker(QThread):
         self.training_seconds += time.perf_counter() - t0
         self.training_steps += snap.step - before
         self._record(snap)
+        if snap.stopped_early:
+            self._stop_early(snap)
+            return False
         self._emit(snap)
+        return False
+
+    def _stop_early(self, snap) -> None:
+        """Early stopping stopped training: put the best weights back, publish, pause."""
+        self._set_running(False)
+        self._restore(stopped_at=int(snap.epoch))
+
+    def _restore(self, stopped_at: int | None = None) -> bool:
+        trainer = self._trainer
+        if trainer is None or trainer.best_epoch is None:
+            return False
+        old = copy_weights(trainer.net.get_weights())
+        epoch, loss = trainer.best_epoch, trainer.best_test_loss
+        trainer.restore_best()
+        self._publish()
+        self.best_restored.emit(BestRestored(
+            int(epoch), float(loss), old, copy_weights(trainer.net.get_weights()), stopped_at,
+            trainer.patience))
+        return True
+
+    def _do_restore_best(self) -> bool:
+        self._set_running(False)
+        if self._trainer is None:
+            return False
+        if not self._restore():
+            raise ValueError("there are no best weights yet: they need test data and some "
+                             "training")
         return False
 
     def _do_reset(self, seed) -> bool:
@@ -580,12 +654,12 @@ def _apply_hyperparameters(trainer, hp: Hyperparameters) -> None:
     if trainer.optimizer != hp.optimizer:
         trainer.optimizer = hp.optimizer
     trainer.momentum = hp.momentum
+    trainer.patience = int(hp.patience) if hp.early_stopping else None
 
 
 def _copy_weights(weights):
-    if weights is None:
-        return None
-    return [(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)) for w, b in weights]
+    """An independent copy of weights grouped like ``Network.get_weights`` (any kind)."""
+    return copy_weights(weights)
 
 
 def _describe(command: str) -> str:
@@ -598,4 +672,5 @@ def _describe(command: str) -> str:
         "weights": "Could not set the weights",
         "reset": "Could not reset",
         "step": "Could not train one epoch",
+        "restore_best": "Could not restore the best weights",
     }.get(command, f"Command {command!r} failed")

@@ -32,6 +32,7 @@ from neuroviz.app.lessons.panel import LessonPanel
 from neuroviz.app.lessons.store import LessonLibrary
 from neuroviz.app.timeline.runs import RunComparison
 from neuroviz.app.timeline.view import TimelineController
+from neuroviz.app.training.best_weights import BestWeightsController
 
 __all__ = ["compose"]
 
@@ -43,6 +44,7 @@ def compose(window, lesson_dirs: Iterable[str | Path] = (),
     ``progress_path`` is the lesson progress file (default: see ``lessons.store``)."""
     _compose_explain(window)
     _compose_timeline(window)
+    _compose_best_weights(window)
     _compose_export(window)
     _compose_presenter(window)
     _compose_lessons(window, lesson_dirs, progress_path)
@@ -134,6 +136,18 @@ def _compose_timeline(w) -> None:
     w.view_menu.addSeparator()
 
 
+def _compose_best_weights(w) -> None:
+    """Early stopping and Restore Best Weights: in the Training menu, and a switch and a
+    button on the timeline dock (beside going back in time by hand)."""
+    w.best_weights = BestWeightsController(w)
+    w.best_weights.add_to_menu(w.training_menu)
+    w.action_early_stopping = w.best_weights.action_early_stopping
+    w.action_restore_best = w.best_weights.action_restore_best
+    row = w.timeline.view.row
+    row.insertWidget(row.count(), w.best_weights.switch)
+    row.insertWidget(row.count(), w.best_weights.button)
+
+
 def _compose_presenter(w) -> None:
     """Presenter mode (View › Presenter Mode, F5; Escape leaves): explain mode's panel and the
     gradient chart scale with it, and explain mode makes room while presenting."""
@@ -170,6 +184,7 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     panel = LessonPanel(w, library, explain=w.explain)
     panel.add_event_source(w.explain.event_happened)
     panel.add_event_source(w.gradients.event_happened)
+    panel.add_event_source(w.best_weights.event_happened)
     w.lesson_dock = w.add_side_panel(panel, "Lessons", "lesson_dock")
     panel.dock = w.lesson_dock
     w.lesson_panel = panel
@@ -187,4 +202,6 @@ def _register_controls(w) -> None:
         w.gradient_box, w.gradients.chart, w.gradients.dock, w.action_gradient_view,
         w.timeline.view, w.timeline_dock, w.action_clear_runs, w.action_compare_runs,
         w.action_presenter, w.action_leave_presenter, w.presenter.bar,
-        w.exporter.action_record, w.lesson_panel, w.lesson_dock)
+        w.exporter.action_record, w.lesson_panel, w.lesson_dock,
+        w.best_weights.switch, w.best_weights.button, w.action_early_stopping,
+        w.action_restore_best)
