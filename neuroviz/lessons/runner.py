@@ -23,6 +23,8 @@ from neuroviz.lessons.goals import (
     NamingGoal,
     RunRecord,
     check_goal,
+    hidden_activations,
+    hidden_layer_sizes,
     lowest_test_loss_epoch,
     metrics_from_snapshot,
     param_count,
@@ -88,8 +90,8 @@ def weights_arrays(weights: Iterable) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _shape(spec: Mapping[str, Any]) -> tuple:
-    return (spec["inputs"], spec.get("loss"),
-            tuple((layer["units"], layer["activation"]) for layer in spec["layers"]))
+    """Everything about a network spec that needs a new network (any layer kind)."""
+    return _freeze(spec)
 
 
 @dataclass
@@ -200,7 +202,8 @@ class LessonSession:
             self.trainer = Trainer(net, self.ds.X_train, self.ds.Y_train, self.ds.X_test,
                                    self.ds.Y_test, optimizer=t.optimizer, lr=t.learning_rate,
                                    batch_size=t.batch_size, seed=seed, l1=t.l1,
-                                   l2=t.l2, momentum=t.momentum, task=self.ds.task)
+                                   l2=t.l2, momentum=t.momentum, task=self.ds.task,
+                                   patience=t.patience if t.early_stopping else None)
         else:
             if change.weights:
                 self.trainer.set_weights(net.get_weights())
@@ -209,6 +212,7 @@ class LessonSession:
                                 ("momentum", t.momentum)):
                 if getattr(self.trainer, attr) != value:
                     setattr(self.trainer, attr, value)
+            self.trainer.patience = t.patience if t.early_stopping else None
         self.snapshot = self.trainer.snapshot()
         if rebuild or change.dataset or change.weights or not self.history:
             self._new_run()
@@ -241,7 +245,8 @@ class LessonSession:
                 "optimizer": t.optimizer, "l1": t.l1, "l2": t.l2, "momentum": t.momentum,
                 "noise": d.noise, "train_ratio": d.train_ratio,
                 "n_train": None if self.ds is None else int(self.ds.X_train.shape[0]),
-                "dataset": d.name}
+                "dataset": d.name, "early_stopping": bool(t.early_stopping),
+                "patience": t.patience}
 
     # -- training, the timeline and goals ---------------------------------------------------
 
@@ -268,6 +273,12 @@ class LessonSession:
             if self.snapshot.diverged:
                 self.report("diverged")
                 break
+            if self.snapshot.stopped_early:  # as the app does: put the best weights back
+                self.trainer.restore_best()
+                self.snapshot = self.trainer.snapshot()
+                self._record()
+                self.report("stopped_early", "restored_best")
+                break
         return done
 
     def rewind(self, where: str) -> None:
@@ -277,8 +288,7 @@ class LessonSession:
         best = lowest_test_loss_epoch(self.current_run())
         if best is None or best not in self._weights_at:
             return
-        self.trainer.set_weights([(np.array(W), np.array(b))
-                                  for W, b in self._weights_at[best]])
+        self.trainer.set_weights(self._weights_at[best])
         self.snapshot = self.trainer.snapshot()
         self.position = best
 
@@ -348,8 +358,8 @@ def _events_for(old: Setup, new: Setup, old_spec, new_spec, preset: Preset | Non
     if preset.reset:
         events.add("reset")
     if old_spec is not None and new_spec is not None:
-        before = [layer["units"] for layer in old_spec["layers"][:-1]]
-        after = [layer["units"] for layer in new_spec["layers"][:-1]]
+        before = hidden_layer_sizes(old_spec)
+        after = hidden_layer_sizes(new_spec)
         if len(after) > len(before):
             events.add("layer_added")
         if len(after) < len(before):
@@ -359,8 +369,8 @@ def _events_for(old: Setup, new: Setup, old_spec, new_spec, preset: Preset | Non
             events.add("neuron_added")
         if any(a < b for a, b in zip(after[:common], before[:common])):
             events.add("neuron_removed")
-        acts0 = [layer["activation"] for layer in old_spec["layers"]]
-        acts1 = [layer["activation"] for layer in new_spec["layers"]]
+        acts0 = hidden_activations(old_spec) + [old_spec["layers"][-1].get("activation")]
+        acts1 = hidden_activations(new_spec) + [new_spec["layers"][-1].get("activation")]
         if acts0[:common] != acts1[:common]:
             events.add("activation_changed")
     return events
