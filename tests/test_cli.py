@@ -87,7 +87,8 @@ def test_bad_network_files_are_reported(tmp_path):
     bad.write_text(json.dumps({"format": "neuroviz-network",
                                "spec": {"inputs": 2, "layers": [{"units": 1}]},
                                "weights": [[[[1.0], [2.0], [3.0]], [0.0]]]}))
-    with pytest.raises(ValueError, match="layer 0"):
+    with pytest.raises(ValueError, match=r"bad.json: weights\[0\]\[0\]: expected W of shape "
+                                         r"\(2, 1\), got \(3, 1\)"):
         load_network_file(str(bad))
 
 
