@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -107,6 +108,15 @@ class TrainingCharts(QWidget):
         self.test_curve = self.loss_plot.plot(name="test")
         self.train_metric_curve = self.metric_plot.plot(name="train")
         self.test_metric_curve = self.metric_plot.plot(name="test")
+        # The epoch of the lowest test loss: a dashed vertical line with a label.
+        self.best_line = pg.InfiniteLine(angle=90, movable=False)
+        self.best_line.setZValue(-5)
+        self.best_label = pg.TextItem("", anchor=(0, 1))  # beside the lowest point
+        for item in (self.best_line, self.best_label):
+            item.hide()
+            self.loss_plot.addItem(item, ignoreBounds=True)
+        self.best_epoch: float | None = None  # where the marker stands (None: hidden)
+        self._best_loss: float | None = None
         self._metric_name = "accuracy"
         self.max_rate = 10.0  # live redraws per second (the curves need no more)
         self._last_update = 0.0
@@ -134,6 +144,8 @@ class TrainingCharts(QWidget):
         self.clip_note.setStyleSheet(f"color: {NOTE_COLOURS[theme]}; font-weight: bold;")
         self.train_curve.setPen(pg.mkPen(c.train, width=2))
         self.test_curve.setPen(pg.mkPen(c.test, width=2))
+        self.best_line.setPen(pg.mkPen(c.test, width=1, style=Qt.PenStyle.DashLine))
+        self.best_label.setColor(c.foreground)
         self.train_metric_curve.setPen(pg.mkPen(c.train, width=2))
         self.test_metric_curve.setPen(pg.mkPen(c.test, width=2))
 
@@ -167,6 +179,7 @@ class TrainingCharts(QWidget):
                           self.test_metric_curve):
                 curve.setData([], [])
             self.summary.setText("")
+            self._show_best(None, None)
             self._ranges = {}
             self._loss_span = (LOSS_FLOOR, 1.0)
             self._show_clip(None, 0.0)
@@ -190,6 +203,7 @@ class TrainingCharts(QWidget):
         self._loss_span = (loss_min, loss_max)
         metric_min = float(min(m1.min() if m1.size else 0.0, m2.min() if m2.size else 0.0))
         self._set_ranges(float(x[-1]), loss_max, metric_min)
+        self._show_best(*lowest_test_loss(history))
         text = _summary(history)
         self.summary.setText(text)
         self.summary.setToolTip(text)
@@ -234,6 +248,32 @@ class TrainingCharts(QWidget):
                 self.loss_plot.disableAutoRange(axis="y")
                 self.loss_plot.setYRange(bottom, top, padding=0.02)
 
+    def _show_best(self, epoch: float | None, loss: float | None) -> None:
+        """Put the marker at the epoch of the lowest test loss (hide it without one)."""
+        if epoch is None:
+            self.best_epoch = self._best_loss = None
+            self.best_line.hide()
+            self.best_label.hide()
+            return
+        if self.best_epoch != epoch or self._best_loss != loss:
+            self.best_epoch, self._best_loss = epoch, loss
+            self.best_line.setValue(epoch)
+            self.best_label.setText(f" lowest test loss {format_number(loss)}, "
+                                    f"epoch {int(epoch)}")
+            self._place_best_label()
+        if not self.best_line.isVisible():
+            self.best_line.show()
+            self.best_label.show()
+
+    def _place_best_label(self) -> None:
+        """The label sits just above the lowest point (log axis: in log units)."""
+        if self.best_epoch is None:
+            return
+        y = max(self._best_loss, LOSS_FLOOR)
+        if self.log_scale.isChecked():
+            y = float(np.log10(y))
+        self.best_label.setPos(self.best_epoch, y)
+
     def _show_clip(self, top: float | None, largest: float) -> None:
         """Show or hide the note that loss values above ``top`` are not drawn."""
         self.clip_top = top
@@ -268,6 +308,7 @@ class TrainingCharts(QWidget):
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(x=False, y=on)
         self._ranges.pop("loss", None)
+        self._place_best_label()
         if not on:
             self.loss_plot.disableAutoRange(axis="y")
         self._set_loss_range()
@@ -293,6 +334,17 @@ def loss_clip_top(train_loss, test_loss, factor: float = EXPLODE_FACTOR) -> floa
     if not exploded.any():
         return None
     return nice_ceiling(max(float(peak[~exploded].max()), LOSS_FLOOR))
+
+
+def lowest_test_loss(history: LossHistory) -> tuple[float | None, float | None]:
+    """The epoch and value of the lowest test loss in ``history`` (the first, on ties), or
+    ``(None, None)`` without a test loss."""
+    test = np.asarray(history.test_loss, dtype=np.float64)
+    finite = np.isfinite(test)
+    if not finite.any():
+        return None, None
+    k = int(np.argmin(np.where(finite, test, np.inf)))
+    return float(history.epochs[k]), float(test[k])
 
 
 def _finite_max(*arrays) -> float:

@@ -59,7 +59,8 @@ class BestWeightsController(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        self.last: BestRestored | None = None  # the latest restore, for the status line
+        self.last: BestRestored | None = None  # the latest restore
+        self.last_message = ""  # what the window said about it
         self.action_early_stopping = self._action(
             "action_early_stopping", "Early Stopping: &Keep the Best Weights", None,
             "Stop training once the test loss has not improved for a while, and put back the "
@@ -138,8 +139,10 @@ class BestWeightsController(QObject):
         window = self.window
         self.last = info
         window.undo_stack.push(RestoreBestCommand(window.worker, info))
-        window.statusBar().showMessage(info.message, 10000)
-        window.message_banner.show_message(info.message)
+        text = info.message(window.state.epoch_offset)
+        self.last_message = text
+        window.statusBar().showMessage(text, 10000)
+        window.message_banner.show_message(text)
         if info.stopped_at is not None:
             self.event_happened.emit("stopped_early")
         self.event_happened.emit("restored_best")

@@ -62,13 +62,15 @@ class BestRestored:
     stopped_at: int | None = None
     patience: int | None = None
 
-    @property
-    def message(self) -> str:
-        best = f"the weights of epoch {self.epoch} (lowest test loss {self.test_loss:.4g})"
+    def message(self, epoch_offset: int = 0) -> str:
+        """What happened, in words; epochs counted from ``epoch_offset`` (the epochs an
+        opened experiment had trained before)."""
+        best = (f"the weights of epoch {epoch_offset + self.epoch} (lowest test loss "
+                f"{self.test_loss:.4g})")
         if self.stopped_at is None:
             return f"Restored {best}."
-        return (f"Stopped early at epoch {self.stopped_at}: the test loss had not improved "
-                f"for {self.stopped_at - self.epoch} epochs. Restored {best}.")
+        return (f"Stopped early at epoch {epoch_offset + self.stopped_at}: the test loss had "
+                f"not improved for {self.stopped_at - self.epoch} epochs. Restored {best}.")
 
 
 class TrainingWorker(QThread):
