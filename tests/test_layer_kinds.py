@@ -256,7 +256,40 @@ def check_docs(kind):
 
 
 #: Every part a kind must provide, and the check for it. The app adds its parts here.
+def check_save_open(kind):
+    """Experiment files keep the spec and every weight: same predictions after the trip."""
+    from neuroviz.experiment import Experiment, experiment_from_dict
+
+    for k, spec in enumerate(EXAMPLES[kind]):
+        net = Network.from_spec(spec, seed=0)
+        net.params[...] = np.random.default_rng(k).normal(size=net.param_size)
+        text = json.dumps(Experiment(spec=spec, weights=net.get_weights()).to_dict())
+        back = experiment_from_dict(json.loads(text), check=False)
+        other = Network.from_spec(back.spec, seed=1)
+        other.set_weights(back.weights)
+        X = np.random.default_rng(9).normal(size=(7, other.n_inputs))
+        np.testing.assert_array_equal(other.predict(X), net.predict(X))
+
+
+def check_goal_vocabulary(kind):
+    """Lessons can name the kind, and count its layers as the engine builds them."""
+    from neuroviz.lessons import vocab
+    from neuroviz.lessons.goal_types import KIND_LABELS
+    from neuroviz.lessons.goals import layers_of_kind
+
+    assert kind in vocab.layer_kinds() and kind in KIND_LABELS
+
+    def count(layers):
+        return sum((layer.kind == kind) + count(getattr(layer, "layers", []))
+                   for layer in layers)
+
+    for spec in EXAMPLES[kind]:
+        assert layers_of_kind(spec, kind) == count(Network.from_spec(spec).layers) > 0
+
+
 PARTS = {
+    "save_open": check_save_open,
+    "goal_vocabulary": check_goal_vocabulary,
     "spec": check_spec,
     "gradients": check_gradients,
     "compiled": check_compiled,
