@@ -70,7 +70,7 @@ def test_run_reports_unreachable_goals(write_lesson):
 def test_default_is_the_shipped_lessons():
     code, out, err = run_cli()
     assert code == 0, out
-    assert "19 lesson file(s) checked" in err
+    assert "21 lesson file(s) checked" in err
 
 
 def test_readme_example_is_a_valid_reachable_lesson(tmp_path):

@@ -20,6 +20,7 @@ from neuroviz.experiment import (
     Experiment,
     Hyperparameters,
     LossHistory,
+    copy_weights,
 )
 
 CHANGES = ("dataset", "network", "hyperparameters", "seed", "history", "experiment")
@@ -92,7 +93,7 @@ class ExperimentState:
     def experiment(self, weights=None) -> Experiment:
         """A copy of the whole experiment, with ``weights`` (e.g. from the latest snapshot)."""
         exp = self._exp.copy()
-        exp.weights = None if weights is None else [(w.copy(), b.copy()) for w, b in weights]
+        exp.weights = copy_weights(weights)  # any layer kind's groups
         return exp
 
     # -- whole experiment ------------------------------------------------------------
