@@ -6,21 +6,24 @@ from __future__ import annotations
 import numpy as np
 
 from neuroviz.experiment import Experiment, ExperimentError, load_experiment
-from neuroviz.lessons.runner import weights_arrays
 
 
 def _config(exp: Experiment) -> tuple:
     return (exp.dataset.to_dict(), exp.spec, exp.hyperparameters.to_dict(), exp.seed)
 
 
+def _leaves(group) -> list:
+    if isinstance(group, np.ndarray):
+        return [group]
+    return [leaf for item in group for leaf in _leaves(item)]
+
+
 def _same_weights(a, b) -> bool:
+    """Equal weights, whatever the layer kinds (groups nested like ``get_weights``)."""
     if a is None or b is None:
         return a is None and b is None
-    if len(a) != len(b):
-        return False
-    return all(np.array_equal(np.asarray(w1), np.asarray(w2))
-               and np.array_equal(np.asarray(b1), np.asarray(b2))
-               for (w1, b1), (w2, b2) in zip(a, b))
+    x, y = _leaves(a), _leaves(b)
+    return len(x) == len(y) and all(np.array_equal(p, q) for p, q in zip(x, y))
 
 
 def has_unsaved_changes(window) -> bool:
@@ -40,7 +43,7 @@ def has_unsaved_changes(window) -> bool:
             return True
         if saved.weights is None or exp.weights is None:
             return False
-        return not _same_weights(weights_arrays(saved.weights), exp.weights)
+        return not _same_weights(saved.weights, exp.weights)
     if _config(exp) != _config(Experiment()):
         return True
     snap = window.latest_snapshot
