@@ -72,7 +72,7 @@ def test_early_stopping_keeps_the_best_weights(window, qtbot):
     charts = win.charts
     charts.update_history(win.state.history)
     assert charts.best_line.isVisible() and charts.best_line.value() == epoch
-    assert f"epoch {info.epoch}" in charts.best_label.toPlainText()
+    assert f"best: epoch {info.epoch}" in charts.best_label.toPlainText()
 
 
 def test_restore_best_by_hand_is_undoable(window, qtbot):

@@ -258,8 +258,9 @@ class TrainingCharts(QWidget):
         if self.best_epoch != epoch or self._best_loss != loss:
             self.best_epoch, self._best_loss = epoch, loss
             self.best_line.setValue(epoch)
-            self.best_label.setText(f" lowest test loss {format_number(loss)}, "
-                                    f"epoch {int(epoch)}")
+            self.best_label.setText(f" best: epoch {int(epoch)}")
+            self.best_label.setToolTip(f"The lowest test loss, {format_number(loss)}, "
+                                       f"at epoch {int(epoch)}")
             self._place_best_label()
         if not self.best_line.isVisible():
             self.best_line.show()

@@ -313,6 +313,8 @@ class TrainingWorker(QThread):
         limit = self._steps_per_second_limit
         if limit is not None:
             steps = max(1, int(round(limit / self._max_fps)))
+        if self._hp.early_stopping:  # the test loss is checked at least once an epoch
+            steps = max(1, min(steps, trainer.steps_to_next_epoch()))
         expected = steps * self._step_seconds
         due = now + expected - self._last_publish >= 0.92 * frame
         t0 = time.perf_counter()
@@ -361,6 +363,8 @@ class TrainingWorker(QThread):
         """One chunk of a ``train_epochs`` run: whole epochs, published, one per frame."""
         trainer = self._trainer
         n = min(self._chunk_epochs, self._epochs_left)
+        if self._hp.early_stopping:
+            n = 1  # the test loss is checked once an epoch
         t0 = time.perf_counter()
         before = trainer.step
         snap = trainer.run_epochs(n, grid=self._grid is not None, gradients=self._gradients)
