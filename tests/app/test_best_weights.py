@@ -127,3 +127,59 @@ def test_early_stopping_is_saved_with_the_experiment(window, qtbot, tmp_path):
     assert hp.early_stopping and hp.patience == 7
     assert win.action_early_stopping.isChecked() and win.best_weights.switch.isChecked()
     assert "7 epochs" in win.best_weights.action_patience.text()
+
+
+LESSON = """\
++++
+schema_version = 1
+id = "stop-early"
+title = "Stop early"
+summary = "Early stopping from a lesson."
+level = "beginner"
+minutes = 1
++++
+
+## Keep the best weights
+
+```toml
+[preset]
+seed = 0
+dataset = { name = "moons", noise = 0.5, train_ratio = 0.1, n_samples = 400, seed = 0 }
+network = { inputs = 2, loss = "bce", layers = [
+  { type = "dense", units = 32, activation = "relu" },
+  { type = "dense", units = 32, activation = "relu" },
+  { type = "dense", units = 1, activation = "sigmoid" },
+] }
+
+[preset.training]
+optimizer = "adam"
+learning_rate = 0.01
+batch_size = 10
+early_stopping = true
+patience = 10
+
+[goal]
+event = "restored_best"
+
+[solution]
+epochs = 300
+```
+
+Train until early stopping stops and keeps the best weights.
+"""
+
+
+def test_a_lesson_sets_early_stopping_and_hears_the_restore(one_lesson_panel, qtbot):
+    panel = one_lesson_panel("01-stop-early.md", LESSON)
+    win = panel.window
+    assert panel.open_lesson("stop-early")
+    hp = win.state.hyperparameters
+    assert hp.early_stopping and hp.patience == 10
+    assert win.action_early_stopping.isChecked()
+    assert not panel.step_done
+    restores = []
+    win.best_weights.restored.connect(restores.append)
+    panel.show_me()
+    qtbot.waitUntil(lambda: panel.step_done and not win.is_running, timeout=60_000)
+    assert restores and restores[0].stopped_at == restores[0].epoch + 10
+    assert restores[0].stopped_at < 300  # stopped by early stopping, not the epoch budget
