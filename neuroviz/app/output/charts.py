@@ -108,6 +108,8 @@ class TrainingCharts(QWidget):
         self.train_metric_curve = self.metric_plot.plot(name="train")
         self.test_metric_curve = self.metric_plot.plot(name="test")
         self._metric_name = "accuracy"
+        self._past: str | None = None  # summary of the timeline's earlier moment, if shown
+        self._live_text = ""
         self.max_rate = 10.0  # live redraws per second (the curves need no more)
         self._last_update = 0.0
         self._ranges: dict[str, object] = {}
@@ -136,6 +138,29 @@ class TrainingCharts(QWidget):
         self.test_curve.setPen(pg.mkPen(c.test, width=2))
         self.train_metric_curve.setPen(pg.mkPen(c.train, width=2))
         self.test_metric_curve.setPen(pg.mkPen(c.test, width=2))
+
+    def show_past(self, label: str | None, *, train_loss=None, test_loss=None,
+                  metric_name: str = "accuracy", train_metric=None, test_metric=None) -> None:
+        """The timeline shows an earlier moment (``label``, e.g. "Epoch 2"): the summary gives
+        that moment's numbers and says so. None returns to the present."""
+        if label is None:
+            self._past = None
+            text = self._live_text
+        else:
+            history = LossHistory()
+            history.metric_name = metric_name
+            history.append(0.0, _or_nan(train_loss), _or_nan(test_loss),
+                           _or_nan(train_metric), _or_nan(test_metric))
+            numbers = _summary(history) if len(history) else \
+                f"train loss {format_number(train_loss)}"
+            text = f"\u23ea {label} (timeline): {numbers}"
+            self._past = text
+        self.summary.setText(text)
+        self.summary.setToolTip(text)
+
+    @property
+    def showing_past(self) -> bool:
+        return self._past is not None
 
     def set_scale(self, factor: float) -> None:
         """Thicker lines for presenter mode."""
@@ -166,7 +191,8 @@ class TrainingCharts(QWidget):
             for curve in (self.train_curve, self.test_curve, self.train_metric_curve,
                           self.test_metric_curve):
                 curve.setData([], [])
-            self.summary.setText("")
+            self._live_text = ""
+            self.summary.setText(self._past or "")
             self._ranges = {}
             self._loss_span = (LOSS_FLOOR, 1.0)
             self._show_clip(None, 0.0)
@@ -190,7 +216,8 @@ class TrainingCharts(QWidget):
         self._loss_span = (loss_min, loss_max)
         metric_min = float(min(m1.min() if m1.size else 0.0, m2.min() if m2.size else 0.0))
         self._set_ranges(float(x[-1]), loss_max, metric_min)
-        text = _summary(history)
+        self._live_text = _summary(history)
+        text = self._past or self._live_text
         self.summary.setText(text)
         self.summary.setToolTip(text)
         return True
@@ -293,6 +320,10 @@ def loss_clip_top(train_loss, test_loss, factor: float = EXPLODE_FACTOR) -> floa
     if not exploded.any():
         return None
     return nice_ceiling(max(float(peak[~exploded].max()), LOSS_FLOOR))
+
+
+def _or_nan(value) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _finite_max(*arrays) -> float:
