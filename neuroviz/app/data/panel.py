@@ -100,6 +100,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.title)
         self.size_label = QLabel(self)
         self.size_label.setObjectName("dataset_size")
+        self.size_label.setWordWrap(True)  # never widens the panel past its dock
         self.size_label.setToolTip("How many examples the network trains on, and how many "
                                    "are held out to test it")
         layout.addWidget(self.size_label)

@@ -282,8 +282,9 @@ class NetworkCanvas(QWidget):
                     if self.node_sizes[k] >= 22 * s:
                         p.setFont(small)
                         p.setPen(pal.text_colour_on(x, 1.0))
-                        v = vals[j]
-                        p.drawText(r, Qt.AlignCenter, f"{v:.2f}" if abs(v) < 1e4 else f"{v:.1e}")
+                        val = vals[j]
+                        p.drawText(r, Qt.AlignCenter,
+                                   f"{val:.2f}" if abs(val) < 1e4 else f"{val:.1e}")
                 else:
                     p.fillRect(r, pal.neutral)
                 rects.append(r)

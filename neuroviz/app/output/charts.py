@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from neuroviz.app.output.panels import ColourKey
 from neuroviz.app.window.themes import CHART_COLOURS
 from neuroviz.experiment import LossHistory
 
@@ -89,6 +90,9 @@ class TrainingCharts(QWidget):
         self.view.setObjectName("charts_view")
         self.view.setMinimumHeight(150)
         layout.addWidget(self.view, 1)
+        self.run_key = ColourKey(self)  # earlier runs' dashed curves, named (run comparison)
+        self.run_key.setObjectName("runs_legend")
+        layout.addWidget(self.run_key)
         self.loss_plot = self.view.addPlot(row=0, col=0,
                                            axisItems={"bottom": CompactAxis("bottom")})
         self.metric_plot = self.view.addPlot(row=0, col=1,
@@ -122,6 +126,7 @@ class TrainingCharts(QWidget):
 
     # ------------------------------------------------------------------ public
     def set_theme(self, theme: str) -> None:
+        self._theme = theme
         c = CHART_COLOURS[theme]
         self.view.setBackground(c.background)
         for plot in (self.loss_plot, self.metric_plot):
@@ -138,6 +143,14 @@ class TrainingCharts(QWidget):
         self.test_curve.setPen(pg.mkPen(c.test, width=2))
         self.train_metric_curve.setPen(pg.mkPen(c.train, width=2))
         self.test_metric_curve.setPen(pg.mkPen(c.test, width=2))
+
+    def set_run_key(self, runs) -> None:
+        """Name the earlier runs' dashed loss curves: ``runs`` is a list of (colour, label);
+        an empty list hides the key."""
+        entries = [(colour, label, "dash") for colour, label in runs]
+        if entries:
+            entries.insert(0, (CHART_COLOURS[self._theme].train, "now", "line"))
+        self.run_key.set_entries(entries)
 
     def show_past(self, label: str | None, *, train_loss=None, test_loss=None,
                   metric_name: str = "accuracy", train_metric=None, test_metric=None) -> None:

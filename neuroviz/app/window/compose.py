@@ -175,6 +175,9 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     w.lesson_dock = w.add_side_panel(panel, "Lessons", "lesson_dock")
     panel.dock = w.lesson_dock
     w.lesson_panel = panel
+    # Inside a lesson the loss chart compares only the lesson's own runs.
+    panel.lesson_opened.connect(w.runs.set_context)
+    panel.lesson_closed.connect(lambda: w.runs.set_context(None))
     w.lessons_menu = build_lessons_menu(panel, w.lesson_dock, w)
     w.menuBar().insertMenu(w.help_menu.menuAction(), w.lessons_menu)
     if library.problems:
