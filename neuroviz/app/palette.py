@@ -20,6 +20,7 @@ Usage::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "class_swatch_html",
     "current_palette",
     "display_class_names",
+    "palette_words",
     "notifier",
     "set_palette",
     "value_to_index",
@@ -261,3 +263,27 @@ def class_swatch_html(k: int, n: int, palette: Palette | None = None) -> str:
     """Rich text: a square in the colour of class ``k`` of ``n`` (a swatch, not a word)."""
     colour = class_colours(n, palette)[k].name()
     return f'<span style="color:{colour}; font-size:large;">\u25a0</span>'
+
+
+_COLOUR_WORDS = re.compile(r"\b(?:(an?|An?) )?(orange|blue|Orange|Blue)\b")
+
+
+def palette_words(text: str, palette: Palette | None = None) -> str:
+    """``text`` with the default palette's colour words ("blue", "orange", as the data's
+    descriptions use them) replaced by the current palette's, articles fixed:
+    "A blue disc inside an orange ring" -> "A yellow disc inside a purple ring"."""
+    pal = palette or current_palette()
+
+    def swap(match: re.Match) -> str:
+        article, word = match.group(1), match.group(2)
+        new = pal.positive_name if word.lower() == "blue" else pal.negative_name
+        if word[0].isupper():
+            new = new[0].upper() + new[1:]
+        if article is None:
+            return new
+        wanted = "an" if new[0].lower() in "aeiou" else "a"
+        if article[0].isupper():
+            wanted = wanted.capitalize()
+        return f"{wanted} {new}"
+
+    return _COLOUR_WORDS.sub(swap, text)

@@ -168,7 +168,7 @@ def stable_learning_rate(spec: dict, seed: int, dataset, hp, factor: float = 0.1
     failed: list[float] = []
     lr = float(hp.learning_rate)
     while True:
-        lr = max(lr * factor, MIN_LEARNING_RATE)
+        lr = max(float(f"{lr * factor:.3g}"), MIN_LEARNING_RATE)  # 0.3, not 0.30000000000000004
         net = Network.from_spec(spec, seed=seed)
         trainer = Trainer(net, dataset.X_train, dataset.Y_train, optimizer=hp.optimizer,
                           lr=lr, batch_size=int(hp.batch_size), seed=seed, l1=hp.l1,
