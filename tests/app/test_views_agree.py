@@ -94,15 +94,17 @@ def test_a_scrubbed_epoch_is_shown_and_named_by_every_view(window, qtbot):
     shown = float(re.search(r"test accuracy ([\d.]+)%", title).group(1)) / 100
     assert shown == pytest.approx(expected, abs=0.0006)
     assert "Epoch 0" in title
-    assert win.toolbar.epoch_label.text() == "\u23ea Epoch 0"
+    assert win.toolbar.epoch_label.text() == "Epoch 0 (past)"
     assert "Epoch 0 (timeline)" in win.charts.summary.text()
     assert f"{100 * expected:.1f}%" in win.charts.summary.text()
+    assert win.status_label.text().startswith(f"past:   step {entry.step:,}")
     # Live: every view returns to the present.
     tl.view.live_button.click()
     win.output_view.flush()
     assert win.toolbar.epoch_label.text() == "Epoch 4"
     assert "timeline" not in win.charts.summary.text()
     assert "Epoch 0" not in win.output_view.title.text()
+    assert win.status_label.text().startswith(f"step {win.latest_snapshot.step:,}")
 
 
 def test_resume_from_here_continues_training_from_that_epoch(window, qtbot):

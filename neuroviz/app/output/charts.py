@@ -166,7 +166,7 @@ class TrainingCharts(QWidget):
                            _or_nan(train_metric), _or_nan(test_metric))
             numbers = _summary(history) if len(history) else \
                 f"train loss {format_number(train_loss)}"
-            text = f"\u23ea {label} (timeline): {numbers}"
+            text = f"Showing {label} (timeline): {numbers}"
             self._past = text
         self.summary.setText(text)
         self.summary.setToolTip(text)

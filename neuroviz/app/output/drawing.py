@@ -264,5 +264,5 @@ class OutputDrawingMixin:
         if ds.kind == "tabular" and ds.n_features > 2:
             extra = "<br><small>other features held at their training mean</small>"
         past = getattr(self, "past_label", None)
-        when = f" \u2014 \u23ea {past}" if past else ""
+        when = f" \u2014 showing {past}" if past else ""
         self.title.setText(f"<b>{what}</b>{when}{metric}{extra}")

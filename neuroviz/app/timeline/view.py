@@ -233,8 +233,10 @@ class TimelineController:
         """Every view says it shows an earlier moment: the epoch counter, the output panel's
         title and the charts' summary."""
         win = self.window
-        win.toolbar.show_past(entry.label)
+        win.toolbar.show_past(f"Epoch {entry.epoch:,}" if entry.at_boundary
+                              else f"Epoch {entry.position:,.2f}")
         win.output_view.set_past_label(f"{entry.label} (timeline)")
+        win.show_training_status(snap, past=True)
         win.charts.show_past(entry.label, train_loss=entry.train_loss,
                              test_loss=entry.test_loss, metric_name=snap.metric_name,
                              train_metric=snap.train_metric, test_metric=snap.test_metric)
@@ -278,6 +280,8 @@ class TimelineController:
         win.toolbar.show_past(None)
         win.output_view.set_past_label(None)
         win.charts.show_past(None)
+        if win.latest_snapshot is not None:
+            win.show_training_status(win.latest_snapshot)
 
     def resume(self, entry: TimelineEntry) -> None:
         """Continue training from ``entry``'s exact weights (training runs on at once); the

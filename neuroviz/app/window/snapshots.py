@@ -71,8 +71,18 @@ class SnapshotDrawingMixin:
         sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
         return tuple(snap.layer_sizes) == sizes
 
-    def _update_status(self, snap) -> None:
+    def show_training_status(self, snap, past: bool = False) -> None:
+        """Public for the timeline: see :meth:`_update_status`."""
+        self._update_status(snap, past)
+
+    def _update_status(self, snap, past: bool = False) -> None:
+        """The training readout in the status bar; while the timeline shows an earlier
+        epoch it shows that epoch's step and losses (``past``), marked as such."""
+        if self.toolbar.showing_past and not past:
+            return
         parts = [f"step {snap.step:,}", f"train loss {format_number(snap.train_loss)}"]
+        if past:
+            parts.insert(0, "past:")
         if snap.test_loss is not None:
             parts.append(f"test loss {format_number(snap.test_loss)}")
         if self._running and self.worker.steps_per_second > 0:

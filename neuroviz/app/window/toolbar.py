@@ -144,7 +144,7 @@ class TrainingToolbar(QToolBar):
             self.epoch_label.setToolTip("Completed passes over the training data")
             self.epoch_label.setStyleSheet("")
         else:
-            self.epoch_label.setText(f"\u23ea {label}")
+            self.epoch_label.setText(f"{label} (past)")
             self.epoch_label.setToolTip(
                 f"The views show {label.lower()} from the timeline, not the present "
                 f"(epoch {self._epoch:,}); press Live to return")
