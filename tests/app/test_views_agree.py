@@ -215,6 +215,15 @@ def test_earlier_runs_have_a_readable_key_kept_to_the_lesson(make_window, qtbot,
     win.action_clear_runs.trigger()
     assert win.runs.runs == [] and charts.run_key.isHidden()
     assert [label.text for _, label in charts.loss_legend.items] == ["train", "test"]
+    # File › New archives the run and keeps both keys.
+    train_epochs(win, qtbot, 1)
+    win.action_new.trigger()
+    qtbot.waitUntil(lambda: len(win.runs.runs) == 1 and win.latest_snapshot is not None,
+                    timeout=10_000)
+    assert charts.run_key.isVisible() and len(charts.run_key.names) == 2
+    assert [label.text for _, label in charts.loss_legend.items] == ["train", "test"]
+    assert charts.loss_legend.isVisible()
+    win.action_clear_runs.trigger()
     # A lesson's chart compares only the lesson's runs.
     train_epochs(win, qtbot, 1)
     win.reset()
@@ -226,3 +235,10 @@ def test_earlier_runs_have_a_readable_key_kept_to_the_lesson(make_window, qtbot,
     qtbot.waitUntil(lambda: win.runs.context == lesson_id, timeout=10_000)
     assert win.runs.runs == []
     assert [label.text for _, label in charts.loss_legend.items] == ["train", "test"]
+    # ...and the lesson's own runs are kept.
+    wait_snapshot_fits(win)
+    train_epochs(win, qtbot, 1)
+    train_epochs(win, qtbot, 1)
+    win.reset()
+    qtbot.waitUntil(lambda: len(win.runs.runs) == 1, timeout=10_000)
+    assert win.runs.runs[0]["context"] == lesson_id
