@@ -41,7 +41,32 @@ NOTE_COLOURS = {"light": "#a64b00", "dark": "#ffb454"}  # warning text, readable
 
 
 class CompactAxis(pg.AxisItem):
-    """An axis whose large tick values read 20k, 1.5M (long epoch counts stay legible)."""
+    """An axis whose large tick values read 20k, 1.5M (long epoch counts stay legible), with
+    ticks never closer than their labels need (a narrow chart shows 0, 0.5, 1, not
+    0.2, 0.4, ... run together)."""
+
+    MIN_LABEL_GAP = 10  # pixels between neighbouring tick labels
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = maxVal - minVal
+        if span <= 0 or size <= 0 or not levels:
+            return levels
+        pixels_per_unit = size / span
+        widest = max(self._tick_metrics().horizontalAdvance(text) for text in
+                     self.tickStrings([minVal, maxVal, (minVal + maxVal) / 2], 1.0,
+                                      levels[-1][0]))
+        need = widest + self.MIN_LABEL_GAP
+        kept = [(spacing, offset) for spacing, offset in levels
+                if spacing * pixels_per_unit >= need]
+        if not kept:
+            kept = [(nice_ceiling(need / pixels_per_unit), 0)]
+        return kept
+
+    def _tick_metrics(self):
+        from PySide6.QtGui import QFontMetricsF
+
+        return QFontMetricsF(self.style.get("tickFont") or self.font())
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         out = []

@@ -315,17 +315,26 @@ class ColourKey(QWidget):
     def _mark_width(self, fm: QFontMetricsF, mark: str) -> float:
         return fm.height() * (0.8 if mark == "box" else 1.8)
 
-    def _items(self, width: float) -> list[tuple[float, int, float]]:
-        """(x, line, width) of each entry when laid out in ``width`` pixels; a name too long
-        for a line is elided when painted."""
+    def _items(self, width: float) -> list[QRectF]:
+        """Where each entry goes in ``width`` pixels: entries flow left to right; one too
+        long for a whole line wraps its name onto more lines, never cut off."""
         fm = QFontMetricsF(self.font())
+        line_h = fm.height() * 1.3
         gap = fm.height() * 0.9
-        out, x, line = [], 0.0, 0
+        out, x, y, row_h = [], 0.0, 0.0, line_h
         for _, name, mark in self.entries:
-            w = min(self._mark_width(fm, mark) + 6 + fm.horizontalAdvance(name), width)
+            mark_w = self._mark_width(fm, mark) + 6
+            w = mark_w + fm.horizontalAdvance(name)
             if x > 0 and x + w > width:
-                x, line = 0.0, line + 1
-            out.append((x, line, w))
+                x, y, row_h = 0.0, y + row_h, line_h
+            h = line_h
+            if w > width:  # a whole line is not enough: wrap the name
+                w = width
+                text = fm.boundingRect(QRectF(0, 0, max(width - mark_w, 10), 1e4),
+                                       Qt.TextWordWrap, name)
+                h = max(line_h, text.height() + fm.height() * 0.3)
+            out.append(QRectF(x, y, w, h))
+            row_h = max(row_h, h)
             x += w + gap
         return out
 
@@ -335,18 +344,22 @@ class ColourKey(QWidget):
     def heightForWidth(self, width: int) -> int:  # noqa: N802
         if not self.entries:
             return 0
-        lines = max(line for _, line, _ in self._items(max(width, 1))) + 1
-        return int(lines * QFontMetricsF(self.font()).height() * 1.3 + 2)
+        return int(max(r.bottom() for r in self._items(max(width, 1))) + 2)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         fm = QFontMetricsF(self.font())
-        width = sum(self._mark_width(fm, m) + 4 + fm.height() * 0.9 + fm.horizontalAdvance(n)
+        width = sum(self._mark_width(fm, m) + 6 + fm.height() * 0.9 + fm.horizontalAdvance(n)
                     for _, n, m in self.entries)
         width = int(min(width, 400))
         return QSize(width, self.heightForWidth(width))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(40, self.heightForWidth(max(self.width(), 40)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the wrapped height depends on the width
 
     def paintEvent(self, event) -> None:  # noqa: N802
         if not self.entries:
@@ -357,22 +370,22 @@ class ColourKey(QWidget):
         line_h = fm.height() * 1.3
         text = self.palette().windowText().color()
         outline = text.darker(150) if text.lightness() > 128 else text.lighter(150)
-        for (colour, name, mark), (x, line, w) in zip(self.entries, self._items(self.width())):
-            y = line * line_h
+        for (colour, name, mark), r in zip(self.entries, self._items(self.width())):
             mw = self._mark_width(fm, mark)
+            mid = r.top() + line_h / 2
             if mark in ("dash", "line"):
                 style = Qt.PenStyle.DashLine if mark == "dash" else Qt.PenStyle.SolidLine
                 p.setPen(QPen(colour, 2.0, style))
-                p.drawLine(int(x), int(y + line_h / 2), int(x + mw), int(y + line_h / 2))
+                p.drawLine(int(r.left()), int(mid), int(r.left() + mw), int(mid))
             else:
-                box = QRectF(x, y + (line_h - mw) / 2, mw, mw)
+                box = QRectF(r.left(), mid - mw / 2, mw, mw)
                 p.fillRect(box, colour)
                 p.setPen(QPen(outline, 1))
                 p.drawRect(box)
             p.setPen(text)
-            room = max(w - mw - 4, 10)  # 2 px to spare: no elision from rounding
-            p.drawText(QRectF(x + mw + 4, y, room, line_h), Qt.AlignLeft | Qt.AlignVCenter,
-                       fm.elidedText(name, Qt.ElideRight, room))
+            p.drawText(QRectF(r.left() + mw + 4, r.top() + (line_h - fm.height()) / 2,
+                              max(r.width() - mw - 4, 10), r.height()),
+                       Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, name)
         p.end()
 
 
