@@ -156,3 +156,17 @@ def test_data_panel_fits_its_dock_for_every_dataset(window, qtbot, wait_snapshot
         wait_snapshot_fits(win)
         qtbot.waitUntil(lambda: win.data_panel.width() <= viewport.width(), timeout=5000)
         assert win.data_panel.minimumSizeHint().width() <= viewport.width(), name
+
+
+def test_epoch_tick_labels_never_run_together(qtbot):
+    from PySide6.QtGui import QFontMetricsF
+
+    from neuroviz.app.output.charts import CompactAxis
+
+    axis = CompactAxis("bottom")
+    width = QFontMetricsF(axis.font()).horizontalAdvance("0.8")
+    for size in (60, 120, 400):  # pixels for the range 0..1
+        for spacing, _ in axis.tickSpacing(0.0, 1.0, size):
+            assert spacing * size >= width + CompactAxis.MIN_LABEL_GAP
+    wide = axis.tickSpacing(0.0, 1.0, 1000)
+    assert min(spacing for spacing, _ in wide) <= 0.2  # a wide chart keeps fine ticks
