@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QTextBrowser
 
+from neuroviz.app import palette as palettes
 from neuroviz.lessons import Lesson, LessonProgress, Step, image_references, resolve_image
 
 MAX_IMAGE_WIDTH = 360
@@ -29,9 +30,19 @@ class StepText(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setReadOnly(True)
         self._images: dict[str, Path] = {}
+        self._shown: tuple = (None, None)
+        palettes.notifier.palette_changed.connect(self._on_palette_changed)
+
+    def _on_palette_changed(self, _name: str) -> None:
+        if self._shown[0] is not None:
+            scroll = self.verticalScrollBar().value()
+            self.set_step(*self._shown)
+            self.verticalScrollBar().setValue(scroll)
 
     def set_step(self, step: Step | None, folder: Path | None) -> None:
+        """Show ``step``; its colour words ("the blue points") follow the palette."""
         self._images = {}
+        self._shown = (step, folder)
         if step is None:
             self.clear()
             return
@@ -42,7 +53,7 @@ class StepText(QTextBrowser):
                 except ValueError:
                     pass  # the validator refused the lesson already; never load it
         self.document().clear()
-        self.setMarkdown(step.text)
+        self.setMarkdown(palettes.palette_words(step.text))
         self.verticalScrollBar().setValue(0)
 
     @property

@@ -282,7 +282,9 @@ class NetworkCanvas(QWidget):
                     if self.node_sizes[k] >= 22 * s:
                         p.setFont(small)
                         p.setPen(pal.text_colour_on(x, 1.0))
-                        p.drawText(r, Qt.AlignCenter, f"{vals[j]:.2f}")
+                        val = vals[j]
+                        p.drawText(r, Qt.AlignCenter,
+                                   f"{val:.2f}" if abs(val) < 1e4 else f"{val:.1e}")
                 else:
                     p.fillRect(r, pal.neutral)
                 rects.append(r)
@@ -314,8 +316,16 @@ class NetworkCanvas(QWidget):
         half = self.node_sizes[0] / 2 + 6 * v.scale
         pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
         inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
+        room = pitch0 if v.layer_sizes[0] > 1 else 3 * h  # height free for each label
         for j, name in enumerate(inputs):
             r = self.node_rect(0, j)
+            wrapped = fm.boundingRect(QRectF(0, 0, maxw, 10 * h), Qt.TextWordWrap, name)
+            if fm.horizontalAdvance(name) > maxw and room >= 2 * h and \
+                    wrapped.height() <= 2 * h + 1:  # a long name takes two lines, uncut
+                p.drawText(QRectF(r.center().x() - half - maxw, r.center().y() - h, maxw,
+                                  2 * h), Qt.AlignRight | Qt.AlignVCenter | Qt.TextWordWrap,
+                           name)
+                continue
             text = fm.elidedText(name, Qt.ElideMiddle, maxw)
             p.drawText(QRectF(r.center().x() - half - maxw, r.center().y() - h / 2, maxw, h),
                        Qt.AlignRight | Qt.AlignVCenter, text)

@@ -215,13 +215,31 @@ class TimelineController:
         if base is None or tuple(base.layer_sizes) != tuple(
                 [entry.weights[0][0].shape[0]] + [W.shape[1] for W, _ in entry.weights]):
             return
+        metrics = {}
+        if entry.metric_name == base.metric_name:  # the entry's own accuracy or R^2
+            metrics = {"train_metric": entry.train_metric, "test_metric": entry.test_metric}
+        if metrics.get("train_metric") is None:
+            metrics = {"train_metric": float("nan"), "test_metric": None}
         snap = dataclasses.replace(
             base, weights=entry.weights, gradients=None, grid=self._grid_for(entry),
             epoch=entry.epoch - win.state.epoch_offset, step=entry.step,
             epoch_progress=entry.position - win.state.epoch_offset, train_loss=entry.train_loss,
-            test_loss=entry.test_loss, diverged=False, message=None)
+            test_loss=entry.test_loss, diverged=False, message=None, **metrics)
         win.network_view.set_snapshot(snap)
         win.output_view.set_snapshot(snap)
+        self._say_past(entry, snap)
+
+    def _say_past(self, entry: TimelineEntry, snap) -> None:
+        """Every view says it shows an earlier moment: the epoch counter, the output panel's
+        title and the charts' summary."""
+        win = self.window
+        win.toolbar.show_past(f"Epoch {entry.epoch:,}" if entry.at_boundary
+                              else f"Epoch {entry.position:,.2f}")
+        win.output_view.set_past_label(f"{entry.label} (timeline)")
+        win.show_training_status(snap, past=True)
+        win.charts.show_past(entry.label, train_loss=entry.train_loss,
+                             test_loss=entry.test_loss, metric_name=snap.metric_name,
+                             train_metric=snap.train_metric, test_metric=snap.test_metric)
 
     def _grid_for(self, entry: TimelineEntry):
         """Every neuron's activation over the plane for 2-D data (None otherwise)."""
@@ -258,9 +276,16 @@ class TimelineController:
     def _leave_past(self) -> None:
         self.scrubbed_entry = None
         self._marker.setVisible(False)
+        win = self.window
+        win.toolbar.show_past(None)
+        win.output_view.set_past_label(None)
+        win.charts.show_past(None)
+        if win.latest_snapshot is not None:
+            win.show_training_status(win.latest_snapshot)
 
     def resume(self, entry: TimelineEntry) -> None:
-        """Continue training from ``entry``'s exact weights; later history is dropped."""
+        """Continue training from ``entry``'s exact weights (training runs on at once); the
+        later history is dropped."""
         win = self.window
         exp = win.current_experiment(with_weights=False)
         exp.weights = entry.copy_weights()
@@ -279,7 +304,8 @@ class TimelineController:
         where = entry.label.lower()
         if not entry.at_boundary:  # a new run starts a fresh pass over the data
             where += f", counted as epoch {entry.epoch:,}"
-        win.statusBar().showMessage(f"Resumed from {where}", 5000)
+        win.play()
+        win.statusBar().showMessage(f"Resumed training from {where}", 5000)
 
 
 # ---------------------------------------------------------------------------- compare runs

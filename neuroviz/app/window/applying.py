@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from neuroviz.app import palette as palettes
 from neuroviz.app.constants import GRID_N
 from neuroviz.app.window.commands import NetworkEditCommand, WeightEditCommand
 from neuroviz.data import DATASETS, DatasetError
@@ -152,7 +153,7 @@ class ExperimentApplyingMixin:
         sizes = [spec["inputs"]] + [layer["units"] for layer in spec["layers"]]
         activations = [layer["activation"] for layer in spec["layers"]]
         self.network_view.set_network(list(ds.feature_names), sizes, activations,
-                                      _output_names(ds))
+                                      output_names(ds))
         if self._input_images is not None:
             self.network_view.set_input_images(self._input_images)
         self._probe = None
@@ -160,14 +161,20 @@ class ExperimentApplyingMixin:
     def _refresh_output_view(self) -> None:
         self.output_view.set_dataset(self._dataset, self.state.spec)
         if self._dataset.kind != "2d":
-            self._example = ("train", 0)
+            # The network shows the example the output panel has selected (for images the
+            # "selected image"), and the panel marks the one the network shows.
+            if self.output_view.selected is None:
+                self.output_view.set_selected_example("train", 0)
+            self._example = self.output_view.selected
         else:
             self._example = None
 
 
-def _output_names(ds) -> tuple[str, ...]:
+def output_names(ds) -> tuple[str, ...]:
+    """Names of the output neurons, with class colour words as the palette names them."""
     if ds.task == "regression":
         return (ds.target_name or "prediction",)
-    if ds.n_outputs == 1 and len(ds.class_names) == 2:
-        return (f"P({ds.class_names[1]})",)
-    return tuple(ds.class_names)
+    names = palettes.display_class_names(ds.class_names)
+    if ds.n_outputs == 1 and len(names) == 2:
+        return (f"P({names[1]})",)
+    return tuple(names)
