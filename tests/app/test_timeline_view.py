@@ -118,11 +118,14 @@ def test_entries_recorded_while_playing_are_labelled_with_their_exact_step(win, 
     tl = win.timeline
     initial = [(W.copy(), b.copy()) for W, b in win.latest_snapshot.weights]
     win.play()
-    qtbot.waitUntil(lambda: len(tl.timeline) >= 4, timeout=20_000)
+    # the newest entry is "live" on the slider, so the entry to scrub to is an older one
+    def older_inside():
+        return [e for e in tl.timeline.entries[:-1] if not e.at_boundary]
+
+    qtbot.waitUntil(lambda: len(tl.timeline) >= 4 and bool(older_inside()), timeout=60_000)
     win.pause()
-    qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
-    entries = tl.timeline.entries
-    inside = [e for e in entries if not e.at_boundary]
+    qtbot.waitUntil(lambda: not win.is_running, timeout=60_000)
+    inside = older_inside()
     assert inside, "expected snapshots from inside an epoch"
     entry = inside[len(inside) // 2]
     assert entry.epoch < entry.position < entry.epoch + 1
