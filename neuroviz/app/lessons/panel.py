@@ -38,6 +38,7 @@ from neuroviz.app.lessons.controls import StepControls
 from neuroviz.app.lessons.events import EventBridge
 from neuroviz.app.lessons.explain import keep_beside, play_explain_events
 from neuroviz.app.lessons.store import LessonLibrary
+from neuroviz.app.lessons.text import plain
 from neuroviz.app.lessons.widgets import STYLES, build_panel, unsaved_question
 from neuroviz.lessons import GoalContext, Lesson, check_goal, setup_for_step
 
@@ -112,6 +113,7 @@ class LessonPanel(QWidget):
         problems = self.library.problems
         if problems:
             lines = "\n".join(str(p) for p in problems)
+            self.problems_label.setTextFormat(Qt.TextFormat.PlainText)
             self.problems_label.setText(f"Some lessons could not be loaded:\n{lines}")
             self.problems_label.show()
         else:
@@ -178,7 +180,7 @@ class LessonPanel(QWidget):
             step = 1 if p.finished else min(max(1, p.step), len(lesson.steps))
         self.stack.setCurrentIndex(1)
         self._keep_beside()
-        self.title_label.setText(f"<b style='font-size:14pt'>{lesson.title}</b>")
+        self.title_label.setText(f"<b style='font-size:14pt'>{plain(lesson.title)}</b>")
         self.lesson_opened.emit(lesson.id)
         self.go_to_step(step)
         return True
@@ -298,7 +300,8 @@ class LessonPanel(QWidget):
         self.hints_shown = 0
         self.progress.set_step(lesson.id, number)
         self.controls.set_step(step.hidden, step.locked, step.highlight)
-        self.step_label.setText(f"Step {number} of {len(lesson.steps)}: <b>{step.title}</b>")
+        self.step_label.setText(
+            f"Step {number} of {len(lesson.steps)}: <b>{plain(step.title)}</b>")
         self.text.set_step(step, lesson.folder)
         self.hints_label.clear()
         self.hints_label.hide()
@@ -319,6 +322,7 @@ class LessonPanel(QWidget):
             return
         self.hints_shown += 1
         lines = [f"Hint {k}: {h}" for k, h in enumerate(step.hints[:self.hints_shown], 1)]
+        self.hints_label.setTextFormat(Qt.TextFormat.PlainText)  # never a tag that loads
         self.hints_label.setText("\n".join(lines))
         self.hints_label.show()
         left = len(step.hints) - self.hints_shown
@@ -498,6 +502,7 @@ class LessonPanel(QWidget):
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
                           self.window)
         box.setObjectName("lesson_message_box")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # problems quote lesson text as written
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, never blocks the caller
         self.last_message = text
