@@ -74,6 +74,8 @@ class LessonPanel(QWidget):
         self.hints_shown = 0
         self._last_epoch = 0
         self._generation = -1
+        self._last_received = window.worker.latest  # the newest worker snapshot seen here
+        self._in_flight_until = None  # a snapshot published before this step: skip up to it
         self._show_me_target: int | None = None
         self._show_me_run: int | None = None  # the worker's train_epochs run of "show me"
         self._saved: SavedWork | None = None
@@ -296,6 +298,10 @@ class LessonPanel(QWidget):
         self.events = set()
         self.trained_epochs = 0
         self._last_epoch = self._epoch_now()
+        # Snapshots published before this step may still be on their way (a busy machine):
+        # their epochs belong to the step before, so they are not counted here.
+        latest = self.window.worker.latest
+        self._in_flight_until = latest if latest is not self._last_received else None
         self.step_done = False
         self.hints_shown = 0
         self.progress.set_step(lesson.id, number)
@@ -447,7 +453,13 @@ class LessonPanel(QWidget):
 
     def _on_worker_snapshot(self, snap, generation: int) -> None:
         """Count the epochs trained in this step (each run generation starts at epoch 0)."""
+        self._last_received = snap
         if self.lesson is None:
+            return
+        if self._in_flight_until is not None:
+            if snap is self._in_flight_until:  # the last one from before this step
+                self._in_flight_until = None
+                self._generation, self._last_epoch = generation, int(snap.epoch)
             return
         epoch = int(snap.epoch)
         if generation != self._generation:
