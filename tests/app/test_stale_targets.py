@@ -137,3 +137,19 @@ def test_hover_then_shrink_then_grab(window, qtbot, op):
         win.grab()
     assert raised == []
     assert canvas._hover is None or canvas.target_exists(canvas._hover)
+
+
+def test_a_value_typed_for_a_removed_weight_is_ignored(window, qtbot):
+    """The value editor can be answered after the network shrank: nothing is set, nothing
+    raises, and the undo history is unchanged."""
+    win = window
+    sizes = win.network_view.layer_sizes
+    count = win.undo_stack.count()
+    with qtbot.capture_exceptions() as raised:
+        win._on_weight_edited(len(sizes), 0, 0, 1.0)  # a layer that does not exist
+        win._on_weight_edited(1, sizes[0] + 2, 0, 1.0)  # a weight from a missing input
+        win._on_weight_edited(1, sizes[1] + 2, -1, 1.0)  # the bias of a missing neuron
+    assert raised == []
+    assert win.undo_stack.count() == count
+    win._on_weight_edited(1, 0, 0, 0.5)  # a real one still works
+    assert win.undo_stack.count() == count + 1

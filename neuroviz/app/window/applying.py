@@ -158,9 +158,12 @@ class ExperimentApplyingMixin:
     def _on_weight_edited(self, k: int, i: int, j: int, value: float) -> None:
         """A weight (j >= 0) or bias (j == -1, i = neuron) typed on the canvas."""
         snap = self.latest_snapshot
-        if snap is None or not math.isfinite(value):
+        if snap is None or not math.isfinite(value) or not 1 <= k <= len(snap.weights):
             return
         W, b = snap.weights[k - 1]
+        inside = (0 <= i < W.shape[0] and 0 <= j < W.shape[1]) if j >= 0 else 0 <= i < b.size
+        if not inside:  # typed into a network that has changed since: nothing to set
+            return
         if j >= 0:
             old = float(W[i, j])
             text = f"Set weight {i + 1}\u2192{j + 1} of layer {k} to {value:g}"
