@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.heatmaps import value_range
+from neuroviz.app.painting import painter_for
 
 __all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
 
@@ -94,6 +95,7 @@ class NetworkCanvas(QWidget):
             self.node_y.append(y0 + pk * np.arange(n, dtype=np.float64))
             self.node_sizes.append(ns if n <= max_units else max(pk * 0.85, 2.0))
         self._build_edge_geometry()
+        self.forget_stale_targets()
         v._place_controls()
         self.update()
         if (self.minimumWidth(), self.minimumHeight()) != min_size:
@@ -124,11 +126,49 @@ class NetworkCanvas(QWidget):
         x0, y0, x1, y1 = self._edge_xy[k - 1][i * self.view.layer_sizes[k] + j]
         return QPointF(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
 
+    # -- targets of the old network ---------------------------------------------------
+    def _geometry_fits(self) -> bool:
+        """Whether the laid-out geometry belongs to the view's current layer sizes."""
+        sizes = self.view.layer_sizes
+        return (len(self.col_x) == len(sizes) == len(self.node_y) == len(self.node_sizes)
+                and len(self._edge_xy) == len(sizes) - 1
+                and all(len(y) == n for y, n in zip(self.node_y, sizes)))
+
+    def target_exists(self, target: tuple | None) -> bool:
+        """Whether a hover or highlight target (see :meth:`hit`) names a node, bias or edge
+        of the current network (a layer with ``j`` None means the whole layer)."""
+        sizes = self.view.layer_sizes
+        if not isinstance(target, tuple) or len(target) < 3:
+            return False
+        kind, k = target[0], target[1]
+        if not isinstance(k, (int, np.integer)) or not 0 <= k < len(sizes):
+            return False
+        if kind == "edge":
+            return (len(target) == 4 and k >= 1 and 0 <= target[2] < sizes[k - 1]
+                    and 0 <= target[3] < sizes[k])
+        if kind in ("node", "bias") and len(target) == 3:
+            j = target[2]
+            if j is None:
+                return kind == "node"
+            return 0 <= j < sizes[k] and (kind == "node" or k >= 1)
+        return False
+
+    def forget_stale_targets(self) -> None:
+        """Drop the hover and the highlight when the network they point into has changed
+        (a removed neuron or layer, New, Undo, a lesson step)."""
+        if self._hover is not None and not self.target_exists(self._hover):
+            self._hover = None
+            self.setToolTip(self.view.canvas_help)
+            QToolTip.hideText()
+            self.view.neuron_hovered.emit(-1, -1)
+        if self.view.highlighted is not None and not self.target_exists(self.view.highlighted):
+            self.view.highlighted = None
+
     # -- hit testing -------------------------------------------------------------------
     def hit(self, pos: QPointF) -> tuple | None:
         """("bias", k, j) | ("node", k, j) | ("edge", k, i, j) | None at ``pos``."""
         v = self.view
-        if not self.col_x:
+        if not self.col_x or not self._geometry_fits():
             return None
         for k in range(1, len(v.layer_sizes)):
             for j in range(v.layer_sizes[k]):
@@ -199,19 +239,17 @@ class NetworkCanvas(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         v = self.view
         pal = _palette.current_palette()
-        p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().base())
-        if not v.layer_sizes or not self.col_x:
-            p.end()
-            return
-        p.setRenderHint(QPainter.Antialiasing, True)
-        self._paint_edges(p, pal)
-        p.setRenderHint(QPainter.Antialiasing, False)
-        self._paint_nodes(p, pal)
-        p.setRenderHint(QPainter.Antialiasing, True)
-        self._paint_labels(p)
-        self._paint_focus(p)
-        p.end()
+        with painter_for(self) as p:
+            p.fillRect(self.rect(), self.palette().base())
+            if not v.layer_sizes or not self.col_x or not self._geometry_fits():
+                return
+            p.setRenderHint(QPainter.Antialiasing, True)
+            self._paint_edges(p, pal)
+            p.setRenderHint(QPainter.Antialiasing, False)
+            self._paint_nodes(p, pal)
+            p.setRenderHint(QPainter.Antialiasing, True)
+            self._paint_labels(p)
+            self._paint_focus(p)
 
     def _paint_edges(self, p: QPainter, pal) -> None:
         v = self.view
@@ -341,9 +379,10 @@ class NetworkCanvas(QWidget):
         v = self.view
         s = v.scale
         targets = []
-        if self._hover is not None:
+        # Only targets in the current network: a highlight can arrive before the relayout.
+        if self.target_exists(self._hover):
             targets.append((self._hover, QColor(0, 0, 0, 110), 2.0))
-        if v.highlighted is not None:
+        if self.target_exists(v.highlighted):
             targets.append((v.highlighted, QColor("#111111"), 3.5))
         for target, colour, width in targets:
             kind = target[0]
@@ -404,7 +443,10 @@ class ColourLegend(QWidget):
         return QSize(int(w) + 12, int(fm.height() + 6))
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         fm = QFontMetricsF(self.font())
         pal = _palette.current_palette()
         h = self.height()
@@ -423,4 +465,3 @@ class ColourLegend(QWidget):
                        pal.colour(v, 1.0))
         p.setPen(QPen(QColor(128, 128, 128), 1))
         p.drawRect(bar)
-        p.end()

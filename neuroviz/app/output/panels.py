@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QImage, QPainter,
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSizePolicy, QWidget
 
 from neuroviz.app import palette as _palette
+from neuroviz.app.painting import painter_for
 
 __all__ = ["ClassKey", "ConfusionMatrixWidget", "DigitImageWidget", "MisclassifiedGallery",
            "ProbabilityBars", "confusion_counts", "digit_qimage"]
@@ -95,7 +96,10 @@ class ConfusionMatrixWidget(QWidget):
         super().mouseMoveEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), self.palette().base())
         text_colour = self.palette().text().color()
         fm, k, label_w, top, left, cell = self._geometry()
@@ -181,7 +185,10 @@ class DigitImageWidget(QWidget):
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), self.palette().base())
         fm = QFontMetricsF(self.font())
         cap_h = fm.height() * 2.3
@@ -218,7 +225,10 @@ class ProbabilityBars(QWidget):
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), self.palette().base())
         k = len(self.names)
         if not k or self.probs is None or self.probs.shape != (k,):

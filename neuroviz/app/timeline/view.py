@@ -283,22 +283,44 @@ class TimelineController:
         if win.latest_snapshot is not None:
             win.show_training_status(win.latest_snapshot)
 
-    def resume(self, entry: TimelineEntry) -> None:
-        """Continue training from ``entry``'s exact weights (training runs on at once); the
-        later history is dropped."""
+    def resume(self, entry: TimelineEntry) -> bool:
+        """Continue training from ``entry``'s exact weights; later history is dropped and training
+        runs on at once.
+
+        An epoch of a network that has changed since (a layer or neuron added or removed)
+        cannot be resumed with the current network: that is said in the status bar and
+        nothing changes. Returns whether training was resumed.
+        """
+        from neuroviz.engine import Network
+        from neuroviz.experiment import ExperimentError
+
         win = self.window
         exp = win.current_experiment(with_weights=False)
+        try:
+            Network.from_spec(exp.spec, seed=0).set_weights(entry.weights)
+        except (ValueError, TypeError, IndexError):
+            win.statusBar().showMessage(
+                f"Cannot resume from {entry.label.lower()}: the network has changed since "
+                "(its weights do not fit the current layers). Press Live to go on training.",
+                8000)
+            return False
         exp.weights = entry.copy_weights()
         exp.epoch = entry.epoch
         h = exp.history
         keep = [i for i, e in enumerate(h.epochs) if e <= entry.epoch + 1e-9]
         for column in (h.epochs, h.train_loss, h.test_loss, h.train_metric, h.test_metric):
             column[:] = [column[i] for i in keep]
+        self._resuming = True
+        try:
+            win.apply_experiment(exp)  # validates first: on an error nothing has changed
+        except ExperimentError as exc:
+            self._resuming = False
+            win.statusBar().showMessage(f"Cannot resume from {entry.label.lower()}: {exc}",
+                                        8000)
+            return False
         self.timeline.truncate_after(entry.epoch)
         self._last_abs_epoch = entry.epoch
-        self._resuming = True
         self._leave_past()
-        win.apply_experiment(exp)
         self.view.refresh()
         self.view.go_live()
         where = entry.label.lower()
@@ -306,6 +328,7 @@ class TimelineController:
             where += f", counted as epoch {entry.epoch:,}"
         win.play()
         win.statusBar().showMessage(f"Resumed training from {where}", 5000)
+        return True
 
 
 # ---------------------------------------------------------------------------- compare runs
