@@ -103,7 +103,8 @@ class NetworkCanvas(QWidget):
         ns = min(area_h / ref / PITCH, col_w * 0.62, MAX_NODE_SIZE * s)
         ns = max(ns, 2.0)
         self.node_size = ns
-        pitch = ns * PITCH
+        # Small neurons (narrow columns of a deep network) spread out to use the height.
+        pitch = max(ns * PITCH, min(area_h / ref, ns * 3.0))
         block_h = ref * pitch
         centre = top + min(block_h, area_h) / 2
         self.col_x = [left + (k + 0.5) * col_w for k in range(n_cols)]

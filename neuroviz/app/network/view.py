@@ -375,16 +375,32 @@ class NetworkView(DescriptionsMixin, QWidget):
         cap_h = math.ceil(2 * fm.height() + 4)
         bs, show_buttons, cw, show_combo = self._header_parts(cv.col_w)
         width = max(int(cv.col_w - 2 * s), 4)
+        last = len(self._layer_controls) - 1
+        # Very deep networks: when even "12" does not fit a column, caption every
+        # ``every``-th hidden layer (the caption then spans its neighbours' room).
+        widest = max(bold_fm.horizontalAdvance(str(last)), fm.horizontalAdvance("64")) + 4
+        every = max(1, math.ceil(widest / max(cv.col_w, 1.0)))
+        # One caption form for every hidden layer: the one the widest label fits.
+        room = width if every == 1 else int(every * cv.col_w)
+        widest_texts = self._caption_texts(max(last - 1, 0))
+        form = next((i for i, (a, b) in enumerate(widest_texts)
+                     if max(bold_fm.horizontalAdvance(a), fm.horizontalAdvance(b)) + 4 <= room),
+                    len(widest_texts) - 1)
         for k, c in enumerate(self._layer_controls):
             cx = cv.col_x[k]
             y = 4 * s
             texts = self._caption_texts(k)
-            first, second = next(
-                ((a, b) for a, b in texts
-                 if max(bold_fm.horizontalAdvance(a), fm.horizontalAdvance(b)) + 4 <= width),
-                texts[-1])
+            room = width if every == 1 else int(every * cv.col_w)
+            first, second = texts[form if 0 < k < last else 0]
+            if max(bold_fm.horizontalAdvance(first), fm.horizontalAdvance(second)) + 4 > room:
+                first, second = next(
+                    ((a, b) for a, b in texts
+                     if max(bold_fm.horizontalAdvance(a), fm.horizontalAdvance(b)) + 4 <= room),
+                    texts[-1])
+            shown = every == 1 or (0 < k < last and k % every == 0)
+            c["caption"].setVisible(shown)
             c["caption"].setText(f"<b>{first}</b><br>{second}")
-            c["caption"].setGeometry(int(cx - width / 2), int(y), width, cap_h)
+            c["caption"].setGeometry(int(cx - room / 2), int(y), room, cap_h)
             y += cap_h + 2 * s
             if "add_neuron" in c:
                 c["remove_neuron"].setVisible(show_buttons)
