@@ -39,6 +39,7 @@ class ExplainController(QObject):
         self._edge_mode = "weights"
         window.worker.running_changed.connect(self._on_running)
         window.experiment_applied.connect(self.stop)
+        window.output_view.example_selected.connect(self._follow_example)
 
     def example(self) -> tuple[str, int]:
         selected = getattr(self.window.output_view, "selected", None)
@@ -138,6 +139,15 @@ class ExplainController(QObject):
         if compact != self.compact:
             self.compact = compact
             self.window.right_splitter.setVisible(not compact)
+
+    def _follow_example(self, split: str, row: int) -> None:
+        """The learner clicked another example while explaining: explain that one, at the
+        same step (forward, backward or update), so the two can be compared."""
+        if not self.active:
+            return
+        index = self.panel.index
+        if self.start(split, row):
+            self.panel.go_to(index)
 
     def _on_running(self, running: bool) -> None:
         if running and self.active:

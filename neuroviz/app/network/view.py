@@ -44,6 +44,8 @@ __all__ = [
 
 MAX_HIDDEN_LAYERS = 32
 MIN_NEURONS = 1
+#: Heatmap samples per side drawn in a neuron (finer plane grids are thinned to this).
+NODE_GRID = 50
 #: Zoom range of the canvas (1 = the whole network fits the view; View › Zoom In/Out).
 ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 1.0, 4.0, 1.25
 
@@ -488,12 +490,19 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     def _set_heat(self, k: int, values, activation: str | None) -> None:
         values = np.asarray(values)
+        full = values
+        if values.ndim == 3 and min(values.shape[1:]) >= 2 * NODE_GRID:
+            # A neuron is a few dozen pixels: every other sample of the plane's grid is plenty
+            # (the output plot shows the full grid), at a quarter of the colouring cost.
+            step = min(values.shape[1:]) // NODE_GRID
+            values = values[:, ::step, ::step]
         if values.ndim != 3 or values.shape[0] != self.layer_sizes[k] or min(values.shape) < 1:
             return
         h = self.heatmaps.get(k)
         if h is None or not h.matches(values.shape):
             h = self.heatmaps[k] = HeatmapLayer(*values.shape)
-        h.update(values, activation, _palette.current_palette())
+        if h.update(values, activation, _palette.current_palette()):
+            h.full_values = full  # the whole grid, for the large picture on hover
 
     def set_input_images(self, images) -> None:
         """(n_inputs, N, N) input-feature heatmaps over the plane (2-D data); None clears."""
@@ -530,7 +539,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         h = self.heatmaps.get(k)
         if h is None or h.values is None or j >= h.units:
             return None
-        return h.values[j]
+        full = getattr(h, "full_values", None)
+        return h.values[j] if full is None else np.asarray(full[j])
 
     def set_edge_mode(self, mode: str) -> None:
         """Colour and size edges by "weights" or by the last mini-batch "gradients"."""

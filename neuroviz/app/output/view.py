@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,6 +47,17 @@ __all__ = ["DETAILS_MIN_HEIGHT", "RECOMPUTE_MS", "OutputView"]
 #: themselves; below it they fold away so the main plot keeps its size.
 DETAILS_MIN_HEIGHT = 600
 
+
+
+class SmoothImageItem(pg.ImageItem):
+    """An image drawn with bilinear interpolation between its samples (a smooth decision
+    boundary from a 100 x 100 grid) unless ``smooth`` is off (discretised output)."""
+
+    smooth = True
+
+    def paint(self, painter, *args) -> None:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
+        super().paint(painter, *args)
 
 
 class OutputView(OutputDrawingMixin, QWidget):
@@ -109,7 +120,7 @@ class OutputView(OutputDrawingMixin, QWidget):
         pi.setMenuEnabled(False)
         pi.hideButtons()
         self.plot.setMouseEnabled(False, False)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = SmoothImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
         self.plot.addItem(self.curve)
@@ -283,6 +294,7 @@ class OutputView(OutputDrawingMixin, QWidget):
 
     def set_discretize(self, on: bool) -> None:
         self.discretize = bool(on)
+        self.image.smooth = not self.discretize  # sharp class regions
         self.discretize_box.blockSignals(True)
         self.discretize_box.setChecked(self.discretize)
         self.discretize_box.blockSignals(False)
