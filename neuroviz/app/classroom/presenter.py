@@ -276,9 +276,7 @@ class PresenterMode(QObject):
         need = canvas.minimumWidth() + 24
         left = int(min(max(need, 0.5 * total), 0.68 * total))
         w.main_splitter.setSizes([left, max(1, total - left)])
-        height = sum(w.right_splitter.sizes()) or w.height()
-        top = int(PRESENTER_OUTPUT_SHARE * height)
-        w.right_splitter.setSizes([top, height - top])
+        w.fit_output_column(PRESENTER_OUTPUT_SHARE)
         self._fit_network()
 
     def _fit_network(self) -> None:
@@ -312,8 +310,13 @@ class PresenterMode(QObject):
         w = self.window
         ov = w.output_view
         parts = [(getattr(w.network_view, "mode_label", None), True),
-                 (getattr(ov, "toggles", None), True)]  # show-test / discretise: advanced
-        ov.force_details(False if on and self.scale >= COMPACT_OUTPUT_SCALE else None)
+                 (getattr(ov, "toggles", None), True),  # show-test / discretise: advanced
+                 # the bar shows the losses large; the output title the accuracy
+                 (getattr(w.charts, "summary", None), True)]
+        compact = on and self.scale >= COMPACT_OUTPUT_SCALE
+        ov.force_details(False if compact else None)
+        if hasattr(ov, "set_axis_titles_shown"):
+            ov.set_axis_titles_shown(not compact)
         hidden = self._saved.setdefault("compact_hidden", {})
         for widget, hide in parts:
             if widget is None:

@@ -123,6 +123,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         top.addWidget(self.layers_label)
         top.addStretch(1)
         self.legend = ColourLegend()
+        # Shown where it fits (see _fit_top_bar): a narrow view keeps its width for the network.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top.addWidget(self.legend)
         top.addSpacing(12)
         top.addWidget(self.mode_label)
@@ -424,11 +426,13 @@ class NetworkView(DescriptionsMixin, QWidget):
         self._fit_top_bar()
 
     def _fit_top_bar(self) -> None:
-        """The edge-mode caption shows only when the whole top bar fits beside it."""
-        need = (2 * self.button_size + self.layers_label.sizeHint().width()
-                + self.legend.minimumSizeHint().width() + 12
-                + self.mode_label.sizeHint().width() + 40)
-        self.mode_label.setVisible(self.width() >= need)
+        """The colour key and the edge-mode caption show only where they fit beside the
+        +/- buttons and the layer count (the network needs the width more)."""
+        base = 2 * self.button_size + self.layers_label.sizeHint().width() + 40
+        legend = self.legend.sizeHint().width() + 12
+        self.legend.setVisible(self.width() >= base + legend)
+        self.mode_label.setVisible(
+            self.width() >= base + legend + self.mode_label.sizeHint().width())
 
     # -- zoom --------------------------------------------------------------------------
     def set_zoom(self, factor: float) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -209,6 +210,9 @@ class OutputView(OutputDrawingMixin, QWidget):
         self.gallery.image_clicked.connect(lambda r: self._select("test", r, emit=True))
 
         lay = QVBoxLayout(self)
+        # The minimum size comes from minimumSizeHint (below), not fixed by the layout: details
+        # that unfolded by themselves never hold the window's size up (they fold when short).
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.title)
         lay.addWidget(self.slice_row)
@@ -380,10 +384,27 @@ class OutputView(OutputDrawingMixin, QWidget):
         self.details_button.setArrowType(Qt.ArrowType.DownArrow if on
                                          else Qt.ArrowType.RightArrow)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        if self._details_forced is None and self._details_choice is None:
+            folding = [w for w in (self.secondary, self.gallery, self.gallery_title)
+                       if w.isVisibleTo(self)]
+            spacing = max(self.layout().spacing(), 0)
+            drop = sum(w.minimumSizeHint().height() + spacing for w in folding)
+            hint.setHeight(max(hint.height() - drop, 0))
+        return hint
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         if self.details_shown() != self.secondary.isVisibleTo(self):
             self._apply_details()
+
+    def set_axis_titles_shown(self, on: bool) -> None:
+        """Show or hide the main plot's axis titles (x1, x2): presenter mode at large sizes
+        gives their height to the plot (the tick numbers stay)."""
+        pi = self.plot.getPlotItem()
+        for ax in ("left", "bottom"):
+            pi.getAxis(ax).showLabel(bool(on))
 
     def set_controls_visible(self, on: bool) -> None:
         """Hide the panel's own show-test/discretise boxes when the window provides them."""

@@ -104,6 +104,9 @@ CONTROL_IDS = (
 WIDE_LAYOUT_WIDTH = 1600
 #: Width the output column asks for, as a share of the central area.
 OUTPUT_SHARE = 0.42
+#: Share of the output column's height for the output plot (the charts get the rest, or
+#: the height their text and plots need if that is more).
+PLOT_SHARE = 0.75
 
 
 class _FitWidthScroll(QScrollArea):
@@ -490,6 +493,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         super().resizeEvent(event)
         self._arrange_for_width()
         self._share_central_width()
+        self.fit_output_column(PLOT_SHARE)
 
     def _share_central_width(self) -> None:
         """The output column gets OUTPUT_SHARE of the central width (the plot stays large)."""
@@ -500,6 +504,29 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         right = max(right, self.right_splitter.minimumSizeHint().width())
         left = max(total - right, self.network_view.minimumSizeHint().width())
         self.main_splitter.setSizes([left, total - left])
+
+    def fit_output_column(self, plot_share: float) -> None:
+        """Split the output column: ``plot_share`` of its height for the output plot, the
+        rest for the charts, but never less than the charts need at their width (their
+        summary line wraps in a narrow column)."""
+        splitter = self.right_splitter
+        total = sum(splitter.sizes())
+        if total <= 0:
+            return
+        charts = self.charts
+        for _ in range(2):  # the second pass sees the text re-wrapped at the new size
+            need = charts.minimumSizeHint().height()
+            layout = charts.layout()
+            if layout is not None and layout.hasHeightForWidth():
+                need = max(need, layout.totalHeightForWidth(max(charts.width(), 1)))
+            plots = getattr(charts, "view", None)
+            if plots is not None and plots.isVisible():  # the text above the plots, as shown
+                need = max(need, plots.y() + plots.minimumHeight())
+            bottom = min(max(need, int(total * (1.0 - plot_share))),
+                         total - self.output_view.minimumSizeHint().height())
+            if splitter.sizes() == [total - bottom, bottom]:
+                break
+            splitter.setSizes([total - bottom, bottom])
 
     # ------------------------------------------------------------------ zoom
     def _build_zoom_actions(self) -> None:
