@@ -124,7 +124,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         top.addStretch(1)
         self.legend = ColourLegend()
         # Shown where it fits (see _fit_top_bar): a narrow view keeps its width for the network.
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         top.addWidget(self.legend)
         top.addSpacing(12)
         top.addWidget(self.mode_label)
@@ -141,6 +141,9 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.editor.value_accepted.connect(self._apply_edit)
 
         lay = QVBoxLayout(self)
+        # Minimum size from minimumSizeHint (below): the colour key and the edge-mode caption
+        # step aside in a narrow view instead of holding the window's width up.
+        lay.setSizeConstraint(QVBoxLayout.SizeConstraint.SetNoConstraint)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(top)
@@ -273,6 +276,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.layers_label.setText(f"{h} hidden layer{'s' if h != 1 else ''}")
         self.layers_label.setToolTip("Hidden layers between the inputs and the output "
                                      f"(0 to {MAX_HIDDEN_LAYERS})")
+        self._fit_top_bar()
         for k, c in enumerate(self._layer_controls):
             if "add_neuron" not in c:
                 continue
@@ -317,6 +321,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.column_min_width = max(caption_w, combo_w) + 14 * s
         self.combo_height = math.ceil(fm.height() + 10 * s)
         self.editor.setFont(font)
+        self._fit_top_bar()
         for c in self._layer_controls:
             for w in c.values():
                 w.setFont(bold if isinstance(w, QPushButton) else font)
@@ -424,6 +429,11 @@ class NetworkView(DescriptionsMixin, QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._fit_top_bar()
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        hint.setWidth(int(2 * self.button_size + self.layers_label.sizeHint().width() + 40))
+        return hint
 
     def _fit_top_bar(self) -> None:
         """The colour key and the edge-mode caption show only where they fit beside the
