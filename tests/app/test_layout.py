@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, QRectF
 from PySide6.QtWidgets import QApplication, QWidget
@@ -313,3 +314,20 @@ def test_named_views_fit_at_2x(win, qtbot, screenshot):
         problems = layout_problems(win, min_plot=0.3 * height)
         screenshot(win, f"layout_{width}x{height}_2x")
         assert not problems, f"{width}x{height} at 2x:\n" + "\n".join(problems)
+
+
+def test_hovering_a_neuron_shows_its_heatmap_large(win, qtbot):
+    from neuroviz.app.constants import GRID_N
+
+    settle(win, qtbot, 1280, 720)
+    canvas = win.network_view.canvas
+    centre = canvas.node_rect(1, 0).center().toPoint()
+    qtbot.mouseMove(canvas, centre)
+    qtbot.waitUntil(lambda: "Neuron" in win.output_view.title.text(), timeout=5000)
+    image = win.output_view.image.image
+    # the whole plane grid (not the neuron's thumbnail), over the plot's full extent
+    assert image.shape[:2] == (GRID_N, GRID_N) and GRID_N >= 100
+    expected = win.latest_snapshot.grid[0][0]  # hidden layer 1, neuron 1
+    np.testing.assert_array_equal(win.network_view.neuron_image(1, 0), expected)
+    qtbot.mouseMove(canvas, canvas.rect().bottomRight() - QPoint(2, 2))
+    qtbot.waitUntil(lambda: "Decision boundary" in win.output_view.title.text(), timeout=5000)
