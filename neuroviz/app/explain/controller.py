@@ -110,8 +110,7 @@ class ExplainController(QObject):
             fresh = (f" The {optimizer} update uses the trainer's current state "
                      f"(step {state['t'] + 1}).")
         self.update_compact()
-        self.dock.show()
-        self.dock.raise_()
+        w.show_side_panel(self.dock)
         self.panel.start(explanation, f"One {what} example (row {row + 1}), target {target}; "
                          f"{optimizer}, learning rate {lr:g}.{fresh}")
         return True

@@ -173,6 +173,9 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     w.lesson_dock = w.add_side_panel(panel, "Lessons", "lesson_dock")
     panel.dock = w.lesson_dock
     w.lesson_panel = panel
+    # a running lesson stays in view when explain mode opens beside it
+    w.side_panel_pinned = lambda dock: (dock is w.lesson_dock
+                                        and getattr(panel, "lesson", None) is not None)
     w.lessons_menu = build_lessons_menu(panel, w.lesson_dock, w)
     w.menuBar().insertMenu(w.help_menu.menuAction(), w.lessons_menu)
     if library.problems:

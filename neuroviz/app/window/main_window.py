@@ -165,6 +165,9 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
 
         self._wide_layout: bool | None = None
         self._side_docks: list[QDockWidget] = []
+        #: ``pinned(dock)``: a side panel that must stay in view when another one opens (the
+        #: composition root pins the lesson panel while a lesson runs).
+        self.side_panel_pinned = lambda dock: False
         self._build_widgets()
         self._build_menus()
         self._build_zoom_actions()
@@ -448,6 +451,27 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
             dock.raise_()
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def show_side_panel(self, dock: QDockWidget, share: float = 0.6) -> None:
+        """Open a side panel with room to work: in the place of the panel it shares a tab
+        with, or, when that one is pinned (a running lesson), below it with ``share`` of the
+        height, so both stay in view."""
+        pinned = [d for d in self._side_docks
+                  if d is not dock and not d.isHidden() and self.side_panel_pinned(d)]
+        if pinned:
+            target = pinned[0]
+            area = self.dockWidgetArea(target)
+            if dock in self.tabifiedDockWidgets(target) or self.dockWidgetArea(dock) != area:
+                self.removeDockWidget(dock)
+                self.addDockWidget(area, dock, Qt.Orientation.Vertical)
+            dock.show()
+            height = max(self.centralWidget().height(), 200)
+            self.resizeDocks([dock, target], [int(height * share), int(height * (1 - share))],
+                             Qt.Orientation.Vertical)
+        else:
+            self._place_side_docks([dock])
+            dock.show()
+        dock.raise_()
 
     @property
     def wide_layout(self) -> bool:
