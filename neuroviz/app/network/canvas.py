@@ -37,7 +37,7 @@ FULL_SIZE_UNITS = 12
 PITCH = 1.3
 #: The largest neuron at scale 1 (TensorFlow Playground draws 40 px); neurons grow up to this
 #: as the canvas allows.
-MAX_NODE_SIZE = 112.0
+MAX_NODE_SIZE = 88.0
 #: The narrowest column at scale 1 (a very deep network at default zoom).
 MIN_COLUMN_WIDTH = 10.0
 _EDGE_BINS = 6
@@ -103,8 +103,9 @@ class NetworkCanvas(QWidget):
         ns = min(area_h / ref / PITCH, col_w * 0.62, MAX_NODE_SIZE * s)
         ns = max(ns, 2.0)
         self.node_size = ns
-        # Small neurons (narrow columns of a deep network) spread out to use the height.
-        pitch = max(ns * PITCH, min(area_h / ref, ns * 3.0))
+        # Small neurons (narrow columns of a deep network) spread out a little to use the
+        # height; not more, as longer edges cost drawing time.
+        pitch = max(ns * PITCH, min(area_h / ref, ns * PITCH + 12 * v.scale))
         block_h = ref * pitch
         centre = top + min(block_h, area_h) / 2
         self.col_x = [left + (k + 0.5) * col_w for k in range(n_cols)]
