@@ -329,5 +329,12 @@ def test_hovering_a_neuron_shows_its_heatmap_large(win, qtbot):
     assert image.shape[:2] == (GRID_N, GRID_N) and GRID_N >= 100
     expected = win.latest_snapshot.grid[0][0]  # hidden layer 1, neuron 1
     np.testing.assert_array_equal(win.network_view.neuron_image(1, 0), expected)
+    # while training, the large picture follows the neuron
+    first = win.output_view.image.image.copy()
+    win.train_epochs(20)
+    qtbot.waitUntil(lambda: not np.array_equal(win.output_view.image.image, first),
+                    timeout=20_000)
+    assert "Neuron" in win.output_view.title.text()
+    qtbot.waitUntil(lambda: not win.is_running, timeout=20_000)
     qtbot.mouseMove(canvas, canvas.rect().bottomRight() - QPoint(2, 2))
     qtbot.waitUntil(lambda: "Decision boundary" in win.output_view.title.text(), timeout=5000)

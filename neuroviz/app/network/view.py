@@ -556,6 +556,11 @@ class NetworkView(DescriptionsMixin, QWidget):
         full = getattr(h, "full_values", None)
         return h.values[j] if full is None else np.asarray(full[j])
 
+    def hovered_neuron(self) -> tuple[int, int] | None:
+        """(node layer, index) of the neuron (or bias) under the mouse, else None."""
+        h = self.canvas._hover
+        return (h[1], h[2]) if h and h[0] in ("node", "bias") else None
+
     def set_edge_mode(self, mode: str) -> None:
         """Colour and size edges by "weights" or by the last mini-batch "gradients"."""
         if mode not in ("weights", "gradients"):

@@ -281,6 +281,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         nv.weight_edited.connect(self._on_weight_edited)
         nv.bias_edited.connect(lambda k, j, v: self._on_weight_edited(k, j, -1, v))
         nv.neuron_hovered.connect(self._on_neuron_hovered)
+        self.snapshot_drawn.connect(self._refresh_hovered_neuron)
         self.output_view.example_selected.connect(self._on_example_selected)
         self.divergence_banner.action_clicked.connect(self._lower_learning_rate)
         palettes.notifier.palette_changed.connect(self._on_palette_changed)
@@ -551,6 +552,12 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
             if splitter.sizes() == [total - bottom, bottom]:
                 break
             splitter.setSizes([total - bottom, bottom])
+
+    def _refresh_hovered_neuron(self, _snap) -> None:
+        """The large picture of a hovered neuron follows training, like the boundary."""
+        hovered = self.network_view.hovered_neuron()
+        if hovered is not None and self._dataset is not None and self._dataset.kind == "2d":
+            self._on_neuron_hovered(*hovered)
 
     # ------------------------------------------------------------------ zoom
     def _build_zoom_actions(self) -> None:
