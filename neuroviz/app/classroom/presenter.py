@@ -292,7 +292,9 @@ class PresenterMode(QObject):
             avail = scroll.width() - 2 * scroll.frameWidth()
             if scroll.verticalScrollBar().isVisible():
                 avail -= scroll.verticalScrollBar().width()
-            need = nv.canvas.minimumWidth()
+            # what the network needs at this size (zoom aside: the canvas fits its view)
+            natural = getattr(nv.canvas, "natural_size", None)
+            need = natural()[0] if natural is not None else nv.canvas.minimumWidth()
             if need <= avail or nv.scale <= 1.0 or avail <= 0:
                 break
             nv.set_scale(max(1.0, nv.scale * 0.97 * avail / need))

@@ -124,7 +124,8 @@ class NetworkCanvas(QWidget):
         self.update()
 
     def natural_size(self) -> tuple[int, int]:
-        """The smallest size that still shows every neuron (used by zoom and tests)."""
+        """The smallest size that still shows every neuron and its column (presenter mode
+        lowers its size factor when even this does not fit)."""
         v = self.view
         s = v.scale
         n_cols = max(len(v.layer_sizes), 1)
