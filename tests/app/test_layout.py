@@ -26,6 +26,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from neuroviz.app.network.view import MAX_HIDDEN_LAYERS, MAX_NEURONS
 
 SIZES = [(1280, 720), (1366, 768), (1920, 1080)]
+#: The output plot's smaller side as a share of the window height, at least (presenter mode
+#: asks for a third).
+NORMAL_PLOT = 0.28
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -76,7 +79,7 @@ def named_views(win) -> dict[str, QRect]:
     """Window rectangles of the views a student or teacher needs to see."""
     views = {
         "network canvas": window_rect(win.network_view.scroll.viewport(), win),
-        "output plot": window_rect(win.output_view.plot, win),
+        "output plot": window_rect(win.output_view.main_stack.currentWidget(), win),
         "loss chart": scene_rect(win.charts.view, win.charts.loss_plot, win),
     }
     if win.toolbar.isVisible():
@@ -103,7 +106,8 @@ def layout_problems(win, min_plot: float) -> list[str]:
             problems.append(f"{a} overlaps {b}: {ra} {rb}")
     # nothing cut by a parent or covered
     widgets = {"network canvas": win.network_view.scroll.viewport(),
-               "output plot": win.output_view.plot, "loss chart": win.charts.view}
+               "output plot": win.output_view.main_stack.currentWidget(),
+               "loss chart": win.charts.view}
     if win.toolbar.isVisible():
         widgets["toolbar"] = win.toolbar
     for name, widget in widgets.items():
@@ -115,7 +119,7 @@ def layout_problems(win, min_plot: float) -> list[str]:
         problems.append(f"network canvas too small: {canvas.size()}")
     box = win.output_view.plot.getPlotItem().getViewBox()
     side = min(box.width(), box.height())  # the square the 2-D boundary is drawn in
-    if side < min_plot:
+    if win.output_view.plot.isVisible() and side < min_plot:
         problems.append(f"decision boundary only {side:.0f} px (need {min_plot:.0f})")
     loss = views["loss chart"]
     if loss.width() < 140 or loss.height() < 90:
@@ -153,11 +157,17 @@ def network_problems(win) -> list[str]:
             r.moveTopLeft(canvas.mapTo(win, r.topLeft()))
             if not viewport.contains(r):
                 problems.append(f"neuron {j} of layer {k} is out of view: {r} {viewport}")
-    # the output names beside the output column fit in the canvas
+    # the input and output names beside the first and last columns fit in the canvas (long
+    # names are elided to the room the canvas gives them)
     fm = canvas.fontMetrics()
+    room_in, room_out = canvas.label_width
+    left = canvas.col_x[0] - canvas.node_sizes[0] / 2 - 6 * nv.scale
+    for name in nv.feature_names[: nv.layer_sizes[0]]:
+        if left - min(fm.horizontalAdvance(name), room_in) < -1:
+            problems.append(f"input label {name!r} is cut")
     right = canvas.col_x[last] + canvas.node_sizes[last] / 2 + 6 * nv.scale
     for name in nv.output_names:
-        if right + min(fm.horizontalAdvance(name), 150 * nv.scale) > canvas.width() + 1:
+        if right + min(fm.horizontalAdvance(name), room_out) > canvas.width() + 1:
             problems.append(f"output label {name!r} is cut")
     # captions and pickers sit above the neurons
     top = min(float(ys[0]) - size / 2 for ys, size in zip(canvas.node_y, canvas.node_sizes))
@@ -177,7 +187,7 @@ def win(make_window):
 def test_named_views_fit_at_laptop_and_projector_sizes(win, qtbot, screenshot):
     for width, height in SIZES:
         settle(win, qtbot, width, height)
-        problems = layout_problems(win, min_plot=0.3 * height)
+        problems = layout_problems(win, min_plot=NORMAL_PLOT * height)
         screenshot(win, f"layout_{width}x{height}")
         assert not problems, f"{width}x{height}:\n" + "\n".join(problems)
         # side panels: tabbed with the data panel below WIDE_LAYOUT_WIDTH, own column above
@@ -185,6 +195,19 @@ def test_named_views_fit_at_laptop_and_projector_sizes(win, qtbot, screenshot):
         assert (area == win.dockWidgetArea(win.data_dock)) != win.wide_layout, (width, area)
         # neurons are at least as large as TensorFlow Playground's (40 px)
         assert win.network_view.canvas.node_size >= 40
+
+
+@pytest.mark.parametrize("name", ["penguins", "digits"])
+def test_tabular_and_image_data_fit_at_1280x720(win, qtbot, wait_snapshot_fits, screenshot,
+                                                name):
+    from neuroviz.experiment import DatasetSettings
+
+    win.apply_preset(dataset=DatasetSettings(name=name))
+    wait_snapshot_fits(win)
+    settle(win, qtbot, 1280, 720)
+    problems = layout_problems(win, min_plot=NORMAL_PLOT * 720)
+    screenshot(win, f"layout_{name}_1280x720")
+    assert not problems, "\n".join(problems)
 
 
 def test_network_canvas_has_no_empty_band_and_grows_neurons(win, qtbot):
@@ -233,7 +256,7 @@ def test_explain_panel_has_room_and_follows_the_clicked_example(win, qtbot, scre
     assert panel.height() >= 720 / 2
     assert not shown(win.lesson_dock)  # the explain panel takes the lesson list's place
     screenshot(win, "layout_explain_1280x720")
-    problems = layout_problems(win, min_plot=0.3 * 720)
+    problems = layout_problems(win, min_plot=NORMAL_PLOT * 720)
     assert not problems, "\n".join(problems)
     # go to the backward pass, then click another example: same step, new numbers
     panel.go_to(panel.explanation.first_of("backward") + 1)
@@ -311,7 +334,7 @@ def test_named_views_fit_at_2x(win, qtbot, screenshot):
     assert win.devicePixelRatioF() == 2.0
     for width, height in SIZES:
         settle(win, qtbot, width, height)
-        problems = layout_problems(win, min_plot=0.3 * height)
+        problems = layout_problems(win, min_plot=NORMAL_PLOT * height)
         screenshot(win, f"layout_{width}x{height}_2x")
         assert not problems, f"{width}x{height} at 2x:\n" + "\n".join(problems)
 

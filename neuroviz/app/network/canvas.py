@@ -70,6 +70,7 @@ class NetworkCanvas(QWidget):
         self._edge_lines: list[list[Any]] = []  # per dense layer: flat list of QLineF (i-major)
         self._edge_xy: list[np.ndarray] = []  # per dense layer: (n_in*n_out, 4) x0 y0 x1 y1
         self._hover: tuple | None = None
+        self.label_width = (0.0, 0.0)  # room for the input and output names (relayout)
 
     # -- geometry ----------------------------------------------------------------------
     def relayout(self) -> None:
@@ -84,12 +85,14 @@ class NetworkCanvas(QWidget):
             return
         fm = QFontMetricsF(self.font())
         width, height = float(self.width()), float(self.height())
-        # Side labels (feature names left, output names right) take at most an eighth each.
-        label_cap = min(150 * s, max(width / 8, 24 * s))
-        left = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.feature_names), default=0),
-                            label_cap)
-        right = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0),
-                             label_cap)
+        # Side labels (feature names left, output names right) take at most a fifth each;
+        # longer names are elided to the room they get (label_width).
+        label_cap = min(150 * s, max(width / 5, 24 * s))
+        self.label_width = (
+            min(max((fm.horizontalAdvance(n) for n in v.feature_names), default=0), label_cap),
+            min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0), label_cap))
+        left = 10 * s + self.label_width[0]
+        right = 10 * s + self.label_width[1]
         col_w = max((width - left - right) / n_cols, 4.0)
         self.col_w = col_w
         # The header (captions, +/- buttons, activation pickers) as the columns allow.
@@ -343,7 +346,8 @@ class NetworkCanvas(QWidget):
         p.setPen(self.palette().text().color())
         p.setFont(self.font())
         h = fm.height()
-        maxw = 150 * v.scale
+        maxw_in, maxw_out = getattr(self, "label_width", (150 * v.scale, 150 * v.scale))
+        maxw = max(maxw_in, 1.0)
         half = self.node_sizes[0] / 2 + 6 * v.scale
         pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
         inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
@@ -356,6 +360,7 @@ class NetworkCanvas(QWidget):
         half = self.node_sizes[last] / 2 + 6 * v.scale
         for j, name in enumerate(v.output_names[: v.layer_sizes[last]]):
             r = self.node_rect(last, j)
+            maxw = max(maxw_out, 1.0)
             text = fm.elidedText(name, Qt.ElideRight, maxw)
             p.drawText(QRectF(r.center().x() + half, r.center().y() - h / 2, maxw, h),
                        Qt.AlignLeft | Qt.AlignVCenter, text)

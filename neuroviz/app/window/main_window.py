@@ -39,7 +39,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -110,7 +110,17 @@ PLOT_SHARE = 0.75
 
 
 class _FitWidthScroll(QScrollArea):
-    """A vertical scroll area exactly as wide as its widget needs (no clipped thumbnails)."""
+    """A vertical scroll area exactly as wide as its widget needs (no clipped thumbnails),
+    also when the widget grows (a longer dataset description)."""
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt override
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return False
 
     def _width(self) -> int:
         inner = 0 if self.widget() is None else max(self.widget().minimumSizeHint().width(),
