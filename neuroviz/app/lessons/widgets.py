@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from neuroviz.app.lessons.prediction import PredictionBox
 from neuroviz.app.lessons.text import LessonList, StepText
 
 _BOX = ("QLabel {{ background: {0}; color: {1}; border: 1px solid {2}; border-radius: 4px;"
@@ -92,6 +93,8 @@ def build_panel(panel) -> None:
     col.addWidget(panel.step_label)
     panel.text = StepText()
     col.addWidget(panel.text, 1)
+    panel.prediction_box = PredictionBox()
+    col.addWidget(panel.prediction_box)
     panel.goal_label = QLabel()
     panel.goal_label.setObjectName("lesson_goal")
     panel.goal_label.setWordWrap(True)

@@ -167,7 +167,7 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     Lessons menu before Help."""
     w.lesson_dirs = [Path(d) for d in lesson_dirs]
     library = LessonLibrary(w.lesson_dirs, progress_path=progress_path)
-    panel = LessonPanel(w, library, explain=w.explain)
+    panel = LessonPanel(w, library, explain=w.explain, timeline=w.timeline)
     panel.add_event_source(w.explain.event_happened)
     panel.add_event_source(w.gradients.event_happened)
     w.lesson_dock = w.add_side_panel(panel, "Lessons", "lesson_dock")
