@@ -9,8 +9,10 @@ Each :class:`~neuroviz.lessons.SolutionAction` is done as the headless runner
    near the decision boundary is picked for ``example_selected``, the saliency view shows
    that example for ``saliency_shown``, the gradient view is switched on for
    ``gradient_view_on``; every event is then reported in the order listed;
-3. train exactly ``epochs`` whole epochs as a visible run of the worker (not a time budget,
-   so a slow machine reaches the same state), in chunks of about one frame each;
+3. train exactly ``epochs`` whole epochs (not a time budget, so a slow machine reaches the
+   same state), in about :data:`SHOW_ME_FRAMES` chunks; each chunk is a visible run of the
+   worker, asked for when the window has seen the one before, so the goal is checked after
+   every chunk and training stops at the first chunk that meets it;
 4. go back on the timeline (``rewind``) to the epoch with the lowest test loss;
 5. name the hidden neurons after what they track (``name_neurons``).
 
@@ -43,6 +45,8 @@ class ShowMe(QObject):
         self._after = None  # the action whose training is running
         self._run_id: int | None = None
         self._target_epochs = 0
+        self._chunk = 1
+        self._chunk_target = 0
         self.window.worker.run_finished.connect(self._on_run_finished)
 
     @property
@@ -90,10 +94,18 @@ class ShowMe(QObject):
             if action.epochs > 0:
                 self._after = action
                 self._target_epochs = panel.trained_epochs + action.epochs
-                chunk = max(1, -(-action.epochs // SHOW_ME_FRAMES))
-                self._run_id = self.window.train_epochs(action.epochs, chunk)
+                self._chunk = max(1, -(-action.epochs // SHOW_ME_FRAMES))
+                self._train_chunk()
                 return  # goes on in _on_run_finished
             self._finish(action)
+
+    def _train_chunk(self) -> None:
+        """Train the next chunk of whole epochs as a run of its own. The next chunk is asked
+        for only once this one is seen, so "show me" stops within a chunk of its goal however
+        slowly the window keeps up."""
+        n = min(self._chunk, self._target_epochs - self.panel.trained_epochs)
+        self._chunk_target = self.panel.trained_epochs + n
+        self._run_id = self.window.train_epochs(n, n)
 
     def _perform(self, action) -> bool:
         panel = self.panel
@@ -138,12 +150,20 @@ class ShowMe(QObject):
         if run_id != self._run_id:
             return
         self._run_id = None
-        action, self._after = self._after, None
+        action = self._after
         if self._actions is None or action is None:
             return
-        if self.panel.trained_epochs < self._target_epochs:
+        snap = self.window.worker.latest
+        if self.panel.trained_epochs < self._chunk_target or (
+                snap is not None and snap.diverged):
             self.stop()  # paused by the learner, or diverged: "show me" ends here
             return
+        if self.panel.update_goal():
+            return  # the goal is met: update_goal has stopped "show me"
+        if self.panel.trained_epochs < self._target_epochs:
+            self._train_chunk()
+            return
+        self._after = None
         self._finish(action)
         QTimer.singleShot(0, self._continue)
 

@@ -190,6 +190,8 @@ class LossSurfaceView(QWidget):
                                     self.xs, self.ys)
         self._draw_surface()
         self.path = [(ca, cb)]
+        self._generation = self.window.worker.generation  # the run these weights belong to
+        self._stale = False
         self._draw_path()
         self._dirty = False
         epoch = self.window.state.epoch_offset + int(snap.epoch)
