@@ -48,7 +48,14 @@ from neuroviz.app.lessons.runs import RunTracker
 from neuroviz.app.lessons.showme import ShowMe
 from neuroviz.app.lessons.store import LessonLibrary
 from neuroviz.app.lessons.widgets import STYLES, build_panel, unsaved_question
-from neuroviz.lessons import GoalContext, GoalTracker, Lesson, NamingGoal, setup_for_step
+from neuroviz.lessons import (
+    GoalContext,
+    GoalTracker,
+    Lesson,
+    NamingGoal,
+    check_goal,
+    setup_for_step,
+)
 from neuroviz.lessons.factors import FACTORS, neuron_correlations
 
 CHECK_HZ = 5.0
@@ -489,7 +496,10 @@ class LessonPanel(QWidget):
         step = self.step
         if step is None:
             return False
-        done, text = self.tracker.check(self.goal_context())
+        context = self.goal_context()
+        done, text = self.tracker.check(context)
+        if step.prediction is not None and step.goal is not None:
+            text = self._experiment_status(step, context, done, text)
         if done and not self.step_done:
             self.step_done = True
             self.progress.complete_step(self.lesson.id, step.number, len(self.lesson.steps))
@@ -502,13 +512,23 @@ class LessonPanel(QWidget):
             mark = "\u2713"
         else:
             mark = "\u2713" if done else "\u25CB"
-        if self.prediction_box.pending:
-            text = f"First make your prediction above. Then: {text}"
         self.status_text = text
         self.goal_label.setText(f"{mark}  {text}")
         self.goal_label.setStyleSheet(self._style("done" if self.step_done else "todo"))
         self.next_button.setDefault(self.step_done)
         return done
+
+    def _experiment_status(self, step, context, done: bool, text: str) -> str:
+        """The status of a step with a prediction, in terms of its experiment (the tracker's
+        first part, the prediction, is the box above)."""
+        if self.prediction_box.pending:
+            return f"First make your prediction above. Then: {check_goal(step.goal, context)[1]}"
+        prefix = "Part 2 of 2: "
+        if text.startswith(prefix):
+            return text[len(prefix):]
+        if done:
+            return check_goal(step.goal, context)[1]
+        return text
 
     def _schedule_check(self) -> None:
         wait = 1.0 / CHECK_HZ - (time.monotonic() - self._last_check)

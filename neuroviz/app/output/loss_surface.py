@@ -120,7 +120,7 @@ class LossSurfaceView(QWidget):
         self.caption.setObjectName("loss_surface_caption")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(background=None)
         self.plot.setObjectName("loss_surface_plot")
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()

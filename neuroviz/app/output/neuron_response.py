@@ -86,8 +86,10 @@ class NeuronResponseView(QWidget):
         self.grid = QGridLayout()
         self.plots: list[pg.PlotWidget] = []
         self.scatters: list[pg.ScatterPlotItem] = []
+        self._factor_brush = pg.mkBrush(10, 95, 163, 150)
+        self._input_brush = pg.mkBrush(120, 120, 120, 150)
         for k in range(MAX_PLOTS):
-            plot = pg.PlotWidget()
+            plot = pg.PlotWidget(background=None)
             plot.setMinimumSize(120, 110)
             plot.setMenuEnabled(False)
             plot.getPlotItem().hideButtons()
@@ -246,8 +248,10 @@ class NeuronResponseView(QWidget):
                                                             if n not in factors]
             shown = shown[:MAX_PLOTS]
         strongest = max(self.correlations.items(), key=lambda kv: abs(kv[1]))
-        self.message.setText(f"Neuron {self.neuron + 1}'s output for every training example. "
-                             f"Strongest: {strongest[0]} (r = {strongest[1]:+.2f}).")
+        self.message.setText(f"Neuron {self.neuron + 1}'s output (up) for every training "
+                             f"example, against each quantity (across; blue: the data's "
+                             f"named factors, grey: inputs). Strongest: {strongest[0]} "
+                             f"(r = {strongest[1]:+.2f}).")
         for k, plot in enumerate(self.plots):
             if k >= len(shown):
                 plot.hide()
@@ -255,6 +259,10 @@ class NeuronResponseView(QWidget):
             name = shown[k]
             r = self.correlations[name]
             self.scatters[k].setData(np.asarray(against[name], dtype=np.float64), outputs)
-            kind = "factor" if name in factors else "input"
-            plot.setTitle(f"{name} ({kind}) r = {r:+.2f}", size="8pt")
+            kind = "a named factor of the data" if name in factors else "an input"
+            plot.setTitle(f"r={r:+.2f} {name}", size="8pt")  # r first: long names clip
+            plot.setToolTip(f"x: {name} ({kind}); y: neuron {self.neuron + 1}'s output; "
+                            f"correlation r = {r:+.3f}")
+            self.scatters[k].setBrush(self._factor_brush if name in factors
+                                      else self._input_brush)
             plot.show()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from neuroviz.app import palette as palettes
 
@@ -49,10 +49,10 @@ class WeightImagesView(QWidget):
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
         self.grid_widget = pg.GraphicsLayoutWidget()
+        self.grid_widget.setBackground(None)
         self.grid_widget.setObjectName("weight_images_grid")
         self.grid_widget.setMinimumSize(240, 160)
         layout.addWidget(self.grid_widget, 1)
-        self.grid = QGridLayout()
         self.boxes: list[pg.ViewBox] = []
         self.items: list[pg.ImageItem] = []
         self.labels: list[pg.LabelItem] = []
@@ -70,13 +70,13 @@ class WeightImagesView(QWidget):
         ds = self.window.dataset
         spec = self.window.state.spec
         if len(spec["layers"]) == 1 and ds is not None and len(ds.class_names) == n:
-            return [f"class {name}" for name in ds.class_names]
-        return [f"neuron {j + 1}" for j in range(n)]
+            return [str(name) for name in ds.class_names]
+        return [f"n{j + 1}" for j in range(n)]
 
     def _build(self, n: int) -> None:
         self.grid_widget.clear()
         self.boxes, self.items, self.labels = [], [], []
-        cols = min(8, max(1, int(np.ceil(np.sqrt(n * 1.6)))))
+        cols = min(8, max(1, int(np.ceil(np.sqrt(n * 2.5)))))
         lut = palettes.current_palette().lut()
         for k in range(n):
             r, c = divmod(k, cols)
@@ -131,14 +131,17 @@ class WeightImagesView(QWidget):
         if self._layout_for != n:
             self._build(n)
         lut = palettes.current_palette().lut()
-        for item, label, title, image in zip(self.items, self.labels, self._titles(n), images):
+        for item, label, box, title, image in zip(self.items, self.labels, self.boxes,
+                                                  self._titles(n), images):
             vmax = float(np.max(np.abs(image))) or 1.0
             # rows of the image go down the screen (invertY); pyqtgraph takes x first
             item.setLookupTable(lut)
             item.setImage(np.ascontiguousarray(image.T, dtype=np.float32), autoLevels=False,
                           levels=(-vmax, vmax))
-            label.setText(f"{title}  \u00b1{vmax:.2f}", size="8pt")
+            label.setText(title, size="8pt")
+            box.setToolTip(f"{title}: weights from -{vmax:.2f} (orange) to +{vmax:.2f} (blue)")
         layer = "the output neurons" if len(self.window.state.spec["layers"]) == 1 \
             else "the first hidden layer's neurons"
         self.caption.setText(f"The 64 input weights of each of {layer}, in the pixels' "
-                             f"places. Blue: a lit pixel pushes the neuron up; orange: down.")
+                             f"places. Blue: a lit pixel pushes the neuron up; orange: down "
+                             f"(each picture on its own scale, \u00b1 its largest weight).")
