@@ -546,7 +546,8 @@ class LessonPanel(QWidget):
         if generation != self._generation:
             self._generation = generation
             self._last_epoch = 0
-        if epoch > self._last_epoch:
+        trained = epoch > self._last_epoch  # a chunk of training, not a republished state
+        if trained:
             self.trained_epochs += epoch - self._last_epoch
         self._last_epoch = epoch
         self.run_tracker.record(snap, generation, self.window.state.epoch_offset,
@@ -554,7 +555,8 @@ class LessonPanel(QWidget):
         if not self.showing:
             self._schedule_check()
             return
-        self.update_goal()              # every chunk: stops "show me" when the goal is reached
+        if not self.update_goal() and trained:  # stops "show me" when the goal is reached
+            self.show_me_runner.chunk_seen()
 
     def _on_state_changed(self, change: str) -> None:
         if self.lesson is None or change == "history":

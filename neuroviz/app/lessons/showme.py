@@ -10,9 +10,9 @@ Each :class:`~neuroviz.lessons.SolutionAction` is done as the headless runner
    that example for ``saliency_shown``, the gradient view is switched on for
    ``gradient_view_on``; every event is then reported in the order listed;
 3. train exactly ``epochs`` whole epochs (not a time budget, so a slow machine reaches the
-   same state), in about :data:`SHOW_ME_FRAMES` chunks; each chunk is a visible run of the
-   worker, asked for when the window has seen the one before, so the goal is checked after
-   every chunk and training stops at the first chunk that meets it;
+   same state) as one visible run of the worker, in about :data:`SHOW_ME_FRAMES` chunks;
+   the run is paced: each chunk waits until the panel has checked the goal on the one
+   before, so training stops at the first chunk that meets it, however slow the window;
 4. go back on the timeline (``rewind``) to the epoch with the lowest test loss;
 5. name the hidden neurons after what they track (``name_neurons``).
 
@@ -45,9 +45,11 @@ class ShowMe(QObject):
         self._after = None  # the action whose training is running
         self._run_id: int | None = None
         self._target_epochs = 0
-        self._chunk = 1
-        self._chunk_target = 0
         self.window.worker.run_finished.connect(self._on_run_finished)
+        # the learner's Play/Pause (toolbar, Space, Training menu) ends "show me": between two
+        # chunks the worker is idle, so the button would otherwise start free play
+        self.window.toolbar.play_toggled.connect(self._on_learner_play_pause)
+        self.window.action_play.triggered.connect(self._on_learner_play_pause)
 
     @property
     def active(self) -> bool:
@@ -78,6 +80,11 @@ class ShowMe(QObject):
         self._after = None
         self._run_id = None
 
+    def _on_learner_play_pause(self, *_args) -> None:
+        if self.active and self.training:
+            self.stop()
+            self.window.pause()
+
     # -- the actions ---------------------------------------------------------------------
     def _continue(self) -> None:
         panel = self.panel
@@ -94,18 +101,15 @@ class ShowMe(QObject):
             if action.epochs > 0:
                 self._after = action
                 self._target_epochs = panel.trained_epochs + action.epochs
-                self._chunk = max(1, -(-action.epochs // SHOW_ME_FRAMES))
-                self._train_chunk()
-                return  # goes on in _on_run_finished
+                chunk = max(1, -(-action.epochs // SHOW_ME_FRAMES))
+                self._run_id = self.window.worker.train_epochs(action.epochs, chunk, paced=True)
+                return  # goes on in chunk_seen and _on_run_finished
             self._finish(action)
 
-    def _train_chunk(self) -> None:
-        """Train the next chunk of whole epochs as a run of its own. The next chunk is asked
-        for only once this one is seen, so "show me" stops within a chunk of its goal however
-        slowly the window keeps up."""
-        n = min(self._chunk, self._target_epochs - self.panel.trained_epochs)
-        self._chunk_target = self.panel.trained_epochs + n
-        self._run_id = self.window.train_epochs(n, n)
+    def chunk_seen(self) -> None:
+        """The panel has checked the goal on a snapshot of the run: train the next chunk."""
+        if self._run_id is not None:
+            self.window.worker.next_chunk()
 
     def _perform(self, action) -> bool:
         panel = self.panel
@@ -153,17 +157,10 @@ class ShowMe(QObject):
         action = self._after
         if self._actions is None or action is None:
             return
-        snap = self.window.worker.latest
-        if self.panel.trained_epochs < self._chunk_target or (
-                snap is not None and snap.diverged):
+        self._after = None
+        if self.panel.trained_epochs < self._target_epochs:
             self.stop()  # paused by the learner, or diverged: "show me" ends here
             return
-        if self.panel.update_goal():
-            return  # the goal is met: update_goal has stopped "show me"
-        if self.panel.trained_epochs < self._target_epochs:
-            self._train_chunk()
-            return
-        self._after = None
         self._finish(action)
         QTimer.singleShot(0, self._continue)
 
