@@ -221,6 +221,11 @@ def test_runs_settings_and_timeline_in_the_window(one_lesson_panel, qtbot):
     assert current.epochs == 10 and win.state.hyperparameters.batch_size == 50
     # each run's history has one entry per epoch, from the untrained network on
     assert [e for e, _ in current.history] == list(range(11))
+    # the panel shows both runs' numbers side by side
+    text = panel.runs_label.text()
+    assert panel.runs_label.isVisible() and text.startswith("Training loss: the previous run")
+    assert f"{runs[0].final['train_loss']:.3f} after 10 epochs" in text
+    assert f"this run {current.at_epoch(10)['train_loss']:.3f} after as many" in text
 
     panel.next_step()
     panel.show_me()

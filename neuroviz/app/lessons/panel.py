@@ -44,7 +44,7 @@ from neuroviz.app.lessons.apply import (
 from neuroviz.app.lessons.controls import StepControls
 from neuroviz.app.lessons.events import EventBridge
 from neuroviz.app.lessons.explain import keep_beside
-from neuroviz.app.lessons.runs import RunTracker
+from neuroviz.app.lessons.runs import RunTracker, comparison_text
 from neuroviz.app.lessons.showme import ShowMe
 from neuroviz.app.lessons.store import LessonLibrary
 from neuroviz.app.lessons.widgets import STYLES, build_panel, unsaved_question
@@ -513,6 +513,9 @@ class LessonPanel(QWidget):
         else:
             mark = "\u2713" if done else "\u25CB"
         self.status_text = text
+        runs = comparison_text(step.goal, self.run_tracker.runs, context.run)
+        self.runs_label.setText(runs)
+        self.runs_label.setVisible(bool(runs))
         self.goal_label.setText(f"{mark}  {text}")
         self.goal_label.setStyleSheet(self._style("done" if self.step_done else "todo"))
         self.next_button.setDefault(self.step_done)

@@ -17,8 +17,8 @@ of the timeline continues the same run, its later epochs dropped, as in the head
 
 from __future__ import annotations
 
-from neuroviz.lessons import RunRecord
-from neuroviz.lessons.goals import metrics_from_snapshot
+from neuroviz.lessons import RunGoal, RunRecord
+from neuroviz.lessons.goals import METRICS, RUNS, format_number, metrics_from_snapshot
 
 
 class RunTracker:
@@ -78,3 +78,37 @@ class RunTracker:
         if not self.history:
             return None
         return RunRecord(tuple(self.history), dict(self.settings))
+
+
+def _run_goals(goal) -> list[RunGoal]:
+    if isinstance(goal, RunGoal):
+        return [goal]
+    return [g for part in getattr(goal, "goals", ()) for g in _run_goals(part)]
+
+
+def comparison_text(goal, runs: list[RunRecord], current: RunRecord | None) -> str:
+    """The numbers a step's run comparison is about, beside each other: the earlier run's
+    final value and the current run's (after as many epochs, when the goal says so).
+    Empty when the goal compares no runs or there is no earlier run yet."""
+    lines = []
+    for g in _run_goals(goal):
+        if not runs:
+            break
+        earlier = runs[-1] if g.versus == "previous" else runs[0]
+        label = METRICS.get(g.metric, g.metric)
+        then = earlier.final.get(g.metric)
+        line = (f"{label}: {RUNS[g.versus]} {_fmt(then, g.metric)} after {earlier.epochs} "
+                f"epochs")
+        if current is not None and current.epochs > 0:
+            at = current.at_epoch(earlier.epochs) if g.same_epochs else None
+            if at is not None:
+                line += f"; this run {_fmt(at.get(g.metric), g.metric)} after as many"
+            else:
+                line += (f"; this run {_fmt(current.final.get(g.metric), g.metric)} after "
+                         f"{current.epochs}")
+        lines.append(line)
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _fmt(value, metric: str) -> str:
+    return "\u2014" if value is None else format_number(value, metric)

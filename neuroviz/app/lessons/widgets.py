@@ -100,6 +100,13 @@ def build_panel(panel) -> None:
     panel.goal_label.setWordWrap(True)
     panel.goal_label.setTextFormat(Qt.TextFormat.PlainText)
     col.addWidget(panel.goal_label)
+    panel.runs_label = QLabel()  # the runs a step compares, their numbers side by side
+    panel.runs_label.setObjectName("lesson_runs")
+    panel.runs_label.setWordWrap(True)
+    panel.runs_label.setTextFormat(Qt.TextFormat.PlainText)
+    panel.runs_label.setToolTip("The earlier run's curve stays on the loss chart, dashed")
+    panel.runs_label.hide()
+    col.addWidget(panel.runs_label)
     panel.hints_label = QLabel()
     panel.hints_label.setObjectName("lesson_hints")
     panel.hints_label.setWordWrap(True)
