@@ -36,6 +36,7 @@ class PredictionBox(QGroupBox):
         self.setObjectName("lesson_prediction")
         self.prediction: Prediction | None = None
         self.guess: str | float | None = None
+        self._choice_rows: list[QWidget] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         self.question = QLabel()
@@ -90,7 +91,10 @@ class PredictionBox(QGroupBox):
         self.guess = None
         for button in self.choice_group.buttons():
             self.choice_group.removeButton(button)
-            button.deleteLater()
+        for holder in self._choice_rows:
+            holder.hide()
+            holder.deleteLater()
+        self._choice_rows = []
         self.outcome.clear()
         self.outcome.hide()
         if prediction is None:
@@ -99,10 +103,19 @@ class PredictionBox(QGroupBox):
         self.question.setText(prediction.question)
         if prediction.choices:
             for k, text in enumerate(prediction.choices):
-                button = QRadioButton(text)
+                button = QRadioButton()
                 button.setObjectName(f"lesson_prediction_choice_{k}")
+                button.setAccessibleName(text)
+                label = _ChoiceLabel(text, button)
+                row = QHBoxLayout()
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+                row.addWidget(label, 1)
+                holder = QWidget()
+                holder.setLayout(row)
                 self.choice_group.addButton(button, k)
-                self.choices_layout.addWidget(button)
+                self.choices_layout.addWidget(holder)
+                self._choice_rows.append(holder)
             self.choices_box.show()
             self.number_row.hide()
         else:
@@ -175,6 +188,8 @@ class PredictionBox(QGroupBox):
     def _set_editable(self, on: bool) -> None:
         for button in self.choice_group.buttons():
             button.setEnabled(on)
+        for holder in self._choice_rows:
+            holder.setEnabled(on)
         self.number.setEnabled(on)
         if on:
             self.commit_button.setText("Lock in my prediction")
@@ -182,6 +197,21 @@ class PredictionBox(QGroupBox):
     def _update_button(self) -> None:
         self.commit_button.setEnabled(self.prediction is not None and self.guess is None
                                       and self.current_answer() is not None)
+
+
+class _ChoiceLabel(QLabel):
+    """A choice's text, wrapped over several lines; clicking it picks the choice."""
+
+    def __init__(self, text: str, button: QRadioButton) -> None:
+        super().__init__(text)
+        self.button = button
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.button.isEnabled():
+            self.button.setChecked(True)
+        super().mousePressEvent(event)
 
 
 def _escape(text: str) -> str:

@@ -88,6 +88,11 @@ class ShowMe(QObject):
     # -- the actions ---------------------------------------------------------------------
     def _continue(self) -> None:
         panel = self.panel
+        if self._actions is not None and self.window.latest_snapshot is None:
+            # the engine is still setting up the step's network: go on with its first
+            # snapshot (naming neurons or picking an example needs its weights)
+            self.window.snapshot_drawn.connect(self._resume_after_snapshot)
+            return
         while self._actions is not None:
             if panel.update_goal() or not self._actions:
                 self.stop()
@@ -110,6 +115,10 @@ class ShowMe(QObject):
         """The panel has checked the goal on a snapshot of the run: train the next chunk."""
         if self._run_id is not None:
             self.window.worker.next_chunk()
+
+    def _resume_after_snapshot(self, _snap) -> None:
+        self.window.snapshot_drawn.disconnect(self._resume_after_snapshot)
+        self._continue()
 
     def _perform(self, action) -> bool:
         panel = self.panel

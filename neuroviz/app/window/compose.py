@@ -201,10 +201,10 @@ def _compose_inspectors(w) -> None:
     w.inspector_docks = []
     w.view_menu.addSeparator()
     for view, title, name, key in (
-            (w.neuron_response, "Neuron Response", "neuron_response_dock", "Ctrl+Shift+N"),
-            (w.saliency_view, "Saliency", "saliency_dock", "Ctrl+Shift+S"),
-            (w.loss_surface, "Loss Surface", "loss_surface_dock", "Ctrl+Shift+L"),
-            (w.weight_images, "Weight Images", "weight_images_dock", "Ctrl+Shift+W")):
+            (w.neuron_response, "Neuron Response", "neuron_response_dock", "Ctrl+Alt+N"),
+            (w.saliency_view, "Saliency", "saliency_dock", "Ctrl+Alt+S"),
+            (w.loss_surface, "Loss Surface", "loss_surface_dock", "Ctrl+Alt+L"),
+            (w.weight_images, "Weight Images", "weight_images_dock", "Ctrl+Alt+W")):
         dock = QDockWidget(title, w)
         dock.setObjectName(name)
         dock.setWidget(view)
