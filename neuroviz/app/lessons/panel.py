@@ -331,6 +331,7 @@ class LessonPanel(QWidget):
         self.hints_shown = 0
         self.progress.set_step(lesson.id, number)
         self.prediction_box.set_prediction(step.prediction if step.goal is not None else None)
+        self.prediction_scroll.setVisible(self.prediction_box.prediction is not None)
         self._set_step_controls()
         self._open_views_for(step)
         self.step_label.setText(f"Step {number} of {len(lesson.steps)}: <b>{step.title}</b>")

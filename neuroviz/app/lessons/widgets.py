@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -94,7 +95,15 @@ def build_panel(panel) -> None:
     panel.text = StepText()
     col.addWidget(panel.text, 1)
     panel.prediction_box = PredictionBox()
-    col.addWidget(panel.prediction_box)
+    # the question, its choices and later the feedback scroll when the panel is short
+    panel.prediction_scroll = QScrollArea()
+    panel.prediction_scroll.setObjectName("lesson_prediction_scroll")
+    panel.prediction_scroll.setWidgetResizable(True)
+    panel.prediction_scroll.setFrameShape(QFrame.Shape.NoFrame)
+    panel.prediction_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    panel.prediction_scroll.setWidget(panel.prediction_box)
+    panel.prediction_scroll.hide()
+    col.addWidget(panel.prediction_scroll, 1)
     panel.goal_label = QLabel()
     panel.goal_label.setObjectName("lesson_goal")
     panel.goal_label.setWordWrap(True)
