@@ -73,6 +73,7 @@ class PredictionBox(QGroupBox):
         self.outcome.setWordWrap(True)
         self.outcome.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.outcome)
+        layout.addStretch(1)  # spare height below, never between a choice's button and text
         self.set_prediction(None)
 
     # -- public ------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class PredictionBox(QGroupBox):
                 row = QHBoxLayout()
                 row.setContentsMargins(0, 0, 0, 0)
                 row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
-                row.addWidget(label, 1)
+                row.addWidget(label, 1, Qt.AlignmentFlag.AlignTop)
                 holder = QWidget()
                 holder.setLayout(row)
                 self.choice_group.addButton(button, k)
