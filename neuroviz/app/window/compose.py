@@ -8,7 +8,9 @@ their signals to each other; and puts their actions into the window's menus. Fea
 look each other up: what one feature needs from another is passed here.
 
 The parts become attributes of the window: ``explain``, ``gradients``, ``timeline``,
-``runs``, ``presenter``, ``exporter``, ``lesson_panel``, the docks ``timeline_dock`` and
+``runs``, ``presenter``, ``exporter``, ``lesson_panel``, the views that look inside the
+network (``neuron_response``, ``saliency_view``, ``loss_surface``, ``weight_images``, each in a
+dock of ``inspector_docks``) and the ``param_count`` label, the docks ``timeline_dock`` and
 ``lesson_dock``, the ``gradient_box`` switch and the feature actions (``action_explain``,
 ``action_gradient_view``, ``action_clear_runs``, ``action_compare_runs``,
 ``action_presenter``, ``action_leave_presenter``).
