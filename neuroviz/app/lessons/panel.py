@@ -559,7 +559,7 @@ class LessonPanel(QWidget):
         if not self.showing:
             self._schedule_check()
             return
-        if not self.update_goal() and trained:  # stops "show me" when the goal is reached
+        if not self.show_me_runner.goal_met() and trained:  # met: "show me" has stopped
             self.show_me_runner.chunk_seen()
 
     def _on_state_changed(self, change: str) -> None:

@@ -88,13 +88,14 @@ class ShowMe(QObject):
     # -- the actions ---------------------------------------------------------------------
     def _continue(self) -> None:
         panel = self.panel
-        if self._actions is not None and self.window.latest_snapshot is None:
+        if (self._actions and self.window.latest_snapshot is None
+                and _needs_weights(self._actions[0])):
             # the engine is still setting up the step's network: go on with its first
             # snapshot (naming neurons or picking an example needs its weights)
             self.window.snapshot_drawn.connect(self._resume_after_snapshot)
             return
         while self._actions is not None:
-            if panel.update_goal() or not self._actions:
+            if self.goal_met() or not self._actions:
                 self.stop()
                 return
             action = self._actions.pop(0)
@@ -110,6 +111,11 @@ class ShowMe(QObject):
                 self._run_id = self.window.worker.train_epochs(action.epochs, chunk, paced=True)
                 return  # goes on in chunk_seen and _on_run_finished
             self._finish(action)
+
+    def goal_met(self) -> bool:
+        """Check the goal now; a step without a goal is shown all the way through."""
+        met = self.panel.update_goal()
+        return met and self.panel.step is not None and self.panel.step.goal is not None
 
     def chunk_seen(self) -> None:
         """The panel has checked the goal on a snapshot of the run: train the next chunk."""
@@ -236,6 +242,16 @@ class ShowMe(QObject):
                 index = 0
         ov.set_selected_example(split, index)
         ov.example_selected.emit(split, index)
+
+
+def _needs_weights(action) -> bool:
+    """Whether an action works on the current weights from the start (no preset of its own
+    that would replace them first)."""
+    from neuroviz.lessons import Preset
+
+    uses = action.name_neurons or bool({"example_selected", "saliency_shown"}
+                                       & set(action.events))
+    return uses and action.preset == Preset() and action.epochs == 0
 
 
 def _naming_threshold(goal) -> float:

@@ -61,7 +61,7 @@ class WeightImagesView(QWidget):
         window.experiment_applied.connect(self._on_network_changed)
         window.state.subscribe(lambda change: self._on_network_changed()
                                if change in ("network", "dataset") else None)
-        palettes.notifier.palette_changed.connect(lambda *_: self.redraw())
+        palettes.notifier.palette_changed.connect(self._on_palette_changed)
 
     def open(self) -> None:
         self.open_requested.emit()
@@ -93,6 +93,11 @@ class WeightImagesView(QWidget):
 
     def _on_network_changed(self) -> None:
         self._layout_for = None
+        self._dirty = True
+        if self.isVisible():
+            self.redraw()
+
+    def _on_palette_changed(self, _name: str) -> None:
         self._dirty = True
         if self.isVisible():
             self.redraw()
