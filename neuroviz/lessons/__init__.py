@@ -17,8 +17,15 @@ from neuroviz.lessons.goals import (
     EventGoal,
     Goal,
     GoalContext,
+    GoalTracker,
     MetricGoal,
+    NamingGoal,
+    RunGoal,
+    RunRecord,
+    SequenceGoal,
+    SettingGoal,
     StructureGoal,
+    TimelineGoal,
     check_goal,
     goal_events,
 )
@@ -36,12 +43,15 @@ from neuroviz.lessons.loader import (
 from neuroviz.lessons.progress import LessonProgress, ProgressStore
 from neuroviz.lessons.schema import (
     SCHEMA_VERSION,
+    Claim,
     DatasetSettings,
     Lesson,
     LessonError,
     LessonProblem,
+    Prediction,
     Preset,
     Solution,
+    SolutionAction,
     Step,
     TrainingSettings,
 )
@@ -49,9 +59,11 @@ from neuroviz.lessons.setup import Setup, apply_preset, setup_for_step
 
 __all__ = [
     "CONTROLS", "CONTROL_IDS", "EVENTS", "METRICS", "SCHEMA_VERSION", "STRUCTURES",
-    "AllGoal", "AnyGoal", "DatasetSettings", "EventGoal", "Goal", "GoalContext", "Lesson",
-    "LessonError", "LessonProblem", "LessonProgress", "MetricGoal", "Preset", "ProgressStore",
-    "Setup", "Solution", "Step", "StructureGoal", "TrainingSettings", "apply_preset",
+    "AllGoal", "AnyGoal", "Claim", "DatasetSettings", "EventGoal", "Goal", "GoalContext",
+    "GoalTracker", "Lesson", "LessonError", "LessonProblem", "LessonProgress", "MetricGoal",
+    "NamingGoal", "Prediction", "Preset", "ProgressStore", "RunGoal", "RunRecord",
+    "SequenceGoal", "SettingGoal", "Setup", "Solution", "SolutionAction", "Step",
+    "StructureGoal", "TimelineGoal", "TrainingSettings", "apply_preset",
     "check_goal", "check_paths", "cli_check", "goal_events", "image_references", "lesson_files",
     "load_lesson", "load_lessons", "read_lesson", "resolve_image", "resolve_resource",
     "resource_references", "setup_for_step", "text_resources",

@@ -43,7 +43,10 @@ def check_setups(steps: Sequence[Step], report) -> None:
         report.step = step.number
         setup = _check_one(setup, step.preset, "preset.", report)
         if step.solution is not None:
-            _check_one(setup, step.solution.preset, "solution.", report)
+            shown = setup
+            for i, action in enumerate(step.solution.actions):
+                where = "solution." if i == 0 else f"solution.then[{i - 1}]."
+                shown = _check_one(shown, action.preset, where, report)
     report.step = None
 
 

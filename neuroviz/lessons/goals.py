@@ -7,130 +7,59 @@ A goal is never code. It is one of
   ``{ structure = "hidden_neurons", compare = "<=", value = 4 }`` or
   ``{ structure = "activation_used", value = "relu" }``;
 - an event the app reports: ``{ event = "weight_edited" }``;
-- a combination: ``{ all = [goal, ...] }`` or ``{ any = [goal, ...] }``.
+- a setting compared with a value: ``{ setting = "batch_size", compare = "==", value = 250 }``;
+- a comparison with an earlier run of the step:
+  ``{ versus = "previous", metric = "test_loss", compare = "<" }``;
+- a position on the timeline: ``{ timeline = "lowest_test_loss", within = 5, trained_past = 40 }``
+  (the weights shown are within 5 epochs of the run's lowest test loss, and the run went on for
+  at least 40 epochs past it, so the minimum is real);
+- every hidden neuron named after what it tracks:
+  ``{ name_neurons = ["spend", "awareness"], min_correlation = 0.7 }``;
+- a combination: ``{ all = [goal, ...] }``, ``{ any = [goal, ...] }``, or
+  ``{ sequence = [goal, ...] }`` (each part met after the one before it).
 
 Any goal may carry ``label = "..."``, the teacher's own words shown instead of the automatic
 description. :func:`check_goal` takes a :class:`GoalContext` (the latest metrics, the current
 network spec and the set of events seen during the step) and returns ``(done, status_text)``,
-e.g. ``(True, "Test loss 0.041, goal below 0.05: done")``.
+e.g. ``(True, "Test loss 0.041, goal below 0.05: done")``. A sequence remembers which of its
+parts were met: check it live with a :class:`GoalTracker`, which :func:`check_goal` creates
+afresh on every call.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: metric name -> label shown to the learner.
-METRICS: dict[str, str] = {
-    "train_loss": "Training loss",
-    "test_loss": "Test loss",
-    "loss_gap": "Test loss minus training loss",
-    "train_accuracy": "Training accuracy",
-    "test_accuracy": "Test accuracy",
-    "train_r2": "Training R²",
-    "test_r2": "Test R²",
-    "epoch": "Epoch",
-    "trained_epochs": "Epochs trained in this step",
-}
-#: metrics whose threshold must lie in [0, 1] (shown as a percentage).
-FRACTION_METRICS = frozenset({"train_accuracy", "test_accuracy"})
-#: metrics counted in whole epochs.
-COUNT_METRICS = frozenset({"epoch", "trained_epochs"})
-
-#: comparison -> words used in the status text.
-COMPARISONS: dict[str, str] = {
-    "<": "below",
-    "<=": "at most",
-    ">": "above",
-    ">=": "at least",
-}
-#: structural conditions on numbers also allow equality ("no hidden layer": == 0).
-STRUCTURE_COMPARISONS: dict[str, str] = {**COMPARISONS, "==": "exactly"}
-
-#: structural quantity -> label. ``activation_used`` takes an activation name as value.
-STRUCTURES: dict[str, str] = {
-    "hidden_layers": "Hidden layers",
-    "hidden_neurons": "Hidden neurons in total",
-    "widest_layer": "Neurons in the widest hidden layer",
-    "activation_used": "A hidden layer using",
-}
-
-#: events the app reports to the lesson panel -> what the learner has to do.
-EVENTS: dict[str, str] = {
-    "weight_edited": "Edit a weight by hand",
-    "bias_edited": "Edit a bias by hand",
-    "dataset_changed": "Pick another dataset",
-    "features_changed": "Change the input features",
-    "noise_changed": "Change the noise",
-    "train_ratio_changed": "Change the train/test split",
-    "batch_size_changed": "Change the batch size",
-    "layer_added": "Add a hidden layer",
-    "layer_removed": "Remove a hidden layer",
-    "neuron_added": "Add a neuron",
-    "neuron_removed": "Remove a neuron",
-    "activation_changed": "Change an activation",
-    "learning_rate_changed": "Change the learning rate",
-    "optimizer_changed": "Change the optimizer",
-    "regularization_changed": "Change the regularisation",
-    "training_started": "Start training",
-    "stepped": "Train a single epoch with the step button",
-    "reset": "Reset the network",
-    "diverged": "Make the training diverge",
-    "neuron_hovered": "Hover over a neuron",
-    "example_selected": "Pick one example",
-    "show_test_toggled": "Toggle the test data",
-    "gradient_view_on": "Colour the edges by gradient",
-    "explain_started": "Start the explain mode",
-    "explain_forward_done": "Step through the whole forward pass",
-    "explain_backward_reached": "Reach the backward pass",
-    "explain_backward_done": "Step through the whole backward pass",
-    "explain_update_done": "See the weights updated",
-}
-
-
-@dataclass(frozen=True)
-class MetricGoal:
-    """A metric compared with a finite threshold."""
-
-    metric: str
-    compare: str
-    value: float
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class StructureGoal:
-    """A condition on the network's shape (``value`` is a name for ``activation_used``)."""
-
-    structure: str
-    compare: str
-    value: float | str
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class EventGoal:
-    """Done once the app has reported ``event`` during the step."""
-
-    event: str
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class AllGoal:
-    goals: tuple[Goal, ...]
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class AnyGoal:
-    goals: tuple[Goal, ...]
-    label: str | None = None
-
-
-Goal = MetricGoal | StructureGoal | EventGoal | AllGoal | AnyGoal
+from neuroviz.lessons.factors import best_names
+from neuroviz.lessons.goal_types import (  # noqa: F401  (re-exported)
+    COMPARISONS,
+    COUNT_METRICS,
+    EVENTS,
+    FRACTION_METRICS,
+    METRICS,
+    NAME_SETTINGS,
+    RUNS,
+    SETTING_COMPARISONS,
+    SETTINGS,
+    STRUCTURE_COMPARISONS,
+    STRUCTURES,
+    TIMELINE,
+    AllGoal,
+    AnyGoal,
+    EventGoal,
+    Goal,
+    MetricGoal,
+    NamingGoal,
+    RunGoal,
+    RunRecord,
+    SequenceGoal,
+    SettingGoal,
+    StructureGoal,
+    TimelineGoal,
+)
 
 
 @dataclass(frozen=True)
@@ -145,11 +74,35 @@ class GoalContext:
         The current network spec (engine format), or ``None``.
     events
         The events reported since the step began.
+    event_log
+        The same events in the order they happened (a sequence needs the order); empty means
+        "order unknown".
+    settings
+        The current settings (see :data:`SETTINGS`).
+    runs
+        Runs finished during the step, oldest first.
+    run
+        The current run so far (its history ends with the latest epoch).
+    position
+        The epoch of the weights shown, when the learner went back on the timeline; ``None``
+        for the latest.
+    neuron_names
+        The learner's name for each neuron of the first hidden layer (by index).
+    neuron_factors
+        Each such neuron's correlation with each named quantity of the data, or ``None``
+        when the data have none (see :mod:`neuroviz.lessons.factors`).
     """
 
     metrics: Mapping[str, float | None] = field(default_factory=dict)
     spec: Mapping[str, Any] | None = None
     events: frozenset[str] = frozenset()
+    event_log: tuple[str, ...] = ()
+    settings: Mapping[str, float | str | None] = field(default_factory=dict)
+    runs: tuple[RunRecord, ...] = ()
+    run: RunRecord | None = None
+    position: int | None = None
+    neuron_names: Mapping[int, str] = field(default_factory=dict)
+    neuron_factors: Mapping[int, Mapping[str, float]] | None = None
 
     @classmethod
     def from_snapshot(
@@ -158,9 +111,20 @@ class GoalContext:
         spec: Mapping[str, Any] | None,
         events: Iterable[str] = (),
         trained_epochs: int = 0,
+        **extra: Any,
     ) -> GoalContext:
-        """Build a context from an engine ``Snapshot`` (or ``None`` before any training)."""
-        return cls(metrics_from_snapshot(snapshot, trained_epochs), spec, frozenset(events))
+        """Build a context from an engine ``Snapshot`` (or ``None`` before any training).
+
+        ``events`` in a list or tuple are taken to be in the order they happened; ``extra``
+        sets the other fields (``settings``, ``runs``, ``run``, ``position``).
+        """
+        ordered = tuple(events) if isinstance(events, (list, tuple)) else ()
+        log = tuple(extra.pop("event_log", ordered))
+        metrics = metrics_from_snapshot(snapshot, trained_epochs)
+        if extra.get("run") is not None:
+            metrics["run_epochs"] = float(extra["run"].epochs)
+        return cls(metrics, spec,
+                   frozenset(events) | frozenset(log), log, **extra)
 
 
 def metrics_from_snapshot(snapshot: Any, trained_epochs: int = 0) -> dict[str, float | None]:
@@ -194,32 +158,90 @@ def _finite_or_none(value: Any) -> float | None:
 def check_goal(goal: Goal | None, context: GoalContext) -> tuple[bool, str]:
     """Whether ``goal`` is met in ``context``, and a one-line status for the learner.
 
-    A step without a goal (``None``) is always done.
+    A step without a goal (``None``) is always done. A sequence checked this way has no memory
+    of earlier checks (only the order of events counts); use a :class:`GoalTracker` live.
     """
-    if goal is None:
-        return True, "No goal in this step: read, try things, then go on."
-    done, text = _check(goal, context)
-    if goal.label is not None:
-        text = goal.label
-    elif isinstance(goal, (AllGoal, AnyGoal)):
-        return done, text  # each part already says whether it is done
-    return done, f"{text}: done" if done else text
+    return GoalTracker(goal).check(context)
 
 
-def _check(goal: Goal, ctx: GoalContext) -> tuple[bool, str]:
-    if isinstance(goal, MetricGoal):
-        return _check_metric(goal, ctx)
-    if isinstance(goal, StructureGoal):
-        return _check_structure(goal, ctx)
-    if isinstance(goal, EventGoal):
-        return goal.event in ctx.events, EVENTS.get(goal.event, goal.event)
-    if isinstance(goal, (AllGoal, AnyGoal)):
-        parts = [check_goal(g, ctx) for g in goal.goals]
-        results = [done for done, _ in parts]
-        done = all(results) if isinstance(goal, AllGoal) else any(results)
-        joiner = "; " if isinstance(goal, AllGoal) else " or "
-        return done, joiner.join(text for _, text in parts)
-    raise TypeError(f"not a goal: {goal!r}")
+class GoalTracker:
+    """Checks one goal again and again as the learner works, remembering how far each
+    sequence in it has got (a part of a sequence, once met, stays met)."""
+
+    def __init__(self, goal: Goal | None):
+        self.goal = goal
+        # id of a SequenceGoal -> (parts met, length of the event log when the last was met)
+        self._progress: dict[int, tuple[int, int]] = {}
+
+    def check(self, context: GoalContext) -> tuple[bool, str]:
+        if self.goal is None:
+            return True, "No goal in this step: read, try things, then go on."
+        return self._check_labelled(self.goal, context, 0)
+
+    def _check_labelled(self, goal: Goal, ctx: GoalContext, since: int) -> tuple[bool, str]:
+        done, text = self._check(goal, ctx, since)
+        if goal.label is not None:
+            text = goal.label
+        elif isinstance(goal, (AllGoal, AnyGoal, SequenceGoal)):
+            return done, text  # each part already says whether it is done
+        return done, f"{text}: done" if done else text
+
+    def _check(self, goal: Goal, ctx: GoalContext, since: int) -> tuple[bool, str]:
+        if isinstance(goal, MetricGoal):
+            return _check_metric(goal, ctx)
+        if isinstance(goal, StructureGoal):
+            return _check_structure(goal, ctx)
+        if isinstance(goal, EventGoal):
+            return _event_after(ctx, goal.event, since) is not None, EVENTS.get(goal.event,
+                                                                                goal.event)
+        if isinstance(goal, SettingGoal):
+            return _check_setting(goal, ctx)
+        if isinstance(goal, RunGoal):
+            return _check_run(goal, ctx)
+        if isinstance(goal, TimelineGoal):
+            return _check_timeline(goal, ctx)
+        if isinstance(goal, NamingGoal):
+            return _check_naming(goal, ctx)
+        if isinstance(goal, (AllGoal, AnyGoal)):
+            parts = [self._check_labelled(g, ctx, since) for g in goal.goals]
+            results = [done for done, _ in parts]
+            done = all(results) if isinstance(goal, AllGoal) else any(results)
+            joiner = "; " if isinstance(goal, AllGoal) else " or "
+            return done, joiner.join(text for _, text in parts)
+        if isinstance(goal, SequenceGoal):
+            return self._check_sequence(goal, ctx, since)
+        raise TypeError(f"not a goal: {goal!r}")
+
+    def _check_sequence(self, goal: SequenceGoal, ctx: GoalContext,
+                        since: int) -> tuple[bool, str]:
+        met, mark = self._progress.get(id(goal), (0, since))
+        while met < len(goal.goals):
+            part = goal.goals[met]
+            done, _ = self._check_labelled(part, ctx, mark)
+            if not done:
+                break
+            if isinstance(part, EventGoal) and ctx.event_log:
+                mark = _event_after(ctx, part.event, mark) + 1
+            else:
+                mark = max(mark, len(ctx.event_log))
+            met += 1
+        self._progress[id(goal)] = (met, mark)
+        n = len(goal.goals)
+        if met == n:
+            return True, f"All {n} parts done in order"
+        _, text = self._check_labelled(goal.goals[met], ctx, mark)
+        return False, f"Part {met + 1} of {n}: {text}"
+
+
+def _event_after(ctx: GoalContext, event: str, since: int) -> int | None:
+    """Index in the event log of ``event`` at or after ``since`` (or ``since`` itself when
+    the context has no log and the event happened)."""
+    if not ctx.event_log:
+        return since if event in ctx.events else None
+    for i in range(since, len(ctx.event_log)):
+        if ctx.event_log[i] == event:
+            return i
+    return None
 
 
 def _compare(value: float, compare: str, threshold: float) -> bool:
@@ -233,6 +255,8 @@ def _compare(value: float, compare: str, threshold: float) -> bool:
         return value >= threshold
     if compare == "==":
         return value == threshold
+    if compare == "!=":
+        return value != threshold
     raise ValueError(f"unknown comparison {compare!r}")
 
 
@@ -281,13 +305,117 @@ def hidden_activations(spec: Mapping[str, Any] | None) -> list[str]:
     return [str(layer.get("activation", "")) for layer in layers[:-1]]
 
 
+def param_count(spec: Mapping[str, Any] | None) -> int:
+    """Weights and biases of the dense layers of an engine spec."""
+    if not spec:
+        return 0
+    total, fan_in = 0, int(spec.get("inputs", 0))
+    for layer in spec.get("layers", ()):
+        units = int(layer.get("units", 0))
+        total += fan_in * units + units
+        fan_in = units
+    return total
+
+
+def _check_setting(goal: SettingGoal, ctx: GoalContext) -> tuple[bool, str]:
+    label = SETTINGS.get(goal.setting, goal.setting)
+    wanted = f"goal {SETTING_COMPARISONS[goal.compare]} {goal.value}"
+    if isinstance(goal.value, float) or isinstance(goal.value, int):
+        wanted = f"goal {SETTING_COMPARISONS[goal.compare]} {format_threshold(goal.value)}"
+    current = ctx.settings.get(goal.setting)
+    if current is None:
+        return False, f"{label} not known, {wanted}"
+    if goal.setting in NAME_SETTINGS:
+        return _compare_names(str(current), goal.compare, str(goal.value)), \
+            f"{label} {current}, {wanted}"
+    done = _compare(float(current), goal.compare, float(goal.value))
+    return done, f"{label} {format_threshold(float(current))}, {wanted}"
+
+
+def _compare_names(current: str, compare: str, wanted: str) -> bool:
+    return current == wanted if compare == "==" else current != wanted
+
+
+def _check_run(goal: RunGoal, ctx: GoalContext) -> tuple[bool, str]:
+    label = METRICS.get(goal.metric, goal.metric)
+    which = RUNS.get(goal.versus, goal.versus)
+    head = f"{label} {COMPARISONS[goal.compare]} {which}'s"
+    if goal.same_epochs:
+        head += " after as many epochs"
+    earlier = (ctx.runs[-1] if goal.versus == "previous" else ctx.runs[0]) if ctx.runs else None
+    if earlier is None or earlier.epochs < 1:
+        return False, f"{head}: train a run, then start afresh and train another"
+    run = ctx.run
+    if run is None or run.epochs < 1:
+        return False, f"{head}: train the new run"
+    now = ctx.metrics.get(goal.metric)
+    then_value = earlier.final.get(goal.metric)
+    if goal.same_epochs:
+        if run.epochs < earlier.epochs:
+            return False, (f"{head}: train this run {earlier.epochs} epochs, as long as the "
+                           f"earlier one ({run.epochs} so far)")
+        at = run.at_epoch(earlier.epochs)
+        now = None if at is None else at.get(goal.metric)
+    if now is None or then_value is None or not math.isfinite(now) \
+            or not math.isfinite(then_value):
+        return False, f"{head}: {label.lower()} not available"
+    m = goal.margin
+    threshold = then_value - m if goal.compare in ("<", "<=") else then_value + m
+    done = _compare(now, goal.compare, threshold)
+    wanted = head[len(label) + 1:]
+    return done, (f"{label} {format_number(now, goal.metric)} now, "
+                  f"{format_number(then_value, goal.metric)} in {which}; goal {wanted}")
+
+
+def lowest_test_loss_epoch(run: RunRecord | None) -> int | None:
+    """The epoch with the lowest test loss of a run's history (the first, on ties)."""
+    if run is None:
+        return None
+    best, best_epoch = math.inf, None
+    for epoch, metrics in run.history:
+        loss = metrics.get("test_loss")
+        if loss is not None and math.isfinite(loss) and loss < best:
+            best, best_epoch = loss, epoch
+    return best_epoch
+
+
+def _check_timeline(goal: TimelineGoal, ctx: GoalContext) -> tuple[bool, str]:
+    run = ctx.run
+    best = lowest_test_loss_epoch(run)
+    if run is None or best is None:
+        return False, "Train, watching the test loss"
+    last = run.history[-1][0]
+    if last - best < goal.trained_past:
+        return False, (f"Train on: the lowest test loss so far was at epoch {best}; keep going "
+                       f"until epoch {best + goal.trained_past} to be sure it stays the lowest")
+    shown = last if ctx.position is None else ctx.position
+    done = abs(shown - best) <= goal.within
+    return done, (f"Weights from epoch {shown}; lowest test loss at epoch {best}, goal within "
+                  f"{goal.within} epochs of it")
+
+
+def _check_naming(goal: NamingGoal, ctx: GoalContext) -> tuple[bool, str]:
+    if not ctx.neuron_factors:
+        return False, "Name the hidden neurons (needs a hidden layer and data with named factors)"
+    right = best_names(ctx.neuron_factors, goal.min_correlation)
+    named = [j for j in right if j in ctx.neuron_names]
+    correct = [j for j in named if ctx.neuron_names[j] == right[j]]
+    n = len(right)
+    if len(named) < n:
+        return False, f"Name every hidden neuron: {len(named)} of {n} named"
+    done = len(correct) == n
+    return done, f"{len(correct)} of {n} hidden neurons named after what they track"
+
+
 def _check_structure(goal: StructureGoal, ctx: GoalContext) -> tuple[bool, str]:
     label = STRUCTURES.get(goal.structure, goal.structure)
     if goal.structure == "activation_used":
         done = goal.value in hidden_activations(ctx.spec)
         return done, f"{label} {goal.value}"
     sizes = hidden_layer_sizes(ctx.spec)
-    if goal.structure == "hidden_layers":
+    if goal.structure == "param_count":
+        current = param_count(ctx.spec)
+    elif goal.structure == "hidden_layers":
         current = len(sizes)
     elif goal.structure == "hidden_neurons":
         current = sum(sizes)
@@ -298,149 +426,12 @@ def _check_structure(goal: StructureGoal, ctx: GoalContext) -> tuple[bool, str]:
     return done, f"{label} {current}, {wanted}"
 
 
-# -- reading goals from lesson data -----------------------------------------------------------
-
-Report = Callable[[str, str], None]
-_KINDS = ("metric", "structure", "event", "all", "any")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def parse_goal(
-    raw: Any, where: str, report: Report, activations: Iterable[str] = ()
-) -> Goal | None:
-    """Read a goal table; report every problem as ``report(field, reason)``.
-
-    Returns ``None`` when the goal has problems.
-    """
-    if not isinstance(raw, Mapping):
-        report(where, f"must be a table like {{ metric = ..., compare = ..., value = ... }}, "
-                      f"got {type(raw).__name__}")
-        return None
-    kinds = [k for k in _KINDS if k in raw]
-    if len(kinds) != 1:
-        found = ", ".join(kinds) if kinds else "none"
-        report(where, f"needs exactly one of metric, structure, event, all, any (found {found})")
-        return None
-    kind = kinds[0]
-    allowed = {
-        "metric": {"metric", "compare", "value", "label"},
-        "structure": {"structure", "compare", "value", "label"},
-        "event": {"event", "label"},
-        "all": {"all", "label"},
-        "any": {"any", "label"},
-    }[kind]
-    ok = True
-    for key in raw:
-        if key not in allowed:
-            report(f"{where}.{key}", f"unknown field for a {kind} goal "
-                                     f"(allowed: {', '.join(sorted(allowed))})")
-            ok = False
-    label = raw.get("label")
-    if label is not None and (not isinstance(label, str) or not label.strip()):
-        report(f"{where}.label", "must be non-empty text")
-        ok = False
-
-    if kind in ("all", "any"):
-        items = raw[kind]
-        if not isinstance(items, list) or not items:
-            report(f"{where}.{kind}", "must be a non-empty list of goals")
-            return None
-        goals = [
-            parse_goal(item, f"{where}.{kind}[{i}]", report, activations)
-            for i, item in enumerate(items)
-        ]
-        if not ok or any(g is None for g in goals):
-            return None
-        cls = AllGoal if kind == "all" else AnyGoal
-        return cls(tuple(goals), label)
-
-    if kind == "event":
-        event = raw["event"]
-        if not isinstance(event, str) or event not in EVENTS:
-            report(f"{where}.event", f"unknown event {event!r} (choose from {', '.join(EVENTS)})")
-            return None
-        return EventGoal(event, label) if ok else None
-
-    if kind == "metric":
-        metric = raw["metric"]
-        if not isinstance(metric, str) or metric not in METRICS:
-            report(f"{where}.metric",
-                   f"unknown metric {metric!r} (choose from {', '.join(METRICS)})")
-            ok = False
-        compare = _read_compare(raw, where, COMPARISONS, report)
-        value = _read_threshold(raw, where, report)
-        if ok and value is not None and metric in FRACTION_METRICS and not 0 <= value <= 1:
-            report(f"{where}.value", f"{metric} is a fraction between 0 and 1 "
-                                     f"(write 0.95 for 95%), got {value:g}")
-            ok = False
-        if not ok or compare is None or value is None:
-            return None
-        return MetricGoal(metric, compare, float(value), label)
-
-    structure = raw["structure"]
-    if not isinstance(structure, str) or structure not in STRUCTURES:
-        report(f"{where}.structure",
-               f"unknown structure {structure!r} (choose from {', '.join(STRUCTURES)})")
-        return None
-    if structure == "activation_used":
-        value = raw.get("value")
-        known = tuple(activations)
-        if "compare" in raw:
-            report(f"{where}.compare", "activation_used takes no comparison, only a value")
-            ok = False
-        if not isinstance(value, str):
-            report(f"{where}.value", "must name an activation, e.g. \"relu\"")
-            return None
-        if known and value not in known:
-            report(f"{where}.value",
-                   f"unknown activation {value!r} (choose from {', '.join(known)})")
-            return None
-        return StructureGoal(structure, "==", value, label) if ok else None
-    compare = _read_compare(raw, where, STRUCTURE_COMPARISONS, report)
-    value = _read_threshold(raw, where, report)
-    if value is not None and (value < 0 or not float(value).is_integer()):
-        report(f"{where}.value", f"must be a whole number of at least 0, got {value:g}")
-        return None
-    if not ok or compare is None or value is None:
-        return None
-    return StructureGoal(structure, compare, int(value), label)
-
-
-def _read_compare(raw: Mapping, where: str, allowed: Mapping[str, str], report: Report):
-    if "compare" not in raw:
-        report(f"{where}.compare", f"missing (one of {', '.join(allowed)})")
-        return None
-    compare = raw["compare"]
-    if not isinstance(compare, str) or compare not in allowed:
-        report(f"{where}.compare",
-               f"unknown comparison {compare!r} (choose from {', '.join(allowed)})")
-        return None
-    return compare
-
-
-def _read_threshold(raw: Mapping, where: str, report: Report) -> float | None:
-    if "value" not in raw:
-        report(f"{where}.value", "missing (the number to compare with)")
-        return None
-    value = raw["value"]
-    if not _is_number(value):
-        report(f"{where}.value", f"must be a number, got {type(value).__name__} {value!r}")
-        return None
-    if not math.isfinite(value):
-        report(f"{where}.value", f"must be a finite number, got {value}")
-        return None
-    return float(value)
-
-
 def goal_events(goal: Goal | None) -> set[str]:
     """All event names a goal mentions (the app may want to know what to listen for)."""
     if goal is None:
         return set()
     if isinstance(goal, EventGoal):
         return {goal.event}
-    if isinstance(goal, (AllGoal, AnyGoal)):
+    if isinstance(goal, (AllGoal, AnyGoal, SequenceGoal)):
         return set().union(*(goal_events(g) for g in goal.goals))
     return set()

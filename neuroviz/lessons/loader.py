@@ -17,7 +17,8 @@ from typing import Any
 from neuroviz.fileio import FileLimitError, read_text_limited
 from neuroviz.lessons import vocab
 from neuroviz.lessons.controls import CONTROLS
-from neuroviz.lessons.goals import EVENTS, parse_goal
+from neuroviz.lessons.goal_reading import parse_goal
+from neuroviz.lessons.goals import EVENTS
 from neuroviz.lessons.markdown import parse_toml, split_lesson
 from neuroviz.lessons.schema import (
     LEVELS,
@@ -28,14 +29,18 @@ from neuroviz.lessons.schema import (
     LessonProblem,
     Preset,
     Solution,
+    SolutionAction,
     Step,
     TrainingSettings,
 )
+from neuroviz.lessons.step_extras import read_claims, read_prediction, read_rewind
 
 _FRONT_FIELDS = ("schema_version", "id", "title", "summary", "level", "minutes")
-_STEP_FIELDS = ("preset", "goal", "hints", "solution", "hidden", "locked", "highlight")
+_STEP_FIELDS = ("preset", "goal", "hints", "solution", "hidden", "locked", "highlight",
+                "predict")
 _PRESET_FIELDS = ("dataset", "network", "weights", "training", "seed", "reset")
-_SOLUTION_FIELDS = _PRESET_FIELDS + ("epochs", "events")
+_ACTION_FIELDS = _PRESET_FIELDS + ("epochs", "events", "rewind", "name_neurons")
+_SOLUTION_FIELDS = _ACTION_FIELDS + ("then",)
 _DATASET_FIELDS = ("name", "noise", "train_ratio", "features", "seed", "n_samples", "options")
 _TRAINING_FIELDS = ("optimizer", "learning_rate", "batch_size", "l1", "l2", "momentum")
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -317,19 +322,41 @@ def _read_preset(raw: Any, where: str, report: _Report, fields=_PRESET_FIELDS) -
     return Preset(**{k: v for k, v in values.items() if v is not None})
 
 
-def _read_solution(raw: Any, where: str, report: _Report) -> Solution | None:
+def _read_action(raw: Any, where: str, report: _Report, fields=_ACTION_FIELDS):
     if not isinstance(raw, Mapping):
         report(where.rstrip("."), f"must be a table, got {_type_name(raw)}")
         return None
-    preset = _read_preset(raw, where, report, _SOLUTION_FIELDS)
+    preset = _read_preset(raw, where, report, fields)
     epochs = 0
     if "epochs" in raw:
         epochs = _number(raw, "epochs", where, report, 0, MAX_EPOCHS, integer=True) or 0
     events = _names(raw, "events", where, report, EVENTS, "event")
-    if not any(k in raw for k in _SOLUTION_FIELDS):
+    if not any(k in raw for k in fields):
         report(where.rstrip("."), "is empty: say what 'show me' changes, or how many epochs "
                                   "to train")
-    return Solution(preset=preset or Preset(), epochs=int(epochs), events=events)
+    name = raw.get("name_neurons", False)
+    if not isinstance(name, bool):
+        report(f"{where}name_neurons", f"must be true or false, got {_type_name(name)}")
+        name = False
+    return SolutionAction(preset or Preset(), int(epochs), events,
+                          read_rewind(raw, where, report), name)
+
+
+def _read_solution(raw: Any, where: str, report: _Report) -> Solution | None:
+    first = _read_action(raw, where, report, _SOLUTION_FIELDS)
+    if first is None:
+        return None
+    then: list[SolutionAction] = []
+    if "then" in raw:
+        if not isinstance(raw["then"], list) or not raw["then"]:
+            report(f"{where}then", "must be a list of actions ([[solution.then]] tables)")
+        else:
+            for i, item in enumerate(raw["then"]):
+                action = _read_action(item, f"{where}then[{i}].", report)
+                if action is not None:
+                    then.append(action)
+    return Solution(first.preset, first.epochs, first.events, first.rewind, tuple(then),
+                    first.name_neurons)
 
 
 # -- images -----------------------------------------------------------------------------------
@@ -476,13 +503,17 @@ def _read_step(number: int, raw_step, folder: Path, report: _Report) -> Step:
                 for key in ("hidden", "locked", "highlight")}
     for name in set(controls["hidden"]) & set(controls["highlight"]):
         report("highlight", f"control {name!r} is both hidden and highlighted")
+    prediction = read_prediction(settings["predict"], report) if "predict" in settings else None
+    if prediction is not None and goal is None and "goal" not in settings:
+        report("predict", "a prediction needs a goal: the experiment that answers it")
+    text, claims = read_claims(raw_step.text, report)
     images = _check_resources(raw_step.text, folder, "text", report)
     _check_resources(raw_step.title, folder, "title", report)
     for i, hint in enumerate(hints):
         _check_resources(hint, folder, f"hints[{i}]", report)
-    return Step(number=number, title=title, text=raw_step.text, preset=preset, goal=goal,
+    return Step(number=number, title=title, text=text, preset=preset, goal=goal,
                 hints=hints, solution=solution, images=tuple(images), line=raw_step.line,
-                **controls)
+                prediction=prediction, claims=claims, **controls)
 
 
 def _read_front(front: Mapping[str, Any], report: _Report, folder: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuroviz.lessons.goals import Goal
+from neuroviz.lessons.goals import EventGoal, Goal, SequenceGoal
 
 #: the lesson format this code reads; a file must say ``schema_version = 1``.
 SCHEMA_VERSION = 1
@@ -83,16 +83,86 @@ class Preset:
 
 
 @dataclass(frozen=True)
+class SolutionAction:
+    """One thing "show me" does: apply ``preset``, report ``events``, train ``epochs``, then
+    (with ``rewind``) go back on the timeline, e.g. to the epoch of the lowest test loss;
+    with ``name_neurons``, name each hidden neuron after the quantity it tracks."""
+
+    preset: Preset = field(default_factory=Preset)
+    epochs: int = 0
+    events: tuple[str, ...] = ()
+    rewind: str | None = None
+    name_neurons: bool = False
+
+
+@dataclass(frozen=True)
 class Solution:
     """A step's "show me": changes to apply, then ``epochs`` of training.
 
     ``events`` are the events "show me" performs for the learner (for instance it plays the
     explain mode through the forward pass); the app reports them as if the learner had.
+    ``then`` lists further actions done after this one, in order (a run, then a second run to
+    compare with it).
     """
 
     preset: Preset = field(default_factory=Preset)
     epochs: int = 0
     events: tuple[str, ...] = ()
+    rewind: str | None = None
+    then: tuple[SolutionAction, ...] = ()
+    name_neurons: bool = False
+
+    @property
+    def actions(self) -> tuple[SolutionAction, ...]:
+        """Everything "show me" does, in order."""
+        first = SolutionAction(self.preset, self.epochs, self.events, self.rewind,
+                               self.name_neurons)
+        return (first, *self.then)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A question the learner answers before the experiment; the answer and ``feedback`` are
+    shown once the step's goal is met.
+
+    Multiple choice: ``choices`` and ``answer`` (one of the choices). A number: ``answer`` is a
+    number and ``tolerance`` how far a guess may be from it and still count as right.
+    """
+
+    question: str
+    answer: str | float
+    feedback: str
+    choices: tuple[str, ...] = ()
+    tolerance: float | None = None
+    unit: str = ""
+
+    def is_right(self, guess: str | float) -> bool:
+        """Whether a learner's answer counts as right."""
+        if self.choices:
+            return guess == self.answer
+        try:
+            value = float(guess)
+        except (TypeError, ValueError):
+            return False
+        # a guess right at the edge counts, whatever the rounding of 0.9 - 0.85
+        slack = 1e-9 * max(1.0, abs(float(self.answer)))
+        return abs(value - float(self.answer)) <= float(self.tolerance or 0.0) + slack
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A number the step's text states from a run, written ``{{measured: ...}}``.
+
+    It is shown as ``shown``; ``neuroviz lessons check --run`` measures ``metric`` (of the
+    current run, or with ``run = "previous"``/``"first"`` of an earlier run of the step) at the
+    end of the step's "show me" and checks it lies within ``tolerance`` of ``value``.
+    """
+
+    metric: str
+    value: float
+    tolerance: float
+    shown: str
+    run: str = "current"
 
 
 @dataclass(frozen=True)
@@ -111,6 +181,15 @@ class Step:
     highlight: tuple[str, ...] = ()
     images: tuple[Path, ...] = ()
     line: int = 0
+    prediction: Prediction | None = None
+    claims: tuple[Claim, ...] = ()
+
+    @property
+    def full_goal(self) -> Goal | None:
+        """The goal including the prediction: first predict, then meet ``goal``."""
+        if self.prediction is None or self.goal is None:
+            return self.goal
+        return SequenceGoal((EventGoal("prediction_made"), self.goal))
 
 
 @dataclass(frozen=True)

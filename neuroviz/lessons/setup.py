@@ -108,7 +108,8 @@ def setup_for_step(lesson: Lesson, number: int, with_solutions: bool = False) ->
     for step in lesson.steps[:number]:
         setup, _ = apply_preset(setup, step.preset)
         if with_solutions and step.number < number and step.solution is not None:
-            setup, _ = apply_preset(setup, step.solution.preset)
+            for action in step.solution.actions:
+                setup, _ = apply_preset(setup, action.preset)
     return setup
 
 

@@ -7,6 +7,7 @@ import re
 
 from neuroviz.lessons import check_paths, cli_check, load_lesson
 from neuroviz.lessons.runner import run_lesson
+from neuroviz.lessons.soundness import check_lesson
 from neuroviz.resources import lessons_dir
 from tests.lessons.conftest import FIRST_SETTINGS, make_lesson
 
@@ -62,13 +63,14 @@ def test_run_reports_unreachable_goals(write_lesson):
     assert run_cli(str(path))[0] == 0
     code, out, _ = run_cli("--run", str(path))
     assert code == 1
-    assert ": step 1: goal: goal not reached by 'show me' (Test accuracy" in out
+    assert (": step 1: goal: 'show me' misses the goal on 10 of 10 seeds "
+            "(seed 0: Test accuracy") in out
 
 
 def test_default_is_the_shipped_lessons():
     code, out, err = run_cli()
     assert code == 0, out
-    assert "15 lesson file(s) checked" in err
+    assert "19 lesson file(s) checked" in err
 
 
 def test_readme_example_is_a_valid_reachable_lesson(tmp_path):
@@ -81,3 +83,4 @@ def test_readme_example_is_a_valid_reachable_lesson(tmp_path):
     lesson = load_lesson(path)
     assert [s.title for s in lesson.steps] == ["Try without a hidden layer", "Add a hidden layer"]
     assert run_lesson(lesson).ok
+    assert check_lesson(lesson).problems == []

@@ -16,7 +16,8 @@ from neuroviz.lessons import (
     check_goal,
     goal_events,
 )
-from neuroviz.lessons.goals import metrics_from_snapshot, parse_goal
+from neuroviz.lessons.goal_reading import parse_goal
+from neuroviz.lessons.goals import metrics_from_snapshot
 
 
 def spec(*hidden, act="tanh"):

@@ -116,7 +116,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.mode_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_layer_btn.clicked.connect(self.add_layer_requested)
         self.remove_layer_btn.clicked.connect(self.remove_layer_requested)
-        top = QHBoxLayout()
+        top = self.top_row = QHBoxLayout()  # other features may add small labels here
         top.setContentsMargins(6, 4, 6, 0)
         top.addWidget(self.add_layer_btn)
         top.addWidget(self.remove_layer_btn)

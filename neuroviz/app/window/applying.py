@@ -86,9 +86,14 @@ class ExperimentApplyingMixin:
             ds = load_dataset_for(settings)
         self._dataset = ds
         self._applying = True
+        out, loss = ds.output_activation, ds.loss
+        spec = self.state.spec
+        if (ds.task == "classification" and spec.get("loss") == "mse" and ds.n_outputs == 1
+                and spec["layers"][-1]["units"] == 1):
+            # a lesson (or a saved file) chose squared error for two classes: keep it
+            out, loss = spec["layers"][-1]["activation"], "mse"
         try:
-            self.state.set_dataset(settings, ds.n_features, ds.n_outputs,
-                                   ds.output_activation, ds.loss)
+            self.state.set_dataset(settings, ds.n_features, ds.n_outputs, out, loss)
         finally:
             self._applying = False
         self._refresh_controls()
