@@ -17,7 +17,8 @@ Payload kinds (``payload["kind"]``):
     indices or target values, ``class_names`` (empty for regression).
 ``"images"``
     An image folder (:mod:`.imagefolder`): ``pixels`` (n, h, w, c) uint8, ``labels`` (n,),
-    ``class_names``.
+    ``class_names``. The network's inputs are the pixels' darkness ``1 - value / 255``
+    (ink is 1, as in the digits set), flattened row by row (and channel by channel).
 
 Every kind has ``task`` and ``title``. :func:`load_embedded` splits (with the
 experiment's train share and seed) and returns a :class:`Dataset`.
@@ -42,8 +43,10 @@ MAX_EMBEDDED_VALUES = 4_000_000
 MAX_NAMES = 4096
 MAX_NAME_LENGTH = 200
 KINDS = ("table", "points", "images")
+#: The dataset names under which embedded data is used (other names ignore it).
 #: The :class:`DatasetSettings` name of each kind of embedded data.
 DATASET_NAMES = {"table": "imported", "points": "drawn", "images": "image_folder"}
+EMBEDDED_NAMES = tuple(DATASET_NAMES.values())
 _DTYPES = {"float64": "<f8", "uint8": "u1"}
 
 
@@ -253,7 +256,7 @@ def _images(payload, task, title, class_names, train_ratio, rng, where) -> Datas
         raise DatasetError(f"{where}.task: image folders are classification data")
     labels = _labels(labels_raw, task, len(class_names), f"{where}.labels")
     n, h, w, c = pixels.shape
-    X = pixels.reshape(n, -1).astype(np.float64) / 255.0
+    X = 1.0 - pixels.reshape(n, -1).astype(np.float64) / 255.0  # ink: 0 white, 1 black
     train, test = split_indices(n, train_ratio, rng, labels)
     Y = targets_for_labels(labels, len(class_names))
     colour = "colour" if c == 3 else "greyscale"
@@ -270,5 +273,6 @@ def _images(payload, task, title, class_names, train_ratio, rng, where) -> Datas
         description=(f"Images from the folder {_text(payload, 'source', where) or title}: {n} "
                      f"{w} x {h} {colour} images of {len(class_names)} classes "
                      f"({', '.join(class_names)}), split {len(train)} train / {len(test)} "
-                     "test; pixel values from 0 to 1, flattened."),
+                     "test; each input is a pixel's darkness, from 0 (white) to 1 (black), as in "
+                     "the digits set."),
         image_shape=(h, w) if c == 1 else (h, w, 3))

@@ -3,8 +3,8 @@
 ``folder/cats/*.png``, ``folder/dogs/*.png`` become the classes "cats" and "dogs". Every
 image is resized to ``size`` x ``size`` pixels (averaging the source pixels each new pixel
 covers), made greyscale or kept in colour, and stored inside the experiment as an
-``"images"`` payload (:mod:`.embedded`); the network sees the pixels flattened, from 0
-(black) to 1 (white).
+``"images"`` payload (:mod:`.embedded`); the network sees each pixel's darkness,
+flattened, from 0 (white) to 1 (black).
 
 Limits are checked before anything is decoded: the number of images, each file's size,
 and each image's width x height (read from its header). An unreadable image is an error

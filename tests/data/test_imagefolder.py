@@ -115,7 +115,8 @@ def test_folder_becomes_an_image_dataset_with_the_right_pixels(tmp_path):
     ds = load_embedded(payload, train_ratio=0.5, seed=1)
     assert ds.kind == "image" and ds.image_shape == (2, 2) and ds.n_features == 4
     X = np.vstack([ds.X_train, ds.X_test])
-    assert sorted(np.round(X[:, 0] * 255).astype(int)) == [40, 44, 48, 200, 204, 208]
+    # Inputs are darkness: 1 - value / 255.
+    assert sorted(np.round((1 - X[:, 0]) * 255).astype(int)) == [40, 44, 48, 200, 204, 208]
     assert ds.n_train == 4  # 3 per class, half of 3 rounds up to 2
 
 
