@@ -75,6 +75,7 @@ class DrawingController(QObject):
     def _build_toolbar(self, window) -> QToolBar:
         bar = QToolBar("Drawing", window)
         bar.setObjectName("drawing_toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.addWidget(QLabel(" Draw: "))
         self.task_box = QComboBox(bar)
         self.task_box.setObjectName("draw_task")

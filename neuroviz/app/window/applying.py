@@ -133,6 +133,8 @@ class ExperimentApplyingMixin:
                                    ds.output_activation, ds.loss)
         finally:
             self._applying = False
+        if ds.name != old.name:
+            self.data_panel.set_settings(self.state.dataset)
         self.data_panel.set_counts(ds.n_train, ds.n_test)
         self.output_view.set_dataset(ds, self.state.spec)
         if self.latest_snapshot is not None:
