@@ -59,6 +59,14 @@ def encode_array(array: np.ndarray) -> dict[str, Any]:
             "zlib_base64": base64.b64encode(zlib.compress(raw, 6)).decode("ascii")}
 
 
+def payload_chars(payload: Any) -> int:
+    """Roughly how many characters ``payload`` takes in a file (its encoded arrays)."""
+    if not isinstance(payload, dict):
+        return 0
+    return sum(len(v.get("zlib_base64", "")) for v in payload.values()
+               if isinstance(v, dict) and isinstance(v.get("zlib_base64", ""), str))
+
+
 def decode_array(raw: Any, where: str, ndim: int) -> np.ndarray:
     """The array of :func:`encode_array`; DatasetError naming ``where`` if malformed."""
     if not isinstance(raw, dict):

@@ -39,3 +39,27 @@ def test_regression_values():
     ds = load_embedded(payload, 0.5, 0)
     got = np.concatenate([ds.Y_train[:, 0], ds.Y_test[:, 0]])
     assert sorted(got) == [-0.25, 0.5, 1.0] and ds.loss == "mse"
+
+
+def test_drawn_experiment_without_its_data_names_the_problem(tmp_path):
+    import json
+
+    import pytest
+
+    from neuroviz.experiment import ExperimentError
+
+    payload = points_payload([[0, 0], [1, 1], [2, 2]], [0, 1, 0], "classification",
+                             ["orange", "blue"])
+    exp = Experiment(dataset=DatasetSettings(name="drawn", data=payload))
+    path = save_experiment(exp, tmp_path / "drawn.json")
+    raw = json.loads(path.read_text())
+    del raw["dataset"]["data"]
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ExperimentError, match=r"drawn.json: dataset: the dataset 'drawn' has "
+                                              r"no data in the file"):
+        load_experiment(path)
+    raw["dataset"]["data"] = dict(payload, values={"dtype": "float64", "shape": [3],
+                                                   "zlib_base64": "!!"})
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ExperimentError, match=r"dataset: data.values.zlib_base64: damaged"):
+        load_experiment(path)

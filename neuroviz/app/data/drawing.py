@@ -69,7 +69,7 @@ class DrawingController(QObject):
         plot.addItem(self.overlay)
         self.toolbar = self._build_toolbar(window)
         self.toolbar.setVisible(False)
-        palettes.notifier.palette_changed.connect(lambda _name: self._palette_changed())
+        palettes.notifier.palette_changed.connect(self._palette_changed)
 
     # ------------------------------------------------------------------ toolbar
     def _build_toolbar(self, window) -> QToolBar:
@@ -153,7 +153,7 @@ class DrawingController(QObject):
             self.value_action.setChecked(True)
         self.count_label.setText(f"  {len(self.points)} points")
 
-    def _palette_changed(self) -> None:
+    def _palette_changed(self, _name: str = "") -> None:
         self._refresh_toolbar()
         self._draw_overlay()
 
