@@ -313,7 +313,7 @@ class DrawingController(QObject):
         if len(self.points) < 2:
             self.window.statusBar().showMessage(
                 "Draw at least two points: the network trains on some and is tested on the "
-                "others", 4000)
+                "others", 8000)
             return False
         settings = self.settings()
         try:
@@ -323,6 +323,9 @@ class DrawingController(QObject):
             self.window.statusBar().showMessage(f"Drawn data not used: {exc}", 6000)
             return False
         self.window.set_data_live(settings, ds)
+        bar = self.window.statusBar()
+        if bar.currentMessage().startswith("Draw at least two points"):
+            bar.clearMessage()
         return True
 
     # ------------------------------------------------------------------ private
