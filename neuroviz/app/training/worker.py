@@ -110,6 +110,13 @@ class TrainingWorker(QThread):
             grid = (np.ascontiguousarray(grid_points, dtype=np.float64), tuple(grid_shape))
         self._post("configure", data, spec, hp, int(seed), _copy_weights(weights), grid, task)
 
+    def set_data(self, X_train, Y_train, X_test, Y_test) -> None:
+        """New examples of the same shape (e.g. points drawn or dragged): the weights, the
+        optimizer state and the epoch count carry on, and so does a running training."""
+        data = tuple(np.ascontiguousarray(a, dtype=np.float64)
+                     for a in (X_train, Y_train, X_test, Y_test))
+        self._post("data", data)
+
     def rebuild(self, spec: dict, weights=None) -> None:
         """New architecture; layers whose weight shapes did not change keep their weights."""
         self._post("rebuild", spec, _copy_weights(weights))
@@ -464,6 +471,25 @@ class TrainingWorker(QThread):
             raise
         return True
 
+    def _do_data(self, data) -> bool:
+        old = self._trainer
+        if old is None:
+            return False
+        previous, generation = self._data, self.generation
+        self._data = data
+        try:
+            self._new_trainer(old.net)  # the same network object: its weights are kept
+        except Exception:
+            self._data, self._trainer = previous, old
+            raise
+        finally:
+            self.generation = generation  # the same run: the loss history goes on
+        new = self._trainer
+        new._counters[:] = old._counters
+        new._m1[:] = old._m1
+        new._m2[:] = old._m2
+        return True
+
     def _do_rebuild(self, spec, weights) -> bool:
         from neuroviz.engine import Network
 
@@ -644,6 +670,7 @@ def _describe(command: str) -> str:
     return {
         "configure": "Could not set up training",
         "rebuild": "Could not change the network",
+        "data": "Could not use the new data",
         "hyperparameters": "Could not change the settings",
         "weight": "Could not set the weight",
         "bias": "Could not set the bias",

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import QCheckBox, QDockWidget, QVBoxLayout, QWidget
 
 from neuroviz.app.classroom.exporter import Exporter
 from neuroviz.app.classroom.presenter import PresenterMode
+from neuroviz.app.data.drawing import DrawingController
+from neuroviz.app.data.importing import DataImport
 from neuroviz.app.explain.controller import ExplainController
 from neuroviz.app.explain.gradients import GradientController
 from neuroviz.app.lessons.menu import build_lessons_menu
@@ -50,6 +52,7 @@ def compose(window, lesson_dirs: Iterable[str | Path] = (),
     worker and own menus). ``lesson_dirs`` are teachers' lesson folders for this run;
     ``progress_path`` is the lesson progress file (default: see ``lessons.store``)."""
     _compose_explain(window)
+    _compose_own_data(window)
     _compose_timeline(window)
     _compose_export(window)
     _compose_presenter(window)
@@ -109,6 +112,46 @@ def _compose_explain(w) -> None:
             control.blockSignals(False)
 
     w.gradients.toggled.connect(sync)
+
+
+def _compose_own_data(w) -> None:
+    """File › Import Data…, Import Image Folder… and Draw Data, before Export Image; the
+    drawing toolbar at the top while drawing."""
+    w.drawing = DrawingController(w, w.output_view.plot, w.output_view.set_examples_visible)
+    w.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+    w.addToolBar(Qt.ToolBarArea.TopToolBarArea, w.drawing.toolbar)
+    w.data_import = DataImport(w)
+    before = w.action_export
+    actions = [
+        _action(w, None, "action_import_data", "&Import Data\u2026", "Ctrl+I",
+                lambda *_: w.data_import.import_table(),
+                "Train on your own table: a CSV file with a header row"),
+        _action(w, None, "action_import_images", "Import Image &Folder\u2026", None,
+                lambda *_: w.data_import.import_images(),
+                "Train on your own pictures: a folder with one subfolder of PNG images per "
+                "class"),
+        _action(w, None, "action_draw_data", "&Draw Data", "D",
+                lambda on: w.drawing.start() if on else w.drawing.stop(),
+                "Draw your own points on the plane: a brush per class, an eraser, and drag "
+                "points while the network trains", checkable=True),
+    ]
+    w.action_import_data, w.action_import_images, w.action_draw_data = actions
+    for action in actions:
+        w.file_menu.insertAction(before, action)
+    w.file_menu.insertSeparator(before)
+
+    def sync(on: bool) -> None:
+        w.action_draw_data.blockSignals(True)
+        w.action_draw_data.setChecked(on)
+        w.action_draw_data.blockSignals(False)
+
+    w.drawing.drawing_toggled.connect(sync)
+
+    def data_changed(change: str) -> None:  # another dataset or experiment ends drawing
+        if w.drawing.active and w.state.dataset.name != "drawn":
+            w.drawing.cancel()
+
+    w.state.subscribe(data_changed)
 
 
 def _compose_timeline(w) -> None:
@@ -243,4 +286,5 @@ def _register_controls(w) -> None:
         w.action_presenter, w.action_leave_presenter, w.presenter.bar,
         w.exporter.action_record, w.lesson_panel, w.lesson_dock, w.param_count,
         w.neuron_response, w.saliency_view, w.loss_surface, w.weight_images,
+        w.action_import_data, w.action_import_images, w.action_draw_data, w.drawing.toolbar,
         *w.inspector_docks, *(dock.toggleViewAction() for dock in w.inspector_docks))
