@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from neuroviz.export.errors import ExportError
 from neuroviz.export.onnx_graph import OnnxGraph, export_onnx, onnx_model
+from neuroviz.export.sources import ExportSource, dataset_arrays, source_from_experiment
 from neuroviz.export.torch_script import TorchWriter, export_torch, torch_source
 
-__all__ = ["ExportError", "OnnxGraph", "TorchWriter", "export_onnx", "export_torch",
-           "onnx_model", "torch_source"]
+__all__ = ["ExportError", "ExportSource", "OnnxGraph", "TorchWriter", "dataset_arrays",
+           "export_onnx", "export_torch", "onnx_model", "source_from_experiment", "torch_source"]

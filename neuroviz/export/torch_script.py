@@ -156,8 +156,10 @@ def torch_source(net: Any, weights_name: str = "model.npz", data_name: str = "mo
     shape = tuple(net.input_shape)
     flat_note = ("" if len(shape) == 1 else
                  f"  # each {'×'.join(map(str, shape))} example becomes one row of {n_in}")
-    helpers = "".join(f"\n\n{source}" for source in writer.helpers.values())
-    text = f'''"""{net!r}, exported by neuroviz as PyTorch code.
+    helpers = "".join(f"\n\n\n{source.rstrip()}" for source in writer.helpers.values())
+    text = f'''"""A network exported from neuroviz as PyTorch code:
+
+    {net!r}
 
 The weights neuroviz trained are in {weights_name} beside this file. Predictions:
 
@@ -209,18 +211,24 @@ def load_model(weights="{weights_name}"):
 
 if __name__ == "__main__":
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    torch.manual_seed(0)  # the same shuffles on every run
+    if not (HERE / "{data_name}").exists():
+        sys.exit("{data_name} is missing: save your training inputs and targets there, "
+                 "e.g. np.savez('{data_name}', X_train=X, Y_train=Y)")
     model = load_model()
     data = np.load(HERE / "{data_name}")  # X_train, Y_train (and X_test, Y_test)
     X, Y = torch.from_numpy(data["X_train"]), torch.from_numpy(data["Y_train"])
     optimizer = {OPTIMIZER_CODE[optimizer].format(lr=lr, momentum=momentum)}
     model.train()  # dropout on while training
     for epoch in range(epochs):  # one pass over the training data per epoch
+        total = 0.0
         for batch in torch.randperm(len(X)).split({batch}):  # shuffled mini-batches
             optimizer.zero_grad()  # forget the last step's gradients
             loss = loss_fn(model(X[batch]), Y[batch])  # forward pass and the loss
             loss.backward()  # backpropagation: dL/dw for every weight
             optimizer.step()  # one step downhill
-        print(f"epoch {{epoch + 1}}: loss {{loss.item():.4f}} (last batch)")
+            total += loss.item() * len(batch)
+        print(f"epoch {{epoch + 1}}: training loss {{total / len(X):.4f}}")
     model.eval()
     np.savez(HERE / "{Path(weights_name).stem}_trained.npz",
              **{{name: value.numpy() for name, value in model.state_dict().items()}})

@@ -280,9 +280,11 @@ class Residual(Layer):
         params = {"projection.weight": self.P.T} if self.projected else {}
         note = "residual block" + (", skip off" if not self.skip else
                                    ", projected skip" if self.projected else "")
+        where = writer.where
         with writer.block(f"Residual({{inner}}, skip={self.skip}{projection})", "inner", note,
                           **params):
-            for lay in self.layers:
+            for j, lay in enumerate(self.layers):
+                writer.where = f"{where}.layers[{j}]"
                 lay.export_torch(writer)
 
     # -- compiled path --------------------------------------------------------------------
