@@ -180,7 +180,10 @@ def onnx_model(net: Any, dtype: str = "float64") -> Any:
             raise ExportError(f"layers[{i}]: a {layer.kind} layer cannot be exported: "
                               f"{layer.no_export}")
         with g.scope(f"layers[{i}]"):
-            x = layer.export_onnx(g, x)
+            try:
+                x = layer.export_onnx(g, x)
+            except NotImplementedError as exc:
+                raise ExportError(f"layers[{i}]: {exc}") from None
     g.nodes.append(onnx.helper.make_node("Identity", [x], ["y"], name="predictions"))
     graph = onnx.helper.make_graph(
         g.nodes, "neuroviz_network",

@@ -144,7 +144,10 @@ def torch_source(net: Any, weights_name: str = "model.npz", data_name: str = "mo
             raise ExportError(f"layers[{i}]: a {layer.kind} layer cannot be exported: "
                               f"{layer.no_export}")
         writer.where = f"layers[{i}]"
-        layer.export_torch(writer)
+        try:
+            layer.export_torch(writer)
+        except NotImplementedError as exc:
+            raise ExportError(f"layers[{i}]: {exc}") from None
     training = dict(training or {})
     optimizer = training.get("optimizer", "adam")
     if optimizer not in OPTIMIZER_CODE:

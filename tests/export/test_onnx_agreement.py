@@ -76,3 +76,17 @@ def test_a_kind_that_cannot_export_is_refused_by_name(monkeypatch):
     with pytest.raises(ExportError, match=r"layers\[1\]: a layernorm layer cannot be "
                                           r"exported: no ONNX operator"):
         onnx_model(net)
+
+
+def test_a_kind_without_hooks_is_refused_by_name(monkeypatch):
+    from neuroviz.engine.kinds.base import Layer
+    from neuroviz.engine.kinds.layernorm import LayerNorm
+    from neuroviz.export import torch_source
+
+    monkeypatch.setattr(LayerNorm, "export_onnx", Layer.export_onnx)
+    monkeypatch.setattr(LayerNorm, "export_torch", Layer.export_torch)
+    net, _ = trained("layernorm", steps=1)
+    with pytest.raises(ExportError, match=r"layers\[1\]: layernorm: no ONNX export"):
+        onnx_model(net)
+    with pytest.raises(ExportError, match=r"layers\[1\]: layernorm: no PyTorch export"):
+        torch_source(net)
