@@ -32,11 +32,9 @@ afresh on every call.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from neuroviz.lessons.factors import best_names
@@ -360,27 +358,16 @@ def dropout_rate(spec: Mapping[str, Any] | None) -> float:
 
 
 def param_count(spec: Mapping[str, Any] | None) -> int:
-    """Trainable numbers of an engine spec: weights and biases, layer-norm gains and biases,
-    skip projections (the engine counts them; a dense-only count if it cannot)."""
+    """Parameters of every layer of an engine spec (0 for no spec or a malformed one)."""
+    from neuroviz.engine import SpecError
+    from neuroviz.engine.network import layer_param_counts
+
     if not spec:
         return 0
     try:
-        return _engine_param_count(json.dumps(spec, sort_keys=True))
-    except (ImportError, ValueError, TypeError, KeyError):
-        pass
-    total, fan_in = 0, int(spec.get("inputs", 0))
-    for layer in spec.get("layers", ()):
-        units = int(layer.get("units", fan_in))
-        total += fan_in * units + units
-        fan_in = units
-    return total
-
-
-@lru_cache(maxsize=64)
-def _engine_param_count(spec_json: str) -> int:
-    from neuroviz.engine import Network
-
-    return int(Network.from_spec(json.loads(spec_json), seed=0).param_size)
+        return sum(layer_param_counts(dict(spec)))
+    except (SpecError, TypeError, ValueError):
+        return 0
 
 
 def _check_setting(goal: SettingGoal, ctx: GoalContext) -> tuple[bool, str]:

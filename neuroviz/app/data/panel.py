@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from neuroviz.app import palette as palettes
 from neuroviz.data import DATASETS, FEATURES_2D, load_dataset
+from neuroviz.data.embedded import EMBEDDED_NAMES
 from neuroviz.experiment import DatasetSettings
 
 FEATURE_IDS = {
@@ -85,7 +87,8 @@ class DataPanel(QWidget):
                 button.setIcon(dataset_icon(name))
                 button.setIconSize(QSize(PREVIEW_SIZE, PREVIEW_SIZE))
                 button.setAutoRaise(False)
-                button.setToolTip(f"<b>{info.title}</b><br>{info.description}")
+                button.setToolTip(f"<b>{info.title}</b><br>"
+                                  f"{palettes.palette_words(info.description)}")
                 button.setAccessibleName(info.title)
                 button.clicked.connect(functools.partial(self._pick, name))
                 self._group.addButton(button)
@@ -100,6 +103,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.title)
         self.size_label = QLabel(self)
         self.size_label.setObjectName("dataset_size")
+        self.size_label.setWordWrap(True)  # never widens the panel past its dock
         self.size_label.setToolTip("How many examples the network trains on, and how many "
                                    "are held out to test it")
         layout.addWidget(self.size_label)
@@ -161,6 +165,16 @@ class DataPanel(QWidget):
 
         layout.addStretch(1)
         self.set_settings(self._settings, 10)
+        palettes.notifier.palette_changed.connect(self._on_palette_changed)
+
+    def _on_palette_changed(self, _name: str) -> None:
+        """Previews and descriptions in the new palette's colours and colour words."""
+        for name, button in self.dataset_buttons.items():
+            info = DATASETS[name]
+            button.setIcon(dataset_icon(name))
+            button.setToolTip(f"<b>{info.title}</b><br>"
+                              f"{palettes.palette_words(info.description)}")
+        self.set_settings(self._settings)
 
     # ------------------------------------------------------------------ public
     def settings(self) -> DatasetSettings:
@@ -184,8 +198,11 @@ class DataPanel(QWidget):
             self.noise_value.setText(f"{self.noise.value()} %")
             self.ratio_value.setText(f"{self.train_ratio.value()} %")
             self.batch_value.setText(str(self.batch_size.value()))
-            if info is not None:
-                self.title.setText(f"<b>{info.title}</b><br>{info.description}")
+            if settings.name in EMBEDDED_NAMES:
+                self._show_own_data(settings)
+            elif info is not None:
+                self.title.setText(f"<b>{info.title}</b><br>"
+                                   f"{palettes.palette_words(info.description)}")
                 self.title.setToolTip(f"Source: {info.credit}" if info.credit else
                                       "Generated data")
                 self.features_box.setVisible(info.uses_features)
@@ -193,6 +210,23 @@ class DataPanel(QWidget):
                 self._rebuild_options(info.options, settings.options)
         finally:
             self._updating = False
+
+    def _show_own_data(self, settings: DatasetSettings) -> None:
+        """Imported, drawn or image-folder data: no built-in dataset is picked."""
+        self._group.setExclusive(False)
+        for button in self.dataset_buttons.values():
+            button.setChecked(False)
+        self._group.setExclusive(True)
+        data = settings.data or {}
+        kind = {"imported": "Imported table", "drawn": "Drawn data",
+                "image_folder": "Image folder"}[settings.name]
+        title = html.escape(str(data.get("title", "")))
+        self.title.setText(f"<b>{kind}</b>" + (f": {title}" if title and
+                                               settings.name != "drawn" else ""))
+        self.title.setToolTip("Your own data, kept inside the experiment file")
+        self.features_box.setVisible(settings.name == "drawn")
+        self.noise.setEnabled(False)
+        self._rebuild_options({}, {})
 
     def set_counts(self, n_train: int, n_test: int) -> None:
         """Show the number of training and test examples of the loaded data."""
@@ -240,6 +274,7 @@ class DataPanel(QWidget):
             return
         settings = copy.deepcopy(self._settings)
         settings.name = name
+        settings.data = None  # leaving imported or drawn data
         settings.options = {}
         settings.n_samples = None  # the new dataset's own size
         info = DATASETS[name]
@@ -294,8 +329,13 @@ class DataPanel(QWidget):
 
 
 # ---------------------------------------------------------------------- previews
-@functools.cache
 def _preview_image(name: str) -> QImage:
+    """A small picture of a dataset in the current palette (drawn once per palette)."""
+    return _preview_image_in(name, palettes.current_palette().name)
+
+
+@functools.cache
+def _preview_image_in(name: str, _palette_name: str) -> QImage:
     """A small picture of a dataset, drawn once (points coloured by class or target)."""
     size = PREVIEW_SIZE * 2  # drawn at 2x for HiDPI screens
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)

@@ -1,5 +1,12 @@
 """The custom-painted part of the network view: geometry, painting and hit-testing.
 
+Geometry: the canvas always fills the scroll area's viewport (zoom 1) or a multiple of it
+(zoom in). Columns share the width evenly; neurons grow to fill the height below the layer
+headers (up to :data:`MAX_NODE_SIZE`), the tallest layer starting right under the headers.
+Layers wider than :data:`FULL_SIZE_UNITS` are packed into the same height with smaller
+neurons, so 64 units still fit; headers compress with narrow columns (see
+:meth:`NetworkView.header_height`), so 32 hidden layers fit without scrolling.
+
 Speed notes (measured with a 6 x 8 tanh network, 450 edges, 51 heatmaps): translucent or
 round-capped antialiased pens make QPainter stroke the union of all lines (~80 ms a frame), so
 edges use opaque colours pre-blended with the background, flat caps, and are batched into
@@ -18,11 +25,22 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.heatmaps import value_range
+from neuroviz.app.painting import painter_for
 
 __all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
 
-MAX_NEURONS = 16
+MAX_NEURONS = 64
 BASE_POINT_SIZE = 10.0
+#: Layers up to this many neurons are drawn at the full node size; wider ones (64 units, a
+#: digit's 64 pixels) are packed into the same height with smaller neurons.
+FULL_SIZE_UNITS = 12
+#: Centre-to-centre distance of neurons in a column, in node sizes.
+PITCH = 1.3
+#: The largest neuron at scale 1 (TensorFlow Playground draws 40 px); neurons grow up to this
+#: as the canvas allows.
+MAX_NODE_SIZE = 88.0
+#: The narrowest column at scale 1 (a very deep network at default zoom).
+MIN_COLUMN_WIDTH = 10.0
 _EDGE_BINS = 6
 #: Edge widths in pixels at scale 1 (presenter mode multiplies them): every edge is at least
 #: MIN_EDGE_WIDTH wide, so a connection whose weight is 0 is still seen to exist; above it the
@@ -53,51 +71,70 @@ class NetworkCanvas(QWidget):
         self._edge_lines: list[list[Any]] = []  # per dense layer: flat list of QLineF (i-major)
         self._edge_xy: list[np.ndarray] = []  # per dense layer: (n_in*n_out, 4) x0 y0 x1 y1
         self._hover: tuple | None = None
+        self.label_width = (0.0, 0.0)  # room for the input and output names (relayout)
 
     # -- geometry ----------------------------------------------------------------------
     def relayout(self) -> None:
+        """Place columns and neurons to fill the canvas (see the module docstring)."""
         v = self.view
         s = v.scale
         sizes = v.layer_sizes
         n_cols = len(sizes)
+        if n_cols == 0:
+            self.col_x, self.node_y, self.node_sizes = [], [], []
+            self._edge_lines, self._edge_xy = [], []
+            return
         fm = QFontMetricsF(self.font())
-        line_h = fm.height()
-        # Header: two caption lines, a row of +/- buttons, the activation picker.
-        self.header_h = 2 * line_h + v.button_size + v.combo_height + 18 * s
-        left = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.feature_names), default=0),
-                            150 * s)
-        right = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0),
-                             150 * s)
-        # Large input layers (64 pixels of a digit) are squeezed; they do not set the node size.
-        max_units = max(sizes[1:] + ([sizes[0]] if sizes[0] <= MAX_NEURONS else [])) \
-            if len(sizes) > 1 else 1
-        avail_h = max(self.height() - self.header_h - 24 * s, 10.0)
-        ns = avail_h / max(max_units, 1) / 1.3
-        ns = float(np.clip(ns, 16 * s, 48 * s))
-        self.node_size = ns
-        col_w = max(ns + 40 * s, v.column_min_width)
-        total_w = left + n_cols * col_w + right
-        min_size = (int(total_w + 1), int(self.header_h + max_units * 16 * s * 1.3 + 24 * s))
-        extra = max(self.width() - total_w, 0.0)
-        # Spread spare width evenly (but do not stretch columns absurdly wide).
-        col_w += min(extra / max(n_cols, 1), 120 * s)
-        left += max(self.width() - (left + n_cols * col_w + right), 0.0) / 2
+        width, height = float(self.width()), float(self.height())
+        # Side labels (feature names left, output names right) take at most a fifth each;
+        # longer names are elided to the room they get (label_width).
+        label_cap = min(150 * s, max(width / 5, 24 * s))
+        self.label_width = (
+            min(max((fm.horizontalAdvance(n) for n in v.feature_names), default=0), label_cap),
+            min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0), label_cap))
+        left = 10 * s + self.label_width[0]
+        right = 10 * s + self.label_width[1]
+        col_w = max((width - left - right) / n_cols, 4.0)
         self.col_w = col_w
+        # The header (captions, +/- buttons, activation pickers) as the columns allow.
+        self.header_h = v.header_height(col_w)
+        top = self.header_h + 6 * s
+        area_h = max(height - top - 10 * s, 10.0)
+        # Reference count: the tallest layer drawn at full size; wider layers are packed
+        # into the same height (and a digit's 64 input pixels never set the node size).
+        counts = sizes[1:] + ([sizes[0]] if sizes[0] <= FULL_SIZE_UNITS else [])
+        ref = max(1, min(max(counts), FULL_SIZE_UNITS))
+        ns = min(area_h / ref / PITCH, col_w * 0.62, MAX_NODE_SIZE * s)
+        ns = max(ns, 2.0)
+        self.node_size = ns
+        # Small neurons (narrow columns of a deep network) spread out a little to use the
+        # height; not more, as longer edges cost drawing time.
+        pitch = max(ns * PITCH, min(area_h / ref, ns * PITCH + 12 * v.scale))
+        block_h = ref * pitch
+        centre = top + min(block_h, area_h) / 2
         self.col_x = [left + (k + 0.5) * col_w for k in range(n_cols)]
-        pitch = ns * 1.3
-        top = self.header_h + 8 * s
-        area_h = max(self.height() - top - 14 * s, max_units * pitch)
         self.node_y, self.node_sizes = [], []
         for n in sizes:
-            pk = pitch if n <= max_units else area_h / n
-            y0 = top + (area_h - n * pk) / 2 + pk / 2
+            if n <= ref:
+                pk, size = pitch, ns
+            else:  # packed: the layer spans the reference height, each neuron smaller
+                pk = min(block_h, area_h) / n
+                size = max(pk * 0.8, 1.5)
+            y0 = centre - n * pk / 2 + pk / 2
             self.node_y.append(y0 + pk * np.arange(n, dtype=np.float64))
-            self.node_sizes.append(ns if n <= max_units else max(pk * 0.85, 2.0))
+            self.node_sizes.append(size)
         self._build_edge_geometry()
+        self.forget_stale_targets()
         v._place_controls()
         self.update()
-        if (self.minimumWidth(), self.minimumHeight()) != min_size:
-            self.setMinimumSize(*min_size)  # may resize us; resizeEvent relays out again
+
+    def natural_size(self) -> tuple[int, int]:
+        """The smallest size that still shows every neuron and its column (presenter mode
+        lowers its size factor when even this does not fit)."""
+        v = self.view
+        s = v.scale
+        n_cols = max(len(v.layer_sizes), 1)
+        return int(n_cols * MIN_COLUMN_WIDTH * s + 40 * s), int(v.header_height(0) + 120 * s)
 
     def _build_edge_geometry(self) -> None:
         self._edge_lines, self._edge_xy = [], []
@@ -117,18 +154,57 @@ class NetworkCanvas(QWidget):
 
     def bias_rect(self, k: int, j: int) -> QRectF:
         r = self.node_rect(k, j)
-        b = max(7.0 * self.view.scale, self.node_size * 0.3)
+        ns = self.node_sizes[k]
+        b = min(max(7.0 * self.view.scale, ns * 0.3), max(ns * 0.6, 2.0))
         return QRectF(r.left() - b * 0.45, r.bottom() - b * 0.55, b, b)
 
     def edge_point(self, k: int, i: int, j: int, t: float = 0.5) -> QPointF:
         x0, y0, x1, y1 = self._edge_xy[k - 1][i * self.view.layer_sizes[k] + j]
         return QPointF(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
 
+    # -- targets of the old network ---------------------------------------------------
+    def _geometry_fits(self) -> bool:
+        """Whether the laid-out geometry belongs to the view's current layer sizes."""
+        sizes = self.view.layer_sizes
+        return (len(self.col_x) == len(sizes) == len(self.node_y) == len(self.node_sizes)
+                and len(self._edge_xy) == len(sizes) - 1
+                and all(len(y) == n for y, n in zip(self.node_y, sizes)))
+
+    def target_exists(self, target: tuple | None) -> bool:
+        """Whether a hover or highlight target (see :meth:`hit`) names a node, bias or edge
+        of the current network (a layer with ``j`` None means the whole layer)."""
+        sizes = self.view.layer_sizes
+        if not isinstance(target, tuple) or len(target) < 3:
+            return False
+        kind, k = target[0], target[1]
+        if not isinstance(k, (int, np.integer)) or not 0 <= k < len(sizes):
+            return False
+        if kind == "edge":
+            return (len(target) == 4 and k >= 1 and 0 <= target[2] < sizes[k - 1]
+                    and 0 <= target[3] < sizes[k])
+        if kind in ("node", "bias") and len(target) == 3:
+            j = target[2]
+            if j is None:
+                return kind == "node"
+            return 0 <= j < sizes[k] and (kind == "node" or k >= 1)
+        return False
+
+    def forget_stale_targets(self) -> None:
+        """Drop the hover and the highlight when the network they point into has changed
+        (a removed neuron or layer, New, Undo, a lesson step)."""
+        if self._hover is not None and not self.target_exists(self._hover):
+            self._hover = None
+            self.setToolTip(self.view.canvas_help)
+            QToolTip.hideText()
+            self.view.neuron_hovered.emit(-1, -1)
+        if self.view.highlighted is not None and not self.target_exists(self.view.highlighted):
+            self.view.highlighted = None
+
     # -- hit testing -------------------------------------------------------------------
     def hit(self, pos: QPointF) -> tuple | None:
         """("bias", k, j) | ("node", k, j) | ("edge", k, i, j) | None at ``pos``."""
         v = self.view
-        if not self.col_x:
+        if not self.col_x or not self._geometry_fits():
             return None
         for k in range(1, len(v.layer_sizes)):
             for j in range(v.layer_sizes[k]):
@@ -199,19 +275,17 @@ class NetworkCanvas(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         v = self.view
         pal = _palette.current_palette()
-        p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().base())
-        if not v.layer_sizes or not self.col_x:
-            p.end()
-            return
-        p.setRenderHint(QPainter.Antialiasing, True)
-        self._paint_edges(p, pal)
-        p.setRenderHint(QPainter.Antialiasing, False)
-        self._paint_nodes(p, pal)
-        p.setRenderHint(QPainter.Antialiasing, True)
-        self._paint_labels(p)
-        self._paint_focus(p)
-        p.end()
+        with painter_for(self) as p:
+            p.fillRect(self.rect(), self.palette().base())
+            if not v.layer_sizes or not self.col_x or not self._geometry_fits():
+                return
+            p.setRenderHint(QPainter.Antialiasing, True)
+            self._paint_edges(p, pal)
+            p.setRenderHint(QPainter.Antialiasing, False)
+            self._paint_nodes(p, pal)
+            p.setRenderHint(QPainter.Antialiasing, True)
+            self._paint_labels(p)
+            self._paint_focus(p)
 
     def _paint_edges(self, p: QPainter, pal) -> None:
         v = self.view
@@ -282,7 +356,9 @@ class NetworkCanvas(QWidget):
                     if self.node_sizes[k] >= 22 * s:
                         p.setFont(small)
                         p.setPen(pal.text_colour_on(x, 1.0))
-                        p.drawText(r, Qt.AlignCenter, f"{vals[j]:.2f}")
+                        val = vals[j]
+                        p.drawText(r, Qt.AlignCenter,
+                                   f"{val:.2f}" if abs(val) < 1e4 else f"{val:.1e}")
                 else:
                     p.fillRect(r, pal.neutral)
                 rects.append(r)
@@ -310,12 +386,21 @@ class NetworkCanvas(QWidget):
         p.setPen(self.palette().text().color())
         p.setFont(self.font())
         h = fm.height()
-        maxw = 150 * v.scale
+        maxw_in, maxw_out = getattr(self, "label_width", (150 * v.scale, 150 * v.scale))
+        maxw = max(maxw_in, 1.0)
         half = self.node_sizes[0] / 2 + 6 * v.scale
         pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
         inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
+        room = pitch0 if v.layer_sizes[0] > 1 else 3 * h  # height free for each label
         for j, name in enumerate(inputs):
             r = self.node_rect(0, j)
+            wrapped = fm.boundingRect(QRectF(0, 0, maxw, 10 * h), Qt.TextWordWrap, name)
+            if fm.horizontalAdvance(name) > maxw and room >= 2 * h and \
+                    wrapped.height() <= 2 * h + 1:  # a long name takes two lines, uncut
+                p.drawText(QRectF(r.center().x() - half - maxw, r.center().y() - h, maxw,
+                                  2 * h), Qt.AlignRight | Qt.AlignVCenter | Qt.TextWordWrap,
+                           name)
+                continue
             text = fm.elidedText(name, Qt.ElideMiddle, maxw)
             p.drawText(QRectF(r.center().x() - half - maxw, r.center().y() - h / 2, maxw, h),
                        Qt.AlignRight | Qt.AlignVCenter, text)
@@ -323,6 +408,7 @@ class NetworkCanvas(QWidget):
         half = self.node_sizes[last] / 2 + 6 * v.scale
         for j, name in enumerate(v.output_names[: v.layer_sizes[last]]):
             r = self.node_rect(last, j)
+            maxw = max(maxw_out, 1.0)
             text = fm.elidedText(name, Qt.ElideRight, maxw)
             p.drawText(QRectF(r.center().x() + half, r.center().y() - h / 2, maxw, h),
                        Qt.AlignLeft | Qt.AlignVCenter, text)
@@ -331,9 +417,10 @@ class NetworkCanvas(QWidget):
         v = self.view
         s = v.scale
         targets = []
-        if self._hover is not None:
+        # Only targets in the current network: a highlight can arrive before the relayout.
+        if self.target_exists(self._hover):
             targets.append((self._hover, QColor(0, 0, 0, 110), 2.0))
-        if v.highlighted is not None:
+        if self.target_exists(v.highlighted):
             targets.append((v.highlighted, QColor("#111111"), 3.5))
         for target, colour, width in targets:
             kind = target[0]
@@ -394,7 +481,10 @@ class ColourLegend(QWidget):
         return QSize(int(w) + 12, int(fm.height() + 6))
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         fm = QFontMetricsF(self.font())
         pal = _palette.current_palette()
         h = self.height()
@@ -413,4 +503,3 @@ class ColourLegend(QWidget):
                        pal.colour(v, 1.0))
         p.setPen(QPen(QColor(128, 128, 128), 1))
         p.drawRect(bar)
-        p.end()
