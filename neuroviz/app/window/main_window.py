@@ -240,6 +240,10 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         nv.remove_neuron_requested.connect(lambda k: self._edit_network("remove_neuron", k))
         nv.activation_change_requested.connect(
             lambda k, name: self._edit_network("activation", k, name))
+        nv.layer_kind_requested.connect(lambda kind: self._edit_network("add_kind", None, kind))
+        nv.dropout_rate_requested.connect(
+            lambda k, rate: self._edit_network("dropout_rate", k, rate))
+        nv.skip_requested.connect(lambda k, on: self._edit_network("skip", k, on))
         nv.weight_edited.connect(self._on_weight_edited)
         nv.bias_edited.connect(lambda k, j, v: self._on_weight_edited(k, j, -1, v))
         nv.neuron_hovered.connect(self._on_neuron_hovered)
