@@ -109,7 +109,7 @@ class ExperimentApplyingMixin:
             self._report(f"That network is not possible: {exc}")
             self._refresh_network_view()
             return
-        texts = {op: kind_edit_text(op, value) for op in KIND_EDITS}
+        texts = {op: kind_edit_text(op, value)} if op in KIND_EDITS else {}
         texts.update({"add_layer": "Add hidden layer", "remove_layer": "Remove hidden layer",
                  "add_neuron": f"Add neuron to layer {layer}",
                  "remove_neuron": f"Remove neuron from layer {layer}",
