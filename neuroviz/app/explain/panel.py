@@ -360,11 +360,13 @@ class ExplainPanel(QWidget):
         if s.phase == "backward":
             nv.set_edge_mode("gradients")
             nv.set_snapshot(SimpleNamespace(weights=e.old_weights,
-                                            gradients=e.known_gradients(self.index), grid=None))
+                                            gradients=e.known_gradients(self.index), grid=None,
+                                            masks=e.masks, per_column=True))
         else:
             nv.set_edge_mode("weights")
             weights = e.weights_at(self.index) if s.phase == "update" else e.old_weights
-            nv.set_snapshot(SimpleNamespace(weights=weights, gradients=e.grads, grid=None))
+            nv.set_snapshot(SimpleNamespace(weights=weights, gradients=e.grads, grid=None,
+                                            masks=e.masks, per_column=True))
         if s.edge is not None:
             nv.highlight(s.node_layer, edge=s.edge)
         else:

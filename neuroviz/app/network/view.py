@@ -462,12 +462,16 @@ class NetworkView(DescriptionsMixin, QWidget):
         (units, N, N) array per top-level layer; the inner columns of residual blocks are
         computed here from the weights over the grid points (:meth:`set_grid_points`).
         Dropout columns show the mask of training step ``snap.step`` for the example set by
-        :meth:`set_mask_example` (explain mode passes its own ``masks``).
+        :meth:`set_mask_example` (explain mode passes its own ``masks``, and weights already
+        per column with ``per_column=True``).
         """
-        weights = column_params(self.layout, getattr(snap, "weights", None))
+        per_column = getattr(snap, "per_column", False)  # explain mode: already per column
+        params = (lambda w: None if w is None else list(w)) if per_column else \
+            (lambda w: column_params(self.layout, w))
+        weights = params(getattr(snap, "weights", None))
         if weights is not None and self._shapes_match(weights) and _all_finite(weights):
             self.weights = weights
-        grads = column_params(self.layout, getattr(snap, "gradients", None))
+        grads = params(getattr(snap, "gradients", None))
         if grads is not None and self._shapes_match(grads) and _all_finite(grads):
             self.gradients = grads
         grid = getattr(snap, "grid", None)
