@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -129,7 +130,9 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.mode_label.setObjectName("edge_mode_label")
         self.add_layer_btn.clicked.connect(self.add_layer_requested)
         self.add_layer_btn.setContextMenuPolicy(Qt.CustomContextMenu)
-        self.add_kind_btn = QPushButton("\u25be")
+        self.add_kind_btn = QToolButton()
+        self.add_kind_btn.setText("+ kind \u25be")
+        self.add_kind_btn.setPopupMode(QToolButton.InstantPopup)
         self.add_kind_btn.setObjectName("add_layer_kind")
         self.add_kind_btn.setToolTip("Add a layer of another kind: dropout, layer norm or a "
                                      "residual block")
@@ -154,6 +157,7 @@ class NetworkView(DescriptionsMixin, QWidget):
             self.kind_actions[kind] = action
         self.add_kind_menu.setToolTipsVisible(True)
         self.add_kind_btn.setMenu(self.add_kind_menu)
+        self.add_kind_btn.setStyleSheet("QToolButton::menu-indicator { image: none; }")
         self.remove_layer_btn.clicked.connect(self.remove_layer_requested)
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
@@ -408,8 +412,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         font = QFont(self.font())
         font.setPointSizeF(BASE_POINT_SIZE * s)
         self.canvas.setFont(font)
-        for w in (self.add_layer_btn, self.remove_layer_btn, self.layers_label, self.mode_label,
-                  self.legend):
+        for w in (self.add_layer_btn, self.add_kind_btn, self.remove_layer_btn, self.layers_label,
+                  self.mode_label, self.legend):
             w.setFont(font)
         bold = QFont(font)
         bold.setBold(True)

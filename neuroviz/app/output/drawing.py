@@ -21,8 +21,15 @@ _OWN_GRID = 64  # resolution when the output view computes the plane itself
 _SLICE_GRID = 48
 
 
+def _leaves(tree):
+    """The arrays of weights grouped like ``Network.get_weights`` (any nesting)."""
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree]
+
+
 def _finite(arrays) -> bool:
-    return all(np.isfinite(a).all() for pair in arrays for a in pair)
+    return all(np.isfinite(a).all() for a in _leaves(arrays))
 
 
 class OutputDrawingMixin:
@@ -45,7 +52,7 @@ class OutputDrawingMixin:
         if ws is None or not _finite(ws):
             return
         try:
-            self._net.set_weights([(np.array(W), np.array(b)) for W, b in ws])
+            self._net.set_weights(ws)
         except ValueError:  # architecture changed and the spec has not caught up yet
             return
         self._weights_ok = True

@@ -86,7 +86,9 @@ CONTROL_IDS = (
     # data panel (dataset_<name> for each dataset, feature_<id>, option_<name>)
     "data_panel", "noise", "train_ratio", "batch_size", "regenerate", "features",
     # network view: add_layer, remove_layer, add_neuron_<k>, remove_neuron_<k>,
-    # activation_<k>
+    # activation_<k>; layer kinds: add_layer_kind (its menu's add_dense_layer,
+    # add_dropout_layer, add_layernorm_layer, add_residual_layer, add_wrap_layer),
+    # dropout_rate_<k>, residual_skip_<k> (k: the canvas column)
     "network_view", "output_view", "charts", "log_scale",
     # docks and banners
     "data_dock", "divergence_banner", "engine_banner", "message_banner",

@@ -92,7 +92,7 @@ class ExperimentState:
     def experiment(self, weights=None) -> Experiment:
         """A copy of the whole experiment, with ``weights`` (e.g. from the latest snapshot)."""
         exp = self._exp.copy()
-        exp.weights = None if weights is None else [(w.copy(), b.copy()) for w, b in weights]
+        exp.weights = None if weights is None else [_copy_group(g) for g in weights]
         return exp
 
     # -- whole experiment ------------------------------------------------------------
@@ -220,3 +220,10 @@ class ExperimentState:
         if added:
             self._notify("history")
         return added
+
+
+def _copy_group(group):
+    """A copy of one layer's weights as ``Network.get_weights`` groups them (any nesting)."""
+    if isinstance(group, (tuple, list)):
+        return tuple(_copy_group(g) for g in group)
+    return group.copy()
