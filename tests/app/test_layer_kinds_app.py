@@ -97,8 +97,8 @@ def _along(image, path, bg: QColor) -> tuple[float, float]:
     n = 120
     for t in range(n):
         p = path.pointAtPercent((t + 0.5) / n)
-        best = min((QColor(image.pixel(int(p.x()) + dx, int(p.y()) + dy)).lightness()
-                    for dx in (-1, 0, 1) for dy in (-1, 0, 1)))
+        best = min(QColor(image.pixel(int(p.x()) + dx, int(p.y()) + dy)).lightness()
+                    for dx in (-1, 0, 1) for dy in (-1, 0, 1))
         dark += best < bg.lightness() - 150
         blank += QColor(image.pixel(int(p.x()), int(p.y()))).lightness() > bg.lightness() - 10
     return dark / n, blank / n
