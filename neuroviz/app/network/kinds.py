@@ -135,7 +135,7 @@ class DropoutDrawer(KindDrawer):
                        {"rate": float(desc["rate"])})]
 
     def caption(self, col):
-        return f"dropout {col.info['rate']:g}"
+        return f"{col.units} units, p = {col.info['rate']:g}"
 
     def paint(self, canvas, p, k):
         mask = canvas.view.dropout_mask(k)
@@ -163,7 +163,7 @@ class LayerNormDrawer(KindDrawer):
                        {"eps": float(desc.get("eps", 1e-5))})]
 
     def caption(self, col):
-        return "normalised (μ 0, σ 1)"
+        return f"{col.units} units, \u03bc=0 \u03c3=1"
 
     def paint(self, canvas, p, k):
         # a bracket on the left of the column: all units are normalised together
