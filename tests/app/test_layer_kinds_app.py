@@ -283,3 +283,25 @@ def test_explain_mode_on_a_layernorm_unit_shows_the_engine_numbers(window, qtbot
                                   values[2].extras["mask"][0])
     screenshot(win, "explain_layernorm")
     win.explain.stop()
+
+
+def test_typing_a_weight_inside_a_residual_block_sets_it_in_the_trainer(window, qtbot):
+    win = window
+    win.controls.require("add_residual_layer").trigger()
+    _wait_fits(qtbot, win)
+    nv = win.network_view
+    k = nv.layout.blocks[0].first + 1  # the block's second dense layer
+    assert nv.columns[k].kind == "dense" and nv.columns[k].inner == 1
+    nv.weight_edited.emit(k, 0, 1, 0.75)
+    nv.bias_edited.emit(k, 1, -0.5)
+    t = nv.columns[k].top
+
+    def done():
+        w = win.worker.optimizer_state()["weights"]
+        W, b = w[t][1]  # the block's group: its layers' (W, b), second layer
+        return W[0, 1] == 0.75 and b[1] == -0.5
+
+    qtbot.waitUntil(done, timeout=60_000)
+    win.undo_stack.undo()
+    qtbot.waitUntil(lambda: win.worker.optimizer_state()["weights"][t][1][1][1] != -0.5,
+                    timeout=60_000)

@@ -294,12 +294,16 @@ class NetworkCanvas(QWidget):
                 p.drawLines(lines)
             return
         ref = v.edge_reference(values)
-        for lines, w in zip(self._edge_lines, values):
+        for k, (lines, w) in enumerate(zip(self._edge_lines, values), start=1):
             if w is None:  # no weights on this connection (dropout, a block's sum)
                 p.setPen(zero_pen)
                 p.drawLines(lines)
                 continue
             mag = np.abs(w).ravel() / ref
+            mask = v.dropout_mask(k - 1)
+            if mask is not None and w.ndim == 2 and len(mask) == w.shape[0]:
+                # a dropped unit sends nothing along its edges in this step: drawn grey
+                mag = np.where(np.repeat(mask == 0.0, w.shape[1]), 0.0, mag)
             bins = np.minimum((mag * _EDGE_BINS).astype(np.int64), _EDGE_BINS - 1)
             # key 0: (nearly) zero; then 1 + 2 * bin + (positive) for the signed bins
             key = np.where(mag < ZERO_EDGE_FRACTION, 0, 1 + bins * 2 + (w.ravel() > 0))
