@@ -51,6 +51,7 @@ from neuroviz.engine.kinds.layernorm import EPS
 __all__ = ["ExplainColumn", "explain_columns", "explain_kinds"]
 
 _KIND_TITLES = {"dense": "Dense", "dropout": "Dropout", "layernorm": "Layer norm"}
+_SHORT = {"dense": "dense", "dropout": "dropout", "layernorm": "norm"}
 
 
 @dataclass
@@ -103,7 +104,7 @@ class _ColumnBuilder(_Builder):
         if col.block is not None:
             if col.kind == "sum":
                 return f"Block {col.block + 1} output"
-            return f"Block {col.block + 1} \u00b7 {_KIND_TITLES[col.kind].lower()}"
+            return f"Block {col.block + 1} \u00b7 {_SHORT[col.kind]}"
         if col.kind == "dense":
             return f"Hidden layer {k}"
         return _KIND_TITLES[col.kind]
@@ -370,11 +371,12 @@ def _norm_forward(b, k, c, ps, prev, v):
     for j in range(c.units):
         b.add("forward", "norm_unit", k, j, None, f"{b.neuron_name(k, j)}: normalise, then "
               "gain and bias",
-              ["x\u0302 = (x \u2212 \u03bc)/\u03c3,   a = gain\u00b7x\u0302 + bias",
-               f"x\u0302 = ({fmt(prev[j])} \u2212 {_p(mean)}) / {fmt(std)} = {fmt(xhat[j])}",
+              ["n = (x \u2212 \u03bc)/\u03c3,   a = gain\u00b7n + bias",
+               f"n = ({fmt(prev[j])} \u2212 {_p(mean)}) / {fmt(std)} = {fmt(xhat[j])}",
                f"a = {_p(gain[j])}{DOT}{_p(xhat[j])} + {_p(bias[j])} = {fmt(a[j])}"],
-              "After normalising, every unit has the same scale whatever the layer before did; "
-              "the learned gain and bias give back whatever scale helps.",
+              "n is the normalised value: after normalising, every unit has the same scale "
+              "whatever the layer before did; the learned gain and bias give back whatever "
+              "scale helps.",
               xhat=xhat[j], gain=gain[j], bias=bias[j], a=a[j])
 
 
@@ -481,18 +483,18 @@ def _norm_backward(b, k, c, ps, v, d, dx, g, split, via_next):
     m1, m2 = float(gg.mean()), float((gg * xhat).mean())
     b.add("backward", "norm_backward", k, None, None,
           f"{b.layer_name(k)}: backward through the normalisation",
-          ["g = \u2202L/\u2202a\u00b7gain,  \u1e21 = mean(g),  mean(g\u00b7x\u0302)",
-           f"\u1e21 = {fmt(m1)},  mean(g\u00b7x\u0302) = {fmt(m2)},  \u03c3 = {fmt(std)}"],
+          ["g = \u2202L/\u2202a\u00b7gain,  \u1e21 = mean(g),  mean(g\u00b7n)",
+           f"\u1e21 = {fmt(m1)},  mean(g\u00b7n) = {fmt(m2)},  \u03c3 = {fmt(std)}"],
           "Every unit's value depends on the mean and spread of all of them, so each input's "
           "gradient takes the whole layer into account.", gbar=m1, gxhat=m2, std=std)
     for j in range(c.units):
-        lines = ["\u2202L/\u2202x = (g \u2212 \u1e21 \u2212 x\u0302\u00b7mean(g\u00b7x\u0302))"
+        lines = ["\u2202L/\u2202x = (g \u2212 \u1e21 \u2212 n\u00b7mean(g\u00b7n))"
                  "/\u03c3"]
         lines += _da_lines(k, j, float(d[j]), split, via_next)
         lines += [f"g = {_p(d[j])}{DOT}{_p(gain[j])} = {fmt(gg[j])}",
                   f"\u2202L/\u2202x = ({fmt(gg[j])} \u2212 {_p(m1)} \u2212 {_p(xhat[j])}{DOT}"
                   f"{_p(m2)}) / {fmt(std)} = {fmt(dx[j])}",
-                  f"\u2202L/\u2202gain = \u2202L/\u2202a\u00b7x\u0302 = {_p(d[j])}{DOT}"
+                  f"\u2202L/\u2202gain = \u2202L/\u2202a\u00b7n = {_p(d[j])}{DOT}"
                   f"{_p(xhat[j])} = {fmt(g[0][j])},   \u2202L/\u2202bias = {fmt(g[1][j])}"]
         b.add("backward", "norm_grad", k, j, None, f"{b.neuron_name(k, j)}: gradient", lines,
               "The gain and bias get their gradients like a weight and a bias; the input's "

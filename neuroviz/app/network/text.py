@@ -22,6 +22,7 @@ def _exact(v: float) -> str:
     return repr(float(v))
 
 
+_SHORT = {"dense": "dense", "dropout": "dropout", "layernorm": "norm"}
 _KIND_TITLES = {"dense": "Dense", "dropout": "Dropout", "layernorm": "Layer norm",
                 "sum": "Block output"}
 
@@ -49,7 +50,7 @@ class DescriptionsMixin:
             b = self.layout.blocks.index(block) + 1
             if col.kind == "sum":
                 return f"Block {b} output"
-            return f"Block {b} \u00b7 {_KIND_TITLES[col.kind].lower()}"
+            return f"Block {b} \u00b7 {_SHORT[col.kind]}"
         return _KIND_TITLES[col.kind]
 
     def column_help(self, k: int) -> str:
@@ -115,7 +116,7 @@ class DescriptionsMixin:
         elif col.kind == "layernorm" and self.weights is not None:
             g, b = self.weights[k - 1]
             lines.append(f"gain = {_fmt(g[j])}, bias = {_fmt(b[j])}   "
-                         f"(a = gain\u00b7x\u0302 + bias)")
+                         f"(a = gain\u00b7n + bias)")
         elif col.kind == "sum":
             lines.append(self.column_help(k).lstrip(". "))
         if k >= 1 and col.kind == "dense":
@@ -141,8 +142,8 @@ class DescriptionsMixin:
         col = self.columns[k]
         head = f"{self._neuron_name(k - 1, i)} \u2192 {self._neuron_name(k, j)}"
         if col.kind == "layernorm":
-            lines = [f"Gain of {self._neuron_name(k, j)} (one-to-one: x\u0302 \u2192 "
-                     "gain\u00b7x\u0302 + bias)"]
+            lines = [f"Gain of {self._neuron_name(k, j)} (one-to-one: n \u2192 "
+                     "gain\u00b7n + bias)"]
             if self.weights is not None:
                 lines.append(f"gain = {_fmt(self.weights[k - 1][0][j])}")
             if self.gradients is not None:
