@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QAction, QColor
 
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.kinds import DRAWERS
@@ -305,3 +305,32 @@ def test_typing_a_weight_inside_a_residual_block_sets_it_in_the_trainer(window, 
     win.undo_stack.undo()
     qtbot.waitUntil(lambda: win.worker.optimizer_state()["weights"][t][1][1][1] != -0.5,
                     timeout=60_000)
+
+
+def test_layer_menu_inserts_wraps_and_removes_at_the_column_chosen(window, qtbot):
+    win = window
+    nv = win.network_view
+    base = win.state.spec
+    win.apply_preset(spec={**base, "layers": [
+        {"type": "dense", "units": 3, "activation": "tanh"},
+        {"type": "dense", "units": 3, "activation": "relu"}] + base["layers"][-1:]})
+    start = win.state.spec
+    nv.layer_menu(1).findChild(QAction, "insert_dropout_1").trigger()
+    assert [layer["type"] for layer in win.state.spec["layers"]] == [
+        "dense", "dropout", "dense", "dense"]
+    win.undo_stack.undo()
+    nv.layer_menu(2).findChild(QAction, "wrap_2").trigger()
+    layers = win.state.spec["layers"]
+    assert layers[1] == {"type": "residual", "layers": [start["layers"][1]]}
+    # inside the block: a layer norm after its dense layer, then remove the block's layer
+    k = nv.layout.blocks[0].first
+    nv.layer_menu(k).findChild(QAction, f"insert_layernorm_{k}").trigger()
+    assert win.state.spec["layers"][1]["layers"][1] == {"type": "layernorm"}
+    nv.layer_menu(k + 1).findChild(QAction, f"remove_{k + 1}").trigger()
+    assert win.state.spec["layers"][1] == {"type": "residual", "layers": [start["layers"][1]]}
+    nv.layer_menu(1).findChild(QAction, "remove_1").trigger()
+    assert [layer["type"] for layer in win.state.spec["layers"]] == ["residual", "dense"]
+    for _ in range(4):
+        win.undo_stack.undo()
+    assert win.state.spec == start
+    _wait_fits(qtbot, win)

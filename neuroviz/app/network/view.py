@@ -90,6 +90,9 @@ class NetworkView(DescriptionsMixin, QWidget):
     dropout_rate_requested = Signal(int, float)
     #: A residual block's skip path on or off (its sum column, on).
     skip_requested = Signal(int, bool)
+    #: An edit of hidden column k from its menu: "insert_dropout", "insert_layernorm",
+    #: "wrap" (in a residual block) or "remove".
+    column_edit_requested = Signal(int, str)
 
     canvas_help = ("Hover a neuron or a connection to see its exact value; click it to type a "
                    "new bias or weight.")
@@ -245,6 +248,27 @@ class NetworkView(DescriptionsMixin, QWidget):
         """The keep-mask drawn for dropout column ``k`` (0 = dropped), or None."""
         return self._masks.get(k)
 
+    def layer_menu(self, k: int) -> QMenu:
+        """The menu of hidden column ``k`` (right-click its caption): insert a dropout layer
+        or a layer norm after it, wrap it in a residual block, remove it. Each action emits
+        :attr:`column_edit_requested` ``(k, op)`` and is named ``<op>_<k>``."""
+        col = self.columns[k]
+        menu = QMenu(self.canvas)
+        menu.setObjectName(f"layer_menu_{k}")
+        items = [("insert_dropout", "Insert a dropout layer after this one"),
+                 ("insert_layernorm", "Insert a layer norm after this one")]
+        if col.inner is None and col.kind != "sum":
+            items.append(("wrap", "Wrap this layer in a residual block"))
+        what = "this residual block" if col.kind == "sum" else "this layer"
+        items.append(("remove", f"Remove {what}"))
+        for op, text in items:
+            action = menu.addAction(text)
+            action.setObjectName(f"{op}_{k}")
+            action.triggered.connect(
+                lambda _=False, kk=k, o=op: self.column_edit_requested.emit(kk, o))
+        self._layer_menu = menu  # kept alive while shown
+        return menu
+
     def toggle_skip(self, k: int) -> None:
         """Ask to switch the skip path of the residual block whose sum column is ``k``."""
         col = self.columns[k]
@@ -290,6 +314,10 @@ class NetworkView(DescriptionsMixin, QWidget):
                 tip += f", activation {activation_title(col.activation)}"
             cap.setToolTip(tip + self.column_help(k))
             c["caption"] = cap
+            if 0 < k < last:  # right-click a hidden column's caption: its layer menu
+                cap.setContextMenuPolicy(Qt.CustomContextMenu)
+                cap.customContextMenuRequested.connect(
+                    lambda pos, kk=k, w=cap: self.layer_menu(kk).popup(w.mapToGlobal(pos)))
             if col.kind == "dense" and k < last:
                 for kind, text in (("remove_neuron", "\u2212"), ("add_neuron", "+")):
                     b = QPushButton(text, self.canvas)

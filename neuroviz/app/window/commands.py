@@ -54,7 +54,7 @@ class WeightEditCommand(QUndoCommand):
 
 
 #: Network edits on layer kinds, with their undo texts.
-KIND_EDITS = ("add_kind", "dropout_rate", "skip")
+KIND_EDITS = ("add_kind", "dropout_rate", "skip", "column")
 #: The dense layers of a new residual block (the width of the layer before it).
 BLOCK_DEPTH = 2
 
@@ -67,6 +67,9 @@ def kind_edit_text(op: str, value) -> str:
                 "wrap": "Wrap last hidden layer in a residual block"}[value]
     if op == "dropout_rate":
         return f"Set dropout rate to {value:g}"
+    if op == "column":
+        return {"insert_dropout": "Insert dropout layer", "insert_layernorm": "Insert layer norm",
+                "wrap": "Wrap layer in a residual block", "remove": "Remove layer"}[value]
     return "Switch skip path on" if value else "Switch skip path off"
 
 
@@ -106,6 +109,8 @@ def spec_with_kind(spec: dict, op: str, where: tuple[int, int | None] | None, va
         layers.insert(hidden, new)
         return spec
     top, inner = where
+    if op == "column":
+        return _column_edit(spec, top, inner, value)
     layer = layers[top] if inner is None else layers[top]["layers"][inner]
     if op == "dropout_rate":
         layer["rate"] = float(value)
@@ -116,6 +121,31 @@ def spec_with_kind(spec: dict, op: str, where: tuple[int, int | None] | None, va
             layer["skip"] = False
     else:
         raise ValueError(f"unknown network edit {op!r}")
+    return spec
+
+
+def _column_edit(spec: dict, top: int, inner: int | None, what: str) -> dict:
+    """Insert a dropout or layer norm after a layer, wrap it in a block, or remove it.
+
+    ``inner`` None with a residual block at ``top`` means the block as a whole (its sum
+    column)."""
+    layers = spec["layers"]
+    if top >= len(layers) - 1:
+        return spec  # the output layer stays
+    into, at = (layers[top]["layers"], inner) if inner is not None else (layers, top)
+    if what == "insert_dropout":
+        into.insert(at + 1, {"type": "dropout", "rate": 0.5})
+    elif what == "insert_layernorm":
+        into.insert(at + 1, {"type": "layernorm"})
+    elif what == "wrap":
+        if inner is None and layers[top].get("type") != "residual":
+            layers[top] = {"type": "residual", "layers": [layers[top]]}
+    elif what == "remove":
+        del into[at]
+        if inner is not None and not into:  # the block's last layer: the block goes too
+            del layers[top]
+    else:
+        raise ValueError(f"unknown layer edit {what!r}")
     return spec
 
 
