@@ -20,6 +20,7 @@ Usage::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +31,11 @@ __all__ = [
     "PALETTES",
     "Palette",
     "PaletteNotifier",
+    "class_colours",
+    "class_swatch_html",
     "current_palette",
+    "display_class_names",
+    "palette_words",
     "notifier",
     "set_palette",
     "value_to_index",
@@ -72,12 +77,18 @@ class Palette:
         evenly spaced; the middle stop is the colour of zero.
     classes : tuple of str
         Categorical colours for class labels.
+    negative_name, positive_name : str
+        What people call the two end colours ("orange", "blue"): texts that name the two
+        classes of a binary problem by colour use these words (see
+        :func:`display_class_names`).
     """
 
     name: str
     title: str
     stops: tuple[str, ...]
     classes: tuple[str, ...] = _OKABE_ITO
+    negative_name: str = "orange"
+    positive_name: str = "blue"
     _lut_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     # -- the three anchor colours ------------------------------------------------------
@@ -190,11 +201,13 @@ PALETTES: dict[str, Palette] = {
     "purple_orange": Palette(
         "purple_orange", "Purple / orange",
         ("#b35806", "#f1a340", "#f7f7f7", "#998ec3", "#542788"),
+        negative_name="orange", positive_name="purple",
     ),
     # Perceptually uniform and readable in greyscale print; not diverging around a grey zero.
     "viridis": Palette(
         "viridis", "Viridis (greyscale-safe)",
         ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"),
+        negative_name="purple", positive_name="yellow",
     ),
 }
 
@@ -222,3 +235,55 @@ def set_palette(name: str) -> Palette:
         _current[0] = name
         notifier.palette_changed.emit(name)
     return PALETTES[name]
+
+
+#: The data layer's names of the two classes of the binary 2-D sets: the default palette's
+#: colour words. Texts show them with :func:`display_class_names`, so they follow the palette.
+COLOUR_CLASS_NAMES = ("orange", "blue")
+
+
+def display_class_names(names, palette: Palette | None = None) -> list[str]:
+    """Class names as texts should show them: the binary classes named after the default
+    palette's colours ("orange", "blue") take the current palette's colour words (e.g.
+    "purple", "yellow" for viridis); other names are kept."""
+    names = [str(n) for n in names]
+    pal = palette or current_palette()
+    if tuple(n.lower() for n in names) == COLOUR_CLASS_NAMES:
+        return [pal.negative_name, pal.positive_name]
+    return names
+
+
+def class_colours(n: int, palette: Palette | None = None) -> list[QColor]:
+    """The colour of each of ``n`` classes, as points and boundaries draw them."""
+    pal = palette or current_palette()
+    return [QColor(int(r), int(g), int(b)) for r, g, b in pal.class_rgb(max(n, 2))[:n]]
+
+
+def class_swatch_html(k: int, n: int, palette: Palette | None = None) -> str:
+    """Rich text: a square in the colour of class ``k`` of ``n`` (a swatch, not a word)."""
+    colour = class_colours(n, palette)[k].name()
+    return f'<span style="color:{colour}; font-size:large;">\u25a0</span>'
+
+
+_COLOUR_WORDS = re.compile(r"\b(?:(an?|An?) )?(orange|blue|Orange|Blue)\b")
+
+
+def palette_words(text: str, palette: Palette | None = None) -> str:
+    """``text`` with the default palette's colour words ("blue", "orange", as the data's
+    descriptions use them) replaced by the current palette's, articles fixed:
+    "A blue disc inside an orange ring" -> "A yellow disc inside a purple ring"."""
+    pal = palette or current_palette()
+
+    def swap(match: re.Match) -> str:
+        article, word = match.group(1), match.group(2)
+        new = pal.positive_name if word.lower() == "blue" else pal.negative_name
+        if word[0].isupper():
+            new = new[0].upper() + new[1:]
+        if article is None:
+            return new
+        wanted = "an" if new[0].lower() in "aeiou" else "a"
+        if article[0].isupper():
+            wanted = wanted.capitalize()
+        return f"{wanted} {new}"
+
+    return _COLOUR_WORDS.sub(swap, text)

@@ -75,8 +75,12 @@ def test_record_training_run_to_gif(win, qtbot, tmp_path):
     win.pause()
     qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
     path = tmp_path / "run.gif"
-    assert ex.finish_recording(path)
+    finished = []
+    ex.encoding_finished.connect(lambda ok, message: finished.append((ok, message)))
+    assert ex.finish_recording(path)  # encoding runs on its own thread
     assert not ex.recorder.is_recording
+    qtbot.waitUntil(lambda: bool(finished), timeout=60_000)
+    assert finished == [(True, str(path))] and not ex.is_encoding
     data = path.read_bytes()
     assert data[:6] == b"GIF89a"
     n = len(ex.recorder.frames)

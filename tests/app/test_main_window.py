@@ -191,9 +191,13 @@ def test_divergence_banner(window, qtbot, screenshot):
     assert all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in snap.weights)
     assert all(np.isfinite(v) for v in win.state.history.train_loss)
     screenshot(win, "divergence")
-    # the banner's button lowers the learning rate and resets
+    # the banner's button lowers the learning rate (x0.1 as often as a short trial run
+    # needs: 100 and 10 still diverge here), resets, and says what it chose
     qtbot.mouseClick(banner.action, Qt.MouseButton.LeftButton)
-    assert win.state.hyperparameters.learning_rate == 100.0
+    lr = win.state.hyperparameters.learning_rate
+    assert lr <= 1.0
+    assert f"from 1000 to {lr:g}" in win.message_banner.label.text()
+    assert "100, 10" in win.message_banner.label.text()
     qtbot.waitUntil(lambda: not banner.isVisible())
 
 

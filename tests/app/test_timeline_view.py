@@ -40,18 +40,27 @@ def test_scrub_back_shows_exact_weights_and_resume(win, qtbot, screenshot):
     assert view.resume_button.isEnabled()
     win.output_view.flush()
     screenshot(win, "timeline_scrubbed")
-    # resume: training continues from those exact weights, epoch counter from 2
+    # resume: training continues (it runs on) from those exact weights, epoch counter from 2
+    published = []
+    win.worker.snapshot_ready.connect(lambda snap, _generation: published.append(snap))
     view.resume_button.click()
-    qtbot.waitUntil(lambda: win.latest_snapshot is not None
-                    and win.state.epoch_offset == 2, timeout=5000)
-    for (W, b), (Ws, bs) in zip(win.latest_snapshot.weights, saved[2]):
-        np.testing.assert_array_equal(W, Ws)
-        np.testing.assert_array_equal(b, bs)
     assert tl.timeline.epochs == [0, 1, 2]
     assert max(win.state.history.epochs) <= 2 + 1e-9
-    train_epochs(win, qtbot, 2)
-    assert tl.timeline.epochs == [0, 1, 2, 3, 4]
-    assert win.toolbar.epoch_label.text() == "Epoch 4"
+    qtbot.waitUntil(lambda: win.is_running, timeout=5000)
+    win.pause()
+    qtbot.waitUntil(lambda: not win.is_running and win.latest_snapshot is not None
+                    and win.state.epoch_offset == 2, timeout=5000)
+    first = next(snap for snap in published if snap.step == 0)
+    for (W, b), (Ws, bs) in zip(first.weights, saved[2]):
+        np.testing.assert_array_equal(W, Ws)
+        np.testing.assert_array_equal(b, bs)
+    # Training went on from epoch 2: the timeline keeps epochs 0-2 and records the new ones.
+    train_epochs(win, qtbot, 1)
+    epochs = tl.timeline.epochs
+    assert epochs[:3] == [0, 1, 2] and epochs == sorted(epochs) and epochs[-1] >= 3
+    now = win.state.epoch_offset + win.latest_snapshot.epoch
+    assert epochs[-1] == now
+    assert win.toolbar.epoch_label.text() == f"Epoch {now:,}"
     assert tl.view.is_live
 
 
@@ -81,7 +90,7 @@ def test_reset_clears_the_timeline_and_keeps_the_earlier_run(win, qtbot):
     assert win.timeline.timeline.epochs == [0, 1, 2]
     runs = win.runs
     assert len(runs.runs) == 1
-    assert runs.labels == ["lr 0.03"]
+    assert runs.labels == ["run 1: lr 0.03 \u2192 0.3"]
     win.action_clear_runs.trigger()
     assert runs.runs == []
 
@@ -93,6 +102,12 @@ def test_describe_difference():
     assert describe_difference(base, base) == ""
     other = dict(base, lr=0.3, layers=[8])
     assert describe_difference(base, other) == "lr 0.03, layers 4\u00d72"
+    assert describe_difference(base, other, arrows=True) == \
+        "lr 0.03 \u2192 0.3, layers 4\u00d72 \u2192 8"
+    other = dict(base, data="boxoffice_budget", reg=("l2", 0.01), optimizer="adam")
+    assert describe_difference(base, other, arrows=True) == (
+        "Circle \u2192 Box office: budget only (synthetic), SGD \u2192 Adam, "
+        "regularisation none \u2192 L2 0.01")
 
 
 def test_entries_recorded_while_playing_are_labelled_with_their_exact_step(win, qtbot):
@@ -103,11 +118,14 @@ def test_entries_recorded_while_playing_are_labelled_with_their_exact_step(win, 
     tl = win.timeline
     initial = [(W.copy(), b.copy()) for W, b in win.latest_snapshot.weights]
     win.play()
-    qtbot.waitUntil(lambda: len(tl.timeline) >= 4, timeout=20_000)
+    # the newest entry is "live" on the slider, so the entry to scrub to is an older one
+    def older_inside():
+        return [e for e in tl.timeline.entries[:-1] if not e.at_boundary]
+
+    qtbot.waitUntil(lambda: len(tl.timeline) >= 4 and bool(older_inside()), timeout=60_000)
     win.pause()
-    qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
-    entries = tl.timeline.entries
-    inside = [e for e in entries if not e.at_boundary]
+    qtbot.waitUntil(lambda: not win.is_running, timeout=60_000)
+    inside = older_inside()
     assert inside, "expected snapshots from inside an epoch"
     entry = inside[len(inside) // 2]
     assert entry.epoch < entry.position < entry.epoch + 1

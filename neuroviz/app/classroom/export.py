@@ -14,19 +14,46 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-import struct
+import threading
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QIODevice,
+    QObject,
+    QPoint,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QThread,
+    Signal,
+)
 from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPicture, QRegion
-from PySide6.QtWidgets import QApplication, QGraphicsView, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsView, QWidget
 
-__all__ = ["GifRecorder", "copy_to_clipboard", "encode_gif", "image_to_rgb", "quantize",
-           "save_png", "save_svg", "write_gif"]
+from neuroviz.app.classroom.gif import (
+    FIXED_PALETTE,
+    build_palette,
+    encode_gif,
+    gif_frame_count,
+    palette_lut,
+    quantize,
+)
+
+__all__ = ["GifEncodeJob", "GifRecorder", "copy_to_clipboard", "encode_gif", "encode_recording",
+           "gif_frame_count", "image_to_rgb", "quantize", "save_png", "save_svg", "write_gif"]
+
+#: The fixed colour table of :func:`quantize` without a palette (kept for callers of old).
+PALETTE = FIXED_PALETTE
 
 
 class ExportError(OSError):
@@ -158,6 +185,56 @@ def _export_mode_items(widget: QWidget) -> list:
     return items
 
 
+#: The largest plot picture, in pixels (a 4K screen's plot at 4x is well below it).
+MAX_PLOT_PIXELS = 64_000_000
+
+
+def plot_image(view: QGraphicsView, item=None, scale: float = 2.0) -> QImage:
+    """Only the plot: ``item`` of ``view``'s scene (default: the view's plot or layout)
+    drawn at ``scale`` times its size on screen, without the widgets around it.
+
+    Everything is drawn again at the larger size (text, lines and points stay sharp; the
+    heatmap image is scaled smoothly). Raises ValueError for a scale outside 1 to 8.
+    """
+    if not 1.0 <= float(scale) <= 8.0:
+        raise ValueError(f"scale {scale}: choose 1 to 8 times the size on screen")
+    if item is None:
+        item = getattr(view, "ci", None) or view.getPlotItem()
+    scene = view.scene()
+    source = item.sceneBoundingRect()
+    scale = float(scale)
+    while (source.width() * scale) * (source.height() * scale) > MAX_PLOT_PIXELS and scale > 1:
+        scale = max(1.0, scale / 2)
+    width = max(1, round(source.width() * scale))
+    height = max(1, round(source.height() * scale))
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(view.backgroundBrush().color() if view.backgroundBrush().style()
+               != Qt.BrushStyle.NoBrush else view.palette().base().color())
+    items = _export_mode_items(view)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    try:
+        for it in items:
+            it.setExportMode(True, {"antialias": True, "background": None,
+                                    "painter": painter, "resolutionScale": scale})
+        scene.render(painter, QRectF(0, 0, width, height), source)
+    finally:
+        for it in items:
+            it.setExportMode(False)
+        painter.end()  # always, so an error never leaves a painter active
+    return image
+
+
+def save_plot_png(view: QGraphicsView, path, scale: float = 2.0, item=None) -> Path:
+    """Save :func:`plot_image` as a PNG; raises ExportError if it cannot be written."""
+    path = Path(path)
+    if not plot_image(view, item, scale).save(str(path), "PNG"):
+        raise ExportError(f"{path}: the image could not be written")
+    return path
+
+
 def copy_to_clipboard(widget: QWidget) -> QImage:
     """Put a picture of ``widget`` on the clipboard; returns the image."""
     image = grab_image(widget)
@@ -173,194 +250,120 @@ def image_to_rgb(image: QImage) -> np.ndarray:
     return buf.reshape(h, stride)[:, : w * 3].reshape(h, w, 3).copy()
 
 
-# ----------------------------------------------------------------------------- GIF encoder
-def _palette() -> np.ndarray:
-    """A 6×6×6 colour cube (216 colours) and a ramp of 40 greys (user interfaces are grey)."""
-    levels = np.linspace(0, 255, 6)
-    r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
-    cube = np.stack([r.ravel(), g.ravel(), b.ravel()], axis=1)
-    greys = np.repeat(GREYS[:, None], 3, axis=1)
-    return np.round(np.vstack([cube, greys])).astype(np.uint8)
-
-
-GREYS = np.round(np.linspace(0, 255, 40)).astype(np.int16)
-PALETTE = _palette()
-GREY_TOLERANCE = 12
-
-
-def quantize(rgb: np.ndarray) -> np.ndarray:
-    """(h, w, 3) uint8 -> (h, w) palette indices: near-greys to the grey ramp, others the cube."""
-    rgb = np.asarray(rgb, dtype=np.int16)
-    q = np.rint(rgb / 51.0).astype(np.int16)
-    idx = q[..., 0] * 36 + q[..., 1] * 6 + q[..., 2]
-    spread = rgb.max(axis=-1) - rgb.min(axis=-1)
-    grey = spread <= GREY_TOLERANCE
-    if grey.any():
-        v = rgb[grey].mean(axis=-1)
-        idx[grey] = 216 + np.rint(v * (len(GREYS) - 1) / 255.0).astype(np.int16)
-    return idx.astype(np.uint8)
-
-
-def _lzw(indices: np.ndarray, min_code_size: int = 8) -> bytes:
-    """GIF LZW compression of a flat uint8 index array."""
-    clear = 1 << min_code_size
-    end = clear + 1
-    out = bytearray()
-    acc = 0
-    nbits = 0
-    code_size = min_code_size + 1
-
-    def emit(code: int) -> None:
-        nonlocal acc, nbits
-        acc |= code << nbits
-        nbits += code_size
-        while nbits >= 8:
-            out.append(acc & 0xFF)
-            acc >>= 8
-            nbits -= 8
-
-    table: dict[int, int] = {}
-    next_code = end + 1
-    emit(clear)
-    data = indices.tobytes()
-    if not data:
-        emit(end)
-        if nbits:
-            out.append(acc & 0xFF)
-        return bytes(out)
-    prefix = data[0]
-    for k in data[1:]:
-        key = (prefix << 8) | k
-        code = table.get(key)
-        if code is not None:
-            prefix = code
-            continue
-        emit(prefix)
-        if next_code < 4096:
-            table[key] = next_code
-            next_code += 1
-            if next_code > (1 << code_size) and code_size < 12:
-                code_size += 1
-        else:
-            emit(clear)
-            table.clear()
-            next_code = end + 1
-            code_size = min_code_size + 1
-        prefix = k
-    emit(prefix)
-    emit(end)
-    if nbits:
-        out.append(acc & 0xFF)
-    return bytes(out)
-
-
-def _sub_blocks(data: bytes) -> bytes:
-    out = bytearray()
-    for i in range(0, len(data), 255):
-        chunk = data[i:i + 255]
-        out.append(len(chunk))
-        out += chunk
-    out.append(0)
-    return bytes(out)
-
-
-def _changed_box(prev: np.ndarray | None, frame: np.ndarray) -> tuple[int, int, int, int]:
-    """(top, left, height, width) of the pixels that differ from the previous frame."""
-    h, w = frame.shape
-    if prev is None or prev.shape != frame.shape:
-        return 0, 0, h, w
-    diff = prev != frame
-    rows = np.flatnonzero(diff.any(axis=1))
-    if rows.size == 0:
-        return 0, 0, 1, 1  # nothing changed: a 1-pixel frame keeps the timing
-    cols = np.flatnonzero(diff.any(axis=0))
-    return int(rows[0]), int(cols[0]), int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
-
-
-def encode_gif(frames, delay_ms: int = 100, loop: bool = True,
-               progress: Callable[[int, int], bool] | None = None) -> bytes | None:
-    """Encode palette-index frames ((h, w) uint8, all the same size) as an animated GIF.
-
-    ``progress(done, total)`` is called after each frame; returning False cancels (the
-    function then returns None).
-    """
-    frames = list(frames)
-    if not frames:
-        raise ValueError("no frames to encode")
-    h, w = frames[0].shape
-    out = bytearray(b"GIF89a")
-    out += struct.pack("<HHBBB", w, h, 0xF7, 0, 0)  # global colour table of 256 entries
-    out += PALETTE.tobytes()
-    if loop:
-        out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00"
-    delay = max(2, int(round(delay_ms / 10)))
-    prev = None
-    for n, frame in enumerate(frames):
-        frame = np.ascontiguousarray(frame, dtype=np.uint8)
-        if frame.shape != (h, w):
-            raise ValueError(f"frame {n} is {frame.shape[1]}x{frame.shape[0]}, expected {w}x{h}")
-        top, left, fh, fw = _changed_box(prev, frame)
-        # graphic control: disposal 1 (leave in place), the delay, no transparency
-        out += b"\x21\xf9\x04" + struct.pack("<BHB", 0x04, delay, 0) + b"\x00"
-        out += b"\x2c" + struct.pack("<HHHHB", left, top, fw, fh, 0)
-        out.append(8)
-        out += _sub_blocks(_lzw(frame[top:top + fh, left:left + fw]))
-        prev = frame
-        if progress is not None and progress(n + 1, len(frames)) is False:
-            return None
-    out.append(0x3B)
-    return bytes(out)
-
-
-def write_gif(path, frames, delay_ms: int = 100, progress=None) -> bool:
-    """Encode and write; False if cancelled. Raises ExportError if the file cannot be written."""
-    data = encode_gif(frames, delay_ms, progress=progress)
+# ----------------------------------------------------------------------------- GIF files
+def write_gif(path, frames, delay_ms: int = 100, progress=None, palette=None) -> bool:
+    """Encode palette-index frames and write them; False if cancelled. Raises ExportError if
+    the file cannot be written (an existing file is replaced only by a complete one)."""
+    data = encode_gif(frames, delay_ms, progress=progress, palette=palette)
     if data is None:
         return False
-    path = Path(path)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise ExportError(f"{path}: {exc.strerror or exc}") from None
+    write_atomically(path, data)
     return True
 
 
-def gif_frame_count(data: bytes) -> int:
-    """Number of image frames in GIF data (walks the block structure; for tests)."""
-    if data[:6] not in (b"GIF87a", b"GIF89a"):
-        raise ValueError("not a GIF file")
-    flags = data[10]
-    pos = 13 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0)
-    frames = 0
-    while pos < len(data):
-        block = data[pos]
-        if block == 0x3B:
-            return frames
-        if block == 0x21:
-            pos += 2
-            while data[pos]:
-                pos += data[pos] + 1
-            pos += 1
-        elif block == 0x2C:
-            frames += 1
-            local = data[pos + 9]
-            pos += 10 + (3 * (2 << (local & 7)) if local & 0x80 else 0)
-            pos += 1  # LZW minimum code size
-            while data[pos]:
-                pos += data[pos] + 1
-            pos += 1
-        else:
-            raise ValueError(f"bad GIF block 0x{block:02x} at byte {pos}")
-    raise ValueError("truncated GIF (no trailer)")
+def write_atomically(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file beside it."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ExportError(f"{path}: {exc.strerror or exc}") from None
+    return path
+
+
+def encode_recording(frames, delay_ms: int,
+                     progress: Callable[[int, int], bool] | None = None) -> bytes | None:
+    """GIF data for recorded frames (see :class:`GifRecorder`), with a palette built from
+    the frames themselves. ``progress(done, total)`` as for :func:`encode_gif` (the palette
+    counts as the first step); None if cancelled."""
+    frames = list(frames)
+    if not frames:
+        raise ValueError("no frames to encode")
+    total = len(frames) + 1
+    step = max(1, len(frames) // 60)  # about 60 frames are enough to choose the colours
+    palette = build_palette((frame_rgb(f) for f in frames[::step]),
+                            pixel_step=2 if len(frames) > 20 else 1)
+    if progress is not None and progress(1, total) is False:
+        return None
+    lut = palette_lut(palette)
+    indices = (quantize(frame_rgb(f), palette, lut) for f in frames)
+
+    def frame_progress(done: int, _total: int) -> bool:
+        return True if progress is None else progress(done + 1, total)
+
+    return encode_gif(indices, delay_ms, progress=frame_progress, palette=palette)
+
+
+class GifEncodeJob(QThread):
+    """Encodes a recording and writes the file on its own thread (the window stays usable).
+
+    ``progressed(done, total)`` while it works; ``finished_writing(ok, message)`` at the end:
+    ``ok`` with the path, or not with the reason ("cancelled" when :meth:`cancel` was called).
+    """
+
+    progressed = Signal(int, int)
+    finished_writing = Signal(bool, str)
+
+    def __init__(self, frames, path, delay_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gif_encoder")
+        self.frames = list(frames)
+        self.path = Path(path)
+        self.delay_ms = int(delay_ms)
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:  # the encoding thread
+        def progress(done: int, total: int) -> bool:
+            self.progressed.emit(done, total)
+            return not self._cancel.is_set()
+
+        try:
+            data = encode_recording(self.frames, self.delay_ms, progress)
+            if data is None:
+                self.finished_writing.emit(False, "cancelled")
+                return
+            write_atomically(self.path, data)
+        except (OSError, ValueError, MemoryError) as exc:
+            self.finished_writing.emit(False, str(exc))
+            return
+        self.finished_writing.emit(True, str(self.path))
 
 
 # ----------------------------------------------------------------------------- recording
+class RecordedFrame(NamedTuple):
+    """One grabbed frame: its RGB pixels, compressed (screens compress ~10-30 times)."""
+
+    width: int
+    height: int
+    pixels: bytes
+
+
+def frame_rgb(frame) -> np.ndarray:
+    """(h, w, 3) uint8 pixels of a :class:`RecordedFrame` (an array is returned as it is)."""
+    if isinstance(frame, np.ndarray):
+        return frame
+    raw = zlib.decompress(frame.pixels)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(frame.height, frame.width, 3)
+
+
 class GifRecorder(QObject):
     """Grabs frames of a widget (call :meth:`capture`, e.g. on each drawn snapshot).
 
-    Frames are scaled to at most ``max_width`` pixels wide and stored as palette indices
-    (one byte a pixel). At most ``max_frames`` are kept: when full, every other frame is
-    dropped and the capture interval doubles, so the recording covers the whole run.
+    Frames are scaled to at most ``max_width`` pixels wide and kept in full colour,
+    compressed (:class:`RecordedFrame`), so the GIF's palette can be chosen from all of
+    them. At most ``max_frames`` are kept: when full, every other frame is dropped and the
+    capture interval doubles, so the recording covers the whole run.
     """
 
     recording_changed = Signal(bool)
@@ -372,7 +375,7 @@ class GifRecorder(QObject):
         self.fps = float(fps)
         self.max_frames = int(max_frames)
         self.max_width = int(max_width)
-        self.frames: list[np.ndarray] = []
+        self.frames: list[RecordedFrame] = []
         self.widget: QWidget | None = None
         self.interval = 1.0 / self.fps
         self._last = 0.0
@@ -395,7 +398,7 @@ class GifRecorder(QObject):
         self.capture(force=True)
         self.recording_changed.emit(True)
 
-    def stop(self) -> list[np.ndarray]:
+    def stop(self) -> list[RecordedFrame]:
         if self.widget is not None:
             self.capture(force=True)
         self.widget = None
@@ -419,34 +422,13 @@ class GifRecorder(QObject):
         if image.size() != self._size:
             image = image.scaled(self._size, Qt.AspectRatioMode.IgnoreAspectRatio,
                                  Qt.TransformationMode.SmoothTransformation)
-        self.frames.append(quantize(image_to_rgb(image)))
+        rgb = image_to_rgb(image)
+        self.frames.append(RecordedFrame(rgb.shape[1], rgb.shape[0], zlib.compress(rgb, 1)))
         if len(self.frames) > self.max_frames:
             self.frames = self.frames[::2]
             self.interval *= 2
         self.frame_added.emit(len(self.frames))
         return True
-
-
-def encode_with_progress(parent: QWidget | None, frames, path, delay_ms: int) -> bool:
-    """Write a GIF while a cancellable QProgressDialog shows the encoding progress."""
-    dialog = QProgressDialog("Encoding the animation\u2026", "Cancel", 0, len(frames), parent)
-    dialog.setObjectName("gif_progress")
-    dialog.setWindowTitle("Saving GIF")
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(0)
-    dialog.setValue(0)
-
-    def progress(done: int, total: int) -> bool:
-        dialog.setValue(done)
-        QApplication.processEvents()
-        return not dialog.wasCanceled()
-
-    try:
-        return write_gif(path, frames, delay_ms, progress=progress)
-    finally:
-        dialog.reset()
-        dialog.close()
-        dialog.deleteLater()
 
 
 def png_bytes(image: QImage) -> bytes:

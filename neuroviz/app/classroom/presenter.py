@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from neuroviz.app import palette as palettes
+from neuroviz.app.icons import themed_icon
+from neuroviz.app.output.charts import format_number
 
 __all__ = ["PresenterBar", "PresenterMode", "SCALES"]
 
@@ -41,11 +43,13 @@ class PresenterBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("presenter_bar")
-        self.play_button = self._button("presenter_play", "\u25b6  Play", "Play or pause (Space)")
-        self.step_button = self._button("presenter_step", "Step \u00bb",
+        self.play_button = self._button("presenter_play", "Play", "Play or pause (Space)")
+        self.step_button = self._button("presenter_step", "Step",
                                         "Train one epoch (Right arrow)")
-        self.reset_button = self._button("presenter_reset", "\u21ba  Reset",
+        self.reset_button = self._button("presenter_reset", "Reset",
                                          "Start again from the same weights (R)")
+        self._running = False
+        self._update_icons()
         self.epoch_label = QLabel("Epoch 0", self)
         self.epoch_label.setObjectName("presenter_epoch")
         self.loss_label = QLabel("", self)
@@ -76,6 +80,23 @@ class PresenterBar(QWidget):
         b.setToolTip(tip)
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         return b
+
+    def set_running(self, running: bool) -> None:
+        self._running = bool(running)
+        self.play_button.setText("Pause" if running else "Play")
+        self._update_icons()
+
+    def _update_icons(self) -> None:
+        """Drawn icons in the theme's colours (font glyphs are missing from many fonts)."""
+        pal = self.palette()
+        self.play_button.setIcon(themed_icon("pause" if self._running else "play", pal))
+        self.step_button.setIcon(themed_icon("step", pal))
+        self.reset_button.setIcon(themed_icon("reset", pal))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._update_icons()
+        super().changeEvent(event)
 
     def set_scale(self, factor: float) -> None:
         font = QFont(self.font())
@@ -158,6 +179,8 @@ class PresenterMode(QObject):
         self._saved["splitters"] = (w.main_splitter.sizes(), w.right_splitter.sizes())
         self._apply_scale(self.scale)
         self._on_running(w.is_running)
+        if w.latest_snapshot is not None:  # the present epoch and loss at once, not after Play
+            self._on_snapshot(w.latest_snapshot)
         if full_screen:
             w.showFullScreen()
         self.fit_layout()
@@ -296,14 +319,14 @@ class PresenterMode(QObject):
         self.set_scale(SCALES[index])
 
     def _on_running(self, running: bool) -> None:
-        self.bar.play_button.setText("\u23f8  Pause" if running else "\u25b6  Play")
+        self.bar.set_running(running)
 
     def _on_snapshot(self, snap) -> None:
         if not self.active:
             return
         w = self.window
         self.bar.epoch_label.setText(f"Epoch {w.state.epoch_offset + snap.epoch:,}")
-        parts = [f"train loss {snap.train_loss:.3f}"]
+        parts = [f"train loss {format_number(snap.train_loss)}"]
         if snap.test_loss is not None:
-            parts.append(f"test loss {snap.test_loss:.3f}")
+            parts.append(f"test loss {format_number(snap.test_loss)}")
         self.bar.loss_label.setText("   ".join(parts))

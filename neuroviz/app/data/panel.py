@@ -85,7 +85,8 @@ class DataPanel(QWidget):
                 button.setIcon(dataset_icon(name))
                 button.setIconSize(QSize(PREVIEW_SIZE, PREVIEW_SIZE))
                 button.setAutoRaise(False)
-                button.setToolTip(f"<b>{info.title}</b><br>{info.description}")
+                button.setToolTip(f"<b>{info.title}</b><br>"
+                                  f"{palettes.palette_words(info.description)}")
                 button.setAccessibleName(info.title)
                 button.clicked.connect(functools.partial(self._pick, name))
                 self._group.addButton(button)
@@ -100,6 +101,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.title)
         self.size_label = QLabel(self)
         self.size_label.setObjectName("dataset_size")
+        self.size_label.setWordWrap(True)  # never widens the panel past its dock
         self.size_label.setToolTip("How many examples the network trains on, and how many "
                                    "are held out to test it")
         layout.addWidget(self.size_label)
@@ -161,6 +163,16 @@ class DataPanel(QWidget):
 
         layout.addStretch(1)
         self.set_settings(self._settings, 10)
+        palettes.notifier.palette_changed.connect(self._on_palette_changed)
+
+    def _on_palette_changed(self, _name: str) -> None:
+        """Previews and descriptions in the new palette's colours and colour words."""
+        for name, button in self.dataset_buttons.items():
+            info = DATASETS[name]
+            button.setIcon(dataset_icon(name))
+            button.setToolTip(f"<b>{info.title}</b><br>"
+                              f"{palettes.palette_words(info.description)}")
+        self.set_settings(self._settings)
 
     # ------------------------------------------------------------------ public
     def settings(self) -> DatasetSettings:
@@ -185,7 +197,8 @@ class DataPanel(QWidget):
             self.ratio_value.setText(f"{self.train_ratio.value()} %")
             self.batch_value.setText(str(self.batch_size.value()))
             if info is not None:
-                self.title.setText(f"<b>{info.title}</b><br>{info.description}")
+                self.title.setText(f"<b>{info.title}</b><br>"
+                                   f"{palettes.palette_words(info.description)}")
                 self.title.setToolTip(f"Source: {info.credit}" if info.credit else
                                       "Generated data")
                 self.features_box.setVisible(info.uses_features)
@@ -294,8 +307,13 @@ class DataPanel(QWidget):
 
 
 # ---------------------------------------------------------------------- previews
-@functools.cache
 def _preview_image(name: str) -> QImage:
+    """A small picture of a dataset in the current palette (drawn once per palette)."""
+    return _preview_image_in(name, palettes.current_palette().name)
+
+
+@functools.cache
+def _preview_image_in(name: str, _palette_name: str) -> QImage:
     """A small picture of a dataset, drawn once (points coloured by class or target)."""
     size = PREVIEW_SIZE * 2  # drawn at 2x for HiDPI screens
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)

@@ -39,6 +39,9 @@ class ExplainController(QObject):
         self._edge_mode = "weights"
         window.worker.running_changed.connect(self._on_running)
         window.experiment_applied.connect(self.stop)
+        # A new network, dataset or experiment: the explanation's numbers and the neurons it
+        # highlights belong to the old one.
+        window.state.subscribe(self._on_state_changed)
 
     def example(self) -> tuple[str, int]:
         selected = getattr(self.window.output_view, "selected", None)
@@ -141,6 +144,10 @@ class ExplainController(QObject):
         if compact != self.compact:
             self.compact = compact
             self.window.right_splitter.setVisible(not compact)
+
+    def _on_state_changed(self, change: str) -> None:
+        if change in ("network", "dataset", "experiment"):
+            self.stop()
 
     def _on_running(self, running: bool) -> None:
         if running and self.active:

@@ -30,6 +30,19 @@ class GradientController(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         window.snapshot_drawn.connect(self._on_snapshot)
+        # A new network, dataset or experiment, or a reset, starts the chart afresh: it never
+        # keeps the previous network's layers.
+        window.state.subscribe(self._on_state)
+        for signal in (window.toolbar.reset_clicked, window.action_reset.triggered,
+                       window.action_new_seed.triggered):
+            signal.connect(self._clear)
+
+    def _on_state(self, change: str) -> None:
+        if change in ("network", "dataset", "experiment", "seed"):
+            self._clear()
+
+    def _clear(self, *_args) -> None:
+        self.chart.clear()
 
     def set_on(self, on: bool) -> None:
         on = bool(on)

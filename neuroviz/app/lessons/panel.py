@@ -38,6 +38,7 @@ from neuroviz.app.lessons.controls import StepControls
 from neuroviz.app.lessons.events import EventBridge
 from neuroviz.app.lessons.explain import keep_beside, play_explain_events
 from neuroviz.app.lessons.store import LessonLibrary
+from neuroviz.app.lessons.text import plain
 from neuroviz.app.lessons.widgets import STYLES, build_panel, unsaved_question
 from neuroviz.lessons import GoalContext, Lesson, check_goal, setup_for_step
 
@@ -73,6 +74,8 @@ class LessonPanel(QWidget):
         self.hints_shown = 0
         self._last_epoch = 0
         self._generation = -1
+        self._last_received = window.worker.latest  # the newest worker snapshot seen here
+        self._in_flight_until = None  # a snapshot published before this step: skip up to it
         self._show_me_target: int | None = None
         self._show_me_run: int | None = None  # the worker's train_epochs run of "show me"
         self._saved: SavedWork | None = None
@@ -112,6 +115,7 @@ class LessonPanel(QWidget):
         problems = self.library.problems
         if problems:
             lines = "\n".join(str(p) for p in problems)
+            self.problems_label.setTextFormat(Qt.TextFormat.PlainText)
             self.problems_label.setText(f"Some lessons could not be loaded:\n{lines}")
             self.problems_label.show()
         else:
@@ -178,7 +182,7 @@ class LessonPanel(QWidget):
             step = 1 if p.finished else min(max(1, p.step), len(lesson.steps))
         self.stack.setCurrentIndex(1)
         self._keep_beside()
-        self.title_label.setText(f"<b style='font-size:14pt'>{lesson.title}</b>")
+        self.title_label.setText(f"<b style='font-size:14pt'>{plain(lesson.title)}</b>")
         self.lesson_opened.emit(lesson.id)
         self.go_to_step(step)
         return True
@@ -294,11 +298,16 @@ class LessonPanel(QWidget):
         self.events = set()
         self.trained_epochs = 0
         self._last_epoch = self._epoch_now()
+        # Snapshots published before this step may still be on their way (a busy machine):
+        # their epochs belong to the step before, so they are not counted here.
+        latest = self.window.worker.latest
+        self._in_flight_until = latest if latest is not self._last_received else None
         self.step_done = False
         self.hints_shown = 0
         self.progress.set_step(lesson.id, number)
         self.controls.set_step(step.hidden, step.locked, step.highlight)
-        self.step_label.setText(f"Step {number} of {len(lesson.steps)}: <b>{step.title}</b>")
+        self.step_label.setText(
+            f"Step {number} of {len(lesson.steps)}: <b>{plain(step.title)}</b>")
         self.text.set_step(step, lesson.folder)
         self.hints_label.clear()
         self.hints_label.hide()
@@ -319,6 +328,7 @@ class LessonPanel(QWidget):
             return
         self.hints_shown += 1
         lines = [f"Hint {k}: {h}" for k, h in enumerate(step.hints[:self.hints_shown], 1)]
+        self.hints_label.setTextFormat(Qt.TextFormat.PlainText)  # never a tag that loads
         self.hints_label.setText("\n".join(lines))
         self.hints_label.show()
         left = len(step.hints) - self.hints_shown
@@ -443,7 +453,13 @@ class LessonPanel(QWidget):
 
     def _on_worker_snapshot(self, snap, generation: int) -> None:
         """Count the epochs trained in this step (each run generation starts at epoch 0)."""
+        self._last_received = snap
         if self.lesson is None:
+            return
+        if self._in_flight_until is not None:
+            if snap is self._in_flight_until:  # the last one from before this step
+                self._in_flight_until = None
+                self._generation, self._last_epoch = generation, int(snap.epoch)
             return
         epoch = int(snap.epoch)
         if generation != self._generation:
@@ -498,6 +514,7 @@ class LessonPanel(QWidget):
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
                           self.window)
         box.setObjectName("lesson_message_box")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # problems quote lesson text as written
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, never blocks the caller
         self.last_message = text

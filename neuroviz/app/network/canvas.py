@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.heatmaps import value_range
 from neuroviz.app.network.kinds import DRAWERS, arc_path
+from neuroviz.app.painting import painter_for
 
 __all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
 
@@ -108,6 +109,7 @@ class NetworkCanvas(QWidget):
             self.node_y.append(y0 + pk * np.arange(n, dtype=np.float64))
             self.node_sizes.append(ns if n <= max_units else max(pk * 0.85, 2.0))
         self._build_edge_geometry()
+        self.forget_stale_targets()
         v._place_controls()
         self.update()
         if (self.minimumWidth(), self.minimumHeight()) != min_size:
@@ -180,11 +182,49 @@ class NetworkCanvas(QWidget):
         x0, y0, x1, y1 = self._edge_xy[k - 1][self.edge_index(k, i, j)]
         return QPointF(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
 
+    # -- targets of the old network ---------------------------------------------------
+    def _geometry_fits(self) -> bool:
+        """Whether the laid-out geometry belongs to the view's current layer sizes."""
+        sizes = self.view.layer_sizes
+        return (len(self.col_x) == len(sizes) == len(self.node_y) == len(self.node_sizes)
+                and len(self._edge_xy) == len(sizes) - 1
+                and all(len(y) == n for y, n in zip(self.node_y, sizes)))
+
+    def target_exists(self, target: tuple | None) -> bool:
+        """Whether a hover or highlight target (see :meth:`hit`) names a node, bias or edge
+        of the current network (a layer with ``j`` None means the whole layer)."""
+        sizes = self.view.layer_sizes
+        if not isinstance(target, tuple) or len(target) < 3:
+            return False
+        kind, k = target[0], target[1]
+        if not isinstance(k, (int, np.integer)) or not 0 <= k < len(sizes):
+            return False
+        if kind == "edge":
+            return (len(target) == 4 and k >= 1 and 0 <= target[2] < sizes[k - 1]
+                    and 0 <= target[3] < sizes[k])
+        if kind in ("node", "bias") and len(target) == 3:
+            j = target[2]
+            if j is None:
+                return kind == "node"
+            return 0 <= j < sizes[k] and (kind == "node" or k >= 1)
+        return False
+
+    def forget_stale_targets(self) -> None:
+        """Drop the hover and the highlight when the network they point into has changed
+        (a removed neuron or layer, New, Undo, a lesson step)."""
+        if self._hover is not None and not self.target_exists(self._hover):
+            self._hover = None
+            self.setToolTip(self.view.canvas_help)
+            QToolTip.hideText()
+            self.view.neuron_hovered.emit(-1, -1)
+        if self.view.highlighted is not None and not self.target_exists(self.view.highlighted):
+            self.view.highlighted = None
+
     # -- hit testing -------------------------------------------------------------------
     def hit(self, pos: QPointF) -> tuple | None:
         """("bias", k, j) | ("node", k, j) | ("edge", k, i, j) | None at ``pos``."""
         v = self.view
-        if not self.col_x:
+        if not self.col_x or not self._geometry_fits():
             return None
         for k in range(1, len(v.layer_sizes)):
             if not v.has_bias(k):
@@ -262,20 +302,18 @@ class NetworkCanvas(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         v = self.view
         pal = _palette.current_palette()
-        p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().base())
-        if not v.layer_sizes or not self.col_x:
-            p.end()
-            return
-        p.setRenderHint(QPainter.Antialiasing, True)
-        self._paint_edges(p, pal)
-        p.setRenderHint(QPainter.Antialiasing, False)
-        self._paint_nodes(p, pal)
-        p.setRenderHint(QPainter.Antialiasing, True)
-        self._paint_kinds(p)
-        self._paint_labels(p)
-        self._paint_focus(p)
-        p.end()
+        with painter_for(self) as p:
+            p.fillRect(self.rect(), self.palette().base())
+            if not v.layer_sizes or not self.col_x or not self._geometry_fits():
+                return
+            p.setRenderHint(QPainter.Antialiasing, True)
+            self._paint_edges(p, pal)
+            p.setRenderHint(QPainter.Antialiasing, False)
+            self._paint_nodes(p, pal)
+            p.setRenderHint(QPainter.Antialiasing, True)
+            self._paint_kinds(p)
+            self._paint_labels(p)
+            self._paint_focus(p)
 
     def _paint_edges(self, p: QPainter, pal) -> None:
         v = self.view
@@ -354,7 +392,9 @@ class NetworkCanvas(QWidget):
                     if self.node_sizes[k] >= 22 * s:
                         p.setFont(small)
                         p.setPen(pal.text_colour_on(x, 1.0))
-                        p.drawText(r, Qt.AlignCenter, f"{vals[j]:.2f}")
+                        val = vals[j]
+                        p.drawText(r, Qt.AlignCenter,
+                                   f"{val:.2f}" if abs(val) < 1e4 else f"{val:.1e}")
                 else:
                     p.fillRect(r, pal.neutral)
                 rects.append(r)
@@ -397,8 +437,16 @@ class NetworkCanvas(QWidget):
         half = self.node_sizes[0] / 2 + 6 * v.scale
         pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
         inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
+        room = pitch0 if v.layer_sizes[0] > 1 else 3 * h  # height free for each label
         for j, name in enumerate(inputs):
             r = self.node_rect(0, j)
+            wrapped = fm.boundingRect(QRectF(0, 0, maxw, 10 * h), Qt.TextWordWrap, name)
+            if fm.horizontalAdvance(name) > maxw and room >= 2 * h and \
+                    wrapped.height() <= 2 * h + 1:  # a long name takes two lines, uncut
+                p.drawText(QRectF(r.center().x() - half - maxw, r.center().y() - h, maxw,
+                                  2 * h), Qt.AlignRight | Qt.AlignVCenter | Qt.TextWordWrap,
+                           name)
+                continue
             text = fm.elidedText(name, Qt.ElideMiddle, maxw)
             p.drawText(QRectF(r.center().x() - half - maxw, r.center().y() - h / 2, maxw, h),
                        Qt.AlignRight | Qt.AlignVCenter, text)
@@ -414,9 +462,10 @@ class NetworkCanvas(QWidget):
         v = self.view
         s = v.scale
         targets = []
-        if self._hover is not None:
+        # Only targets in the current network: a highlight can arrive before the relayout.
+        if self.target_exists(self._hover):
             targets.append((self._hover, QColor(0, 0, 0, 110), 2.0))
-        if v.highlighted is not None:
+        if self.target_exists(v.highlighted):
             targets.append((v.highlighted, QColor("#111111"), 3.5))
         for target, colour, width in targets:
             kind = target[0]
@@ -477,7 +526,10 @@ class ColourLegend(QWidget):
         return QSize(int(w) + 12, int(fm.height() + 6))
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         fm = QFontMetricsF(self.font())
         pal = _palette.current_palette()
         h = self.height()
@@ -496,4 +548,3 @@ class ColourLegend(QWidget):
                        pal.colour(v, 1.0))
         p.setPen(QPen(QColor(128, 128, 128), 1))
         p.drawRect(bar)
-        p.end()

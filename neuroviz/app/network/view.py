@@ -639,9 +639,11 @@ class NetworkView(DescriptionsMixin, QWidget):
             raise ValueError(f"unknown edge mode {mode!r} (choose 'weights' or 'gradients')")
         self.edge_mode = mode
         self.mode_label.setText("Edges: weights" if mode == "weights" else "Edges: gradients")
+        pal = _palette.current_palette()
         self.mode_label.setToolTip(
-            "Connections are coloured by the sign of their weight (orange negative, blue "
-            "positive; grey when it is zero) and drawn thicker the larger it is"
+            f"Connections are coloured by the sign of their weight ({pal.negative_name} "
+            f"negative, {pal.positive_name} positive; grey when it is zero) and drawn thicker "
+            "the larger it is"
             if mode == "weights" else
             "Connections are coloured and sized by dL/dw of the last mini-batch, on one scale for "
             "the whole network, so vanishing or exploding gradients stand out")
@@ -717,7 +719,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         pal = _palette.current_palette()
         for h in self.heatmaps.values():
             h.remap(pal)
-        self.canvas.update()
+        self.set_edge_mode(self.edge_mode)  # its tooltip names the palette's colours
 
     def redraw_now(self) -> None:
         """Paint synchronously (benchmarks and screenshots)."""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from neuroviz.app.output.panels import ColourKey
 from neuroviz.app.window.themes import CHART_COLOURS
 from neuroviz.experiment import LossHistory
 
@@ -40,7 +41,32 @@ NOTE_COLOURS = {"light": "#a64b00", "dark": "#ffb454"}  # warning text, readable
 
 
 class CompactAxis(pg.AxisItem):
-    """An axis whose large tick values read 20k, 1.5M (long epoch counts stay legible)."""
+    """An axis whose large tick values read 20k, 1.5M (long epoch counts stay legible), with
+    ticks never closer than their labels need (a narrow chart shows 0, 0.5, 1, not
+    0.2, 0.4, ... run together)."""
+
+    MIN_LABEL_GAP = 10  # pixels between neighbouring tick labels
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = maxVal - minVal
+        if span <= 0 or size <= 0 or not levels:
+            return levels
+        pixels_per_unit = size / span
+        widest = max(self._tick_metrics().horizontalAdvance(text) for text in
+                     self.tickStrings([minVal, maxVal, (minVal + maxVal) / 2], 1.0,
+                                      levels[-1][0]))
+        need = widest + self.MIN_LABEL_GAP
+        kept = [(spacing, offset) for spacing, offset in levels
+                if spacing * pixels_per_unit >= need]
+        if not kept:
+            kept = [(nice_ceiling(need / pixels_per_unit), 0)]
+        return kept
+
+    def _tick_metrics(self):
+        from PySide6.QtGui import QFontMetricsF
+
+        return QFontMetricsF(self.style.get("tickFont") or self.font())
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         out = []
@@ -89,6 +115,9 @@ class TrainingCharts(QWidget):
         self.view.setObjectName("charts_view")
         self.view.setMinimumHeight(150)
         layout.addWidget(self.view, 1)
+        self.run_key = ColourKey(self)  # earlier runs' dashed curves, named (run comparison)
+        self.run_key.setObjectName("runs_legend")
+        layout.addWidget(self.run_key)
         self.loss_plot = self.view.addPlot(row=0, col=0,
                                            axisItems={"bottom": CompactAxis("bottom")})
         self.metric_plot = self.view.addPlot(row=0, col=1,
@@ -108,6 +137,8 @@ class TrainingCharts(QWidget):
         self.train_metric_curve = self.metric_plot.plot(name="train")
         self.test_metric_curve = self.metric_plot.plot(name="test")
         self._metric_name = "accuracy"
+        self._past: str | None = None  # summary of the timeline's earlier moment, if shown
+        self._live_text = ""
         self.max_rate = 10.0  # live redraws per second (the curves need no more)
         self._last_update = 0.0
         self._ranges: dict[str, object] = {}
@@ -120,6 +151,7 @@ class TrainingCharts(QWidget):
 
     # ------------------------------------------------------------------ public
     def set_theme(self, theme: str) -> None:
+        self._theme = theme
         c = CHART_COLOURS[theme]
         self.view.setBackground(c.background)
         for plot in (self.loss_plot, self.metric_plot):
@@ -136,6 +168,37 @@ class TrainingCharts(QWidget):
         self.test_curve.setPen(pg.mkPen(c.test, width=2))
         self.train_metric_curve.setPen(pg.mkPen(c.train, width=2))
         self.test_metric_curve.setPen(pg.mkPen(c.test, width=2))
+
+    def set_run_key(self, runs) -> None:
+        """Name the earlier runs' dashed loss curves: ``runs`` is a list of (colour, label);
+        an empty list hides the key."""
+        entries = [(colour, label, "dash") for colour, label in runs]
+        if entries:
+            entries.insert(0, (CHART_COLOURS[self._theme].train, "now", "line"))
+        self.run_key.set_entries(entries)
+
+    def show_past(self, label: str | None, *, train_loss=None, test_loss=None,
+                  metric_name: str = "accuracy", train_metric=None, test_metric=None) -> None:
+        """The timeline shows an earlier moment (``label``, e.g. "Epoch 2"): the summary gives
+        that moment's numbers and says so. None returns to the present."""
+        if label is None:
+            self._past = None
+            text = self._live_text
+        else:
+            history = LossHistory()
+            history.metric_name = metric_name
+            history.append(0.0, _or_nan(train_loss), _or_nan(test_loss),
+                           _or_nan(train_metric), _or_nan(test_metric))
+            numbers = _summary(history) if len(history) else \
+                f"train loss {format_number(train_loss)}"
+            text = f"Showing {label} (timeline): {numbers}"
+            self._past = text
+        self.summary.setText(text)
+        self.summary.setToolTip(text)
+
+    @property
+    def showing_past(self) -> bool:
+        return self._past is not None
 
     def set_scale(self, factor: float) -> None:
         """Thicker lines for presenter mode."""
@@ -166,7 +229,8 @@ class TrainingCharts(QWidget):
             for curve in (self.train_curve, self.test_curve, self.train_metric_curve,
                           self.test_metric_curve):
                 curve.setData([], [])
-            self.summary.setText("")
+            self._live_text = ""
+            self.summary.setText(self._past or "")
             self._ranges = {}
             self._loss_span = (LOSS_FLOOR, 1.0)
             self._show_clip(None, 0.0)
@@ -190,7 +254,8 @@ class TrainingCharts(QWidget):
         self._loss_span = (loss_min, loss_max)
         metric_min = float(min(m1.min() if m1.size else 0.0, m2.min() if m2.size else 0.0))
         self._set_ranges(float(x[-1]), loss_max, metric_min)
-        text = _summary(history)
+        self._live_text = _summary(history)
+        text = self._past or self._live_text
         self.summary.setText(text)
         self.summary.setToolTip(text)
         return True
@@ -293,6 +358,10 @@ def loss_clip_top(train_loss, test_loss, factor: float = EXPLODE_FACTOR) -> floa
     if not exploded.any():
         return None
     return nice_ceiling(max(float(peak[~exploded].max()), LOSS_FLOOR))
+
+
+def _or_nan(value) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _finite_max(*arrays) -> float:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QRectF
 
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.heatmaps import plane_grid
+from neuroviz.app.output.charts import format_number
 from neuroviz.app.output.panels import confusion_counts
 
 __all__ = ["RECOMPUTE_MS", "OutputDrawingMixin"]
@@ -238,6 +239,12 @@ class OutputDrawingMixin:
             f"predicted {ds.class_names[best]} ({verdict})")
         self.prob_bars.set_values(ds.class_names, probs, true)
 
+    def set_past_label(self, label: str | None) -> None:
+        """The timeline shows an earlier moment (e.g. "Epoch 2 (timeline)"): the title says
+        so; None returns to the present."""
+        self.past_label = label
+        self._update_title()
+
     def _update_title(self) -> None:
         ds = self.ds
         if ds is None:
@@ -259,8 +266,10 @@ class OutputDrawingMixin:
             m = snap.test_metric
             if np.isfinite(m):
                 metric = (f" — test accuracy {100 * m:.1f}%" if snap.metric_name == "accuracy"
-                          else f" — test R² {m:.3f}")
+                          else f" — test R² {format_number(m)}")
         extra = ""
         if ds.kind == "tabular" and ds.n_features > 2:
             extra = "<br><small>other features held at their training mean</small>"
-        self.title.setText(f"<b>{what}</b>{metric}{extra}")
+        past = getattr(self, "past_label", None)
+        when = f" \u2014 showing {past}" if past else ""
+        self.title.setText(f"<b>{what}</b>{when}{metric}{extra}")

@@ -9,8 +9,9 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QImage, QPainter,
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSizePolicy, QWidget
 
 from neuroviz.app import palette as _palette
+from neuroviz.app.painting import painter_for
 
-__all__ = ["ConfusionMatrixWidget", "DigitImageWidget", "MisclassifiedGallery",
+__all__ = ["ClassKey", "ConfusionMatrixWidget", "DigitImageWidget", "MisclassifiedGallery",
            "ProbabilityBars", "confusion_counts", "digit_qimage"]
 
 
@@ -28,14 +29,18 @@ class ConfusionMatrixWidget(QWidget):
         self.setObjectName("confusion_matrix")
         self.setMouseTracking(True)
         self.class_names: list[str] = []
+        self._data_names: list[str] = []
         self.counts: np.ndarray | None = None
         self.scale = 1.0
+        _palette.notifier.palette_changed.connect(self._on_palette_changed)
         self.setToolTip("Confusion matrix on the test set: rows are the true classes, columns "
                         "the predicted ones; the diagonal counts correct answers.")
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
 
     def set_classes(self, names) -> None:
-        self.class_names = [str(n) for n in names]
+        """The data's class names (shown as the palette names them, with colour swatches)."""
+        self._data_names = [str(n) for n in names]
+        self.class_names = _palette.display_class_names(self._data_names)
         self.counts = None
         self.updateGeometry()
         self.update()
@@ -44,11 +49,15 @@ class ConfusionMatrixWidget(QWidget):
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.update()
 
+    def _on_palette_changed(self, _name: str) -> None:
+        self.class_names = _palette.display_class_names(self._data_names)
+        self.update()
+
     def _geometry(self):
         fm = QFontMetricsF(self.font())
         k = max(len(self.class_names), 1)
         label_w = min(max((fm.horizontalAdvance(n) for n in self.class_names), default=10),
-                      110 * self.scale) + 8 * self.scale
+                      110 * self.scale) + 8 * self.scale + fm.height() * 0.6 + 3
         top = fm.height() * 2.2 + 4
         left = label_w + fm.height() + 6
         cell = (min(self.width() - left - 6, self.height() - top - 6)) / k
@@ -62,7 +71,7 @@ class ConfusionMatrixWidget(QWidget):
         cell = max(fm.height() * 1.6, 22 * self.scale, name_w + 8) if k <= 4 else \
             fm.height() * 1.5
         label_w = min(max((fm.horizontalAdvance(n) for n in self.class_names), default=10),
-                      110 * self.scale) + fm.height() + 14 * self.scale
+                      110 * self.scale) + fm.height() * 1.6 + 17 * self.scale
         return QSize(int(label_w + k * cell + 10), int(fm.height() * 2.2 + k * cell + 10))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
@@ -87,7 +96,10 @@ class ConfusionMatrixWidget(QWidget):
         super().mouseMoveEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), self.palette().base())
         text_colour = self.palette().text().color()
         fm, k, label_w, top, left, cell = self._geometry()
@@ -105,10 +117,14 @@ class ConfusionMatrixWidget(QWidget):
             p.drawText(QRectF(left + j * cell, h, cell, h * 1.2), Qt.AlignCenter,
                        QFontMetricsF(small).elidedText(n, Qt.ElideRight, cell - 2))
         # row names and rotated "true"
+        swatches = _palette.class_colours(k)
+        sw = min(h * 0.6, cell * 0.5)
         for i, n in enumerate(names):
-            p.drawText(QRectF(h + 2, top + i * cell, label_w - 4, cell),
+            p.drawText(QRectF(h + 2, top + i * cell, label_w - 4 - sw - 3, cell),
                        Qt.AlignRight | Qt.AlignVCenter,
-                       QFontMetricsF(small).elidedText(n, Qt.ElideRight, label_w - 4))
+                       QFontMetricsF(small).elidedText(n, Qt.ElideRight, label_w - 4 - sw - 3))
+            p.fillRect(QRectF(h + label_w - sw - 3, top + i * cell + (cell - sw) / 2, sw, sw),
+                       swatches[i])
         p.setFont(self.font())
         p.save()
         p.translate(0, top + k * cell / 2)
@@ -169,7 +185,10 @@ class DigitImageWidget(QWidget):
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), self.palette().base())
         fm = QFontMetricsF(self.font())
         cap_h = fm.height() * 2.3
@@ -200,13 +219,16 @@ class ProbabilityBars(QWidget):
         self.setMinimumSize(160, 160)
 
     def set_values(self, names, probs, true_class=None) -> None:
-        self.names = [str(n) for n in names]
+        self.names = _palette.display_class_names(names)
         self.probs = None if probs is None else np.asarray(probs, dtype=np.float64)
         self.true_class = true_class
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
+        with painter_for(self) as p:
+            self._paint(p)
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), self.palette().base())
         k = len(self.names)
         if not k or self.probs is None or self.probs.shape != (k,):
@@ -215,7 +237,9 @@ class ProbabilityBars(QWidget):
         fm = QFontMetricsF(self.font())
         pal = _palette.current_palette()
         row = max(self.height() / k, 4.0)
-        name_w = max(fm.horizontalAdvance(n) for n in self.names) + 6
+        sw = min(fm.height() * 0.6, row * 0.6)
+        swatches = _palette.class_colours(k)
+        name_w = max(fm.horizontalAdvance(n) for n in self.names) + 10 + sw
         val_w = fm.horizontalAdvance("100%") + 6
         bar_w = max(self.width() - name_w - val_w - 4, 10)
         best = int(np.argmax(self.probs))
@@ -224,8 +248,9 @@ class ProbabilityBars(QWidget):
             y = c * row
             v = float(self.probs[c])
             p.setPen(text)
-            p.drawText(QRectF(0, y, name_w - 4, row), Qt.AlignRight | Qt.AlignVCenter,
+            p.drawText(QRectF(0, y, name_w - 8 - sw, row), Qt.AlignRight | Qt.AlignVCenter,
                        self.names[c])
+            p.fillRect(QRectF(name_w - 4 - sw, y + (row - sw) / 2, sw, sw), swatches[c])
             r = QRectF(name_w, y + row * 0.15, bar_w * min(max(v, 0.0), 1.0), row * 0.7)
             p.fillRect(r, pal.positive if c == best else pal.neutral.darker(125))
             if c == self.true_class:
@@ -268,3 +293,129 @@ class MisclassifiedGallery(QListWidget):
             item.setData(Qt.UserRole, int(r))
             item.setToolTip(f"Test image {int(r)}: true {names[t]}, predicted {names[pr]}")
             self.addItem(item)
+
+
+class ColourKey(QWidget):
+    """A key: one mark and name per entry, flowing over as many lines as the width needs.
+
+    Entries are ``(colour, name, mark)`` with mark ``"box"`` (a filled square, for classes),
+    ``"line"`` or ``"dash"`` (a solid or dashed line, for curves); :attr:`names` lists the
+    names.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[tuple[QColor, str, str]] = []
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.hide()
+
+    @property
+    def names(self) -> list[str]:
+        return [name for _, name, _ in self.entries]
+
+    def set_entries(self, entries) -> None:
+        self.entries = [(QColor(c), str(n), m) for c, n, m in entries]
+        self.setVisible(bool(self.entries))
+        self.setToolTip("\n".join(self.names))
+        self.updateGeometry()
+        self.update()
+
+    def _mark_width(self, fm: QFontMetricsF, mark: str) -> float:
+        return fm.height() * (0.8 if mark == "box" else 1.8)
+
+    def _items(self, width: float) -> list[QRectF]:
+        """Where each entry goes in ``width`` pixels: entries flow left to right; one too
+        long for a whole line wraps its name onto more lines, never cut off."""
+        fm = QFontMetricsF(self.font())
+        line_h = fm.height() * 1.3
+        gap = fm.height() * 0.9
+        out, x, y, row_h = [], 0.0, 0.0, line_h
+        for _, name, mark in self.entries:
+            mark_w = self._mark_width(fm, mark) + 6
+            w = mark_w + fm.horizontalAdvance(name)
+            if x > 0 and x + w > width:
+                x, y, row_h = 0.0, y + row_h, line_h
+            h = line_h
+            if w > width:  # a whole line is not enough: wrap the name
+                w = width
+                text = fm.boundingRect(QRectF(0, 0, max(width - mark_w, 10), 1e4),
+                                       Qt.TextWordWrap, name)
+                h = max(line_h, text.height() + fm.height() * 0.3)
+            out.append(QRectF(x, y, w, h))
+            row_h = max(row_h, h)
+            x += w + gap
+        return out
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        if not self.entries:
+            return 0
+        return int(max(r.bottom() for r in self._items(max(width, 1))) + 2)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        fm = QFontMetricsF(self.font())
+        width = sum(self._mark_width(fm, m) + 6 + fm.height() * 0.9 + fm.horizontalAdvance(n)
+                    for _, n, m in self.entries)
+        width = int(min(width, 400))
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(40, self.heightForWidth(max(self.width(), 40)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the wrapped height depends on the width
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if not self.entries:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fm = QFontMetricsF(self.font())
+        line_h = fm.height() * 1.3
+        text = self.palette().windowText().color()
+        outline = text.darker(150) if text.lightness() > 128 else text.lighter(150)
+        for (colour, name, mark), r in zip(self.entries, self._items(self.width())):
+            mw = self._mark_width(fm, mark)
+            mid = r.top() + line_h / 2
+            if mark in ("dash", "line"):
+                style = Qt.PenStyle.DashLine if mark == "dash" else Qt.PenStyle.SolidLine
+                p.setPen(QPen(colour, 2.0, style))
+                p.drawLine(int(r.left()), int(mid), int(r.left() + mw), int(mid))
+            else:
+                box = QRectF(r.left(), mid - mw / 2, mw, mw)
+                p.fillRect(box, colour)
+                p.setPen(QPen(outline, 1))
+                p.drawRect(box)
+            p.setPen(text)
+            p.drawText(QRectF(r.left() + mw + 4, r.top() + (line_h - fm.height()) / 2,
+                              max(r.width() - mw - 4, 10), r.height()),
+                       Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, name)
+        p.end()
+
+
+class ClassKey(ColourKey):
+    """The colour key of a classification problem: each class's colour (as points,
+    boundaries and the confusion matrix draw it) and name (following the palette, see
+    :func:`neuroviz.app.palette.display_class_names`)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("class_key")
+        self._data_names: list[str] = []
+        _palette.notifier.palette_changed.connect(self._on_palette_changed)
+
+    def set_classes(self, names) -> None:
+        self._data_names = [str(n) for n in names]
+        shown = _palette.display_class_names(self._data_names)
+        colours = _palette.class_colours(len(shown))
+        self.set_entries([(c, n, "box") for c, n in zip(colours, shown)])
+        self.setToolTip("The colour of each class in the plots")
+
+    def _on_palette_changed(self, _name: str) -> None:
+        self.set_classes(self._data_names)

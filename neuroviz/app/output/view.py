@@ -28,6 +28,7 @@ from neuroviz.app import palette as _palette
 from neuroviz.app.network.heatmaps import plane_grid  # noqa: F401 (re-exported for callers)
 from neuroviz.app.output.drawing import RECOMPUTE_MS, OutputDrawingMixin
 from neuroviz.app.output.panels import (
+    ClassKey,
     ConfusionMatrixWidget,
     DigitImageWidget,
     MisclassifiedGallery,
@@ -173,6 +174,8 @@ class OutputView(OutputDrawingMixin, QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.title)
+        self.class_key = ClassKey()  # classification: the colour and name of each class
+        lay.addWidget(self.class_key)
         lay.addWidget(self.slice_row)
         lay.addWidget(self.main_stack, 5)
         lay.addWidget(self.toggles)
@@ -346,6 +349,8 @@ class OutputView(OutputDrawingMixin, QWidget):
                                      else "Predicted vs actual")
         if ds is not None and task == "classification":
             self.confusion.set_classes(ds.class_names)
+        self.class_key.set_classes(ds.class_names if ds is not None and
+                                   task == "classification" else [])
         self._fit_secondary()
         pi = self.plot.getPlotItem()
         pi.setAspectLocked(kind == "2d")

@@ -216,13 +216,31 @@ class TimelineController:
 
         if base is None or _shapes(base.weights) != _shapes(entry.weights):
             return
+        metrics = {}
+        if entry.metric_name == base.metric_name:  # the entry's own accuracy or R^2
+            metrics = {"train_metric": entry.train_metric, "test_metric": entry.test_metric}
+        if metrics.get("train_metric") is None:
+            metrics = {"train_metric": float("nan"), "test_metric": None}
         snap = dataclasses.replace(
             base, weights=entry.weights, gradients=None, grid=self._grid_for(entry),
             epoch=entry.epoch - win.state.epoch_offset, step=entry.step,
             epoch_progress=entry.position - win.state.epoch_offset, train_loss=entry.train_loss,
-            test_loss=entry.test_loss, diverged=False, message=None)
+            test_loss=entry.test_loss, diverged=False, message=None, **metrics)
         win.network_view.set_snapshot(snap)
         win.output_view.set_snapshot(snap)
+        self._say_past(entry, snap)
+
+    def _say_past(self, entry: TimelineEntry, snap) -> None:
+        """Every view says it shows an earlier moment: the epoch counter, the output panel's
+        title and the charts' summary."""
+        win = self.window
+        win.toolbar.show_past(f"Epoch {entry.epoch:,}" if entry.at_boundary
+                              else f"Epoch {entry.position:,.2f}")
+        win.output_view.set_past_label(f"{entry.label} (timeline)")
+        win.show_training_status(snap, past=True)
+        win.charts.show_past(entry.label, train_loss=entry.train_loss,
+                             test_loss=entry.test_loss, metric_name=snap.metric_name,
+                             train_metric=snap.train_metric, test_metric=snap.test_metric)
 
     def _grid_for(self, entry: TimelineEntry):
         """Every neuron's activation over the plane for 2-D data (None otherwise)."""
@@ -259,28 +277,59 @@ class TimelineController:
     def _leave_past(self) -> None:
         self.scrubbed_entry = None
         self._marker.setVisible(False)
+        win = self.window
+        win.toolbar.show_past(None)
+        win.output_view.set_past_label(None)
+        win.charts.show_past(None)
+        if win.latest_snapshot is not None:
+            win.show_training_status(win.latest_snapshot)
 
-    def resume(self, entry: TimelineEntry) -> None:
-        """Continue training from ``entry``'s exact weights; later history is dropped."""
+    def resume(self, entry: TimelineEntry) -> bool:
+        """Continue training from ``entry``'s exact weights; later history is dropped and training
+        runs on at once.
+
+        An epoch of a network that has changed since (a layer or neuron added or removed)
+        cannot be resumed with the current network: that is said in the status bar and
+        nothing changes. Returns whether training was resumed.
+        """
+        from neuroviz.engine import Network
+        from neuroviz.experiment import ExperimentError
+
         win = self.window
         exp = win.current_experiment(with_weights=False)
+        try:
+            Network.from_spec(exp.spec, seed=0).set_weights(entry.weights)
+        except (ValueError, TypeError, IndexError):
+            win.statusBar().showMessage(
+                f"Cannot resume from {entry.label.lower()}: the network has changed since "
+                "(its weights do not fit the current layers). Press Live to go on training.",
+                8000)
+            return False
         exp.weights = entry.copy_weights()
         exp.epoch = entry.epoch
         h = exp.history
         keep = [i for i, e in enumerate(h.epochs) if e <= entry.epoch + 1e-9]
         for column in (h.epochs, h.train_loss, h.test_loss, h.train_metric, h.test_metric):
             column[:] = [column[i] for i in keep]
+        self._resuming = True
+        try:
+            win.apply_experiment(exp)  # validates first: on an error nothing has changed
+        except ExperimentError as exc:
+            self._resuming = False
+            win.statusBar().showMessage(f"Cannot resume from {entry.label.lower()}: {exc}",
+                                        8000)
+            return False
         self.timeline.truncate_after(entry.epoch)
         self._last_abs_epoch = entry.epoch
-        self._resuming = True
         self._leave_past()
-        win.apply_experiment(exp)
         self.view.refresh()
         self.view.go_live()
         where = entry.label.lower()
         if not entry.at_boundary:  # a new run starts a fresh pass over the data
             where += f", counted as epoch {entry.epoch:,}"
-        win.statusBar().showMessage(f"Resumed from {where}", 5000)
+        win.play()
+        win.statusBar().showMessage(f"Resumed training from {where}", 5000)
+        return True
 
 
 # ---------------------------------------------------------------------------- compare runs

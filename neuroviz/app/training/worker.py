@@ -30,7 +30,7 @@ from collections import deque
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 
 from neuroviz.experiment import Hyperparameters
 
@@ -48,6 +48,7 @@ class TrainingWorker(QThread):
     engine_ready = Signal()  # the engine's compiled code is loaded (first start may compile)
     failed = Signal(str)  # a command could not be applied; the previous state is kept
     run_finished = Signal(int)  # a train_epochs() run ended (done, paused, diverged...)
+    _delivered_later = Signal(object)  # GUI thread, queued: every slot of a snapshot has run
 
     def __init__(self, parent=None, *, max_fps: float = 50.0, burst_seconds: float = 0.018):
         super().__init__(parent)
@@ -83,6 +84,14 @@ class TrainingWorker(QThread):
         self.training_seconds = 0.0  # wall time spent running bursts (for the benchmark)
         self.training_steps = 0
         self._next_run_id = 0  # GUI thread: ids handed out by train_epochs()
+        self._awaiting: object | None = None  # worker: the run chunk the GUI has not yet seen
+        # A train_epochs() run shows every chunk: the next chunk starts only after the GUI
+        # has run every slot of this one's snapshot (the window draws it, a lesson checks
+        # its goal on it), however busy the machine is. This connection is made first, so
+        # its queued call runs before the others; it queues the acknowledgement once more,
+        # behind them.
+        self.snapshot_ready.connect(self._on_delivered)
+        self._delivered_later.connect(self._acknowledge, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------------ commands
     def _post(self, name: str, *args: Any) -> None:
@@ -196,6 +205,12 @@ class TrainingWorker(QThread):
             return True
         self.stop()
         return self.wait(timeout_ms)
+
+    def _on_delivered(self, snap, _generation: int) -> None:  # GUI thread
+        self._delivered_later.emit(snap)
+
+    def _acknowledge(self, snap) -> None:  # GUI thread, after the snapshot's other slots
+        self._post("frame_shown", snap)
 
     # ------------------------------------------------------------------ thread
     def run(self) -> None:  # noqa: D401 - QThread entry point
@@ -330,14 +345,29 @@ class TrainingWorker(QThread):
         self._update_rate()
         self._epochs_left -= n
         self._record(snap)
+        self._awaiting = snap
         self._emit(snap)
         if snap.diverged or self._epochs_left <= 0:
+            self._awaiting = None
             self._set_running(False)
             return
+        # Wait until the GUI has seen this chunk (answering commands meanwhile: Pause ends
+        # the run at once), and at least a frame, so the run never depends on speed.
+        run_id = self._run_id
+        while self._awaiting is snap and self._running and self._run_id == run_id:
+            if not self._drain(block=True, timeout=0.1):
+                self._queue.put(_STOP)
+                return
+        self._awaiting = None
         remaining = 1.0 / self._max_fps - (time.perf_counter() - t0)
         if remaining > 0:
             if not self._drain(block=True, timeout=remaining):
                 self._queue.put(_STOP)
+
+    def _do_frame_shown(self, snap) -> bool:
+        if snap is self._awaiting:
+            self._awaiting = None
+        return False
 
     def _end_run(self) -> None:
         """The ``train_epochs`` run in progress (if any) is over."""

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from neuroviz.app import palette as palettes
 from neuroviz.app.constants import GRID_N
 from neuroviz.app.window.commands import (
     KIND_EDITS,
@@ -16,12 +17,68 @@ from neuroviz.app.window.commands import (
     spec_with_kind,
 )
 from neuroviz.data import DATASETS, DatasetError
-from neuroviz.experiment import DatasetSettings, load_dataset_for
+from neuroviz.experiment import (
+    DatasetSettings,
+    Experiment,
+    ExperimentError,
+    experiment_from_dict,
+    load_dataset_for,
+)
+
+#: The largest whole numbers the window can hold: Qt's controls take 32-bit integers, and the
+#: trainer's and the data generators' random seeds are unsigned 32-bit numbers.
+MAX_CONTROL_INT = 2**31 - 1
+MAX_SEED = 2**32 - 1
+
+
+def check_applicable(experiment: Experiment) -> None:
+    """Raise :class:`ExperimentError` naming the field if the window cannot show and train
+    ``experiment`` (after the file format's own checks): whole numbers beyond what its
+    controls and random generators take."""
+    experiment_from_dict(experiment.to_dict(), check=True)
+    limits = (
+        ("seed", experiment.seed, 0, MAX_SEED),
+        ("dataset.data_seed", experiment.dataset.data_seed, 0, MAX_SEED),
+        ("hyperparameters.batch_size", experiment.hyperparameters.batch_size, 1, MAX_CONTROL_INT),
+        ("dataset.n_samples", experiment.dataset.n_samples, 1, MAX_CONTROL_INT),
+        ("epoch", experiment.epoch, 0, 2**53),
+    )
+    for name, value, low, high in limits:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ExperimentError(f"{name}: expected a whole number, got {value!r}")
+        if not low <= int(value) <= high:
+            raise ExperimentError(f"{name}: {value} is out of range (a whole number from "
+                                  f"{low:,} to {high:,})")
 
 
 class ExperimentApplyingMixin:
     """Keeps the views and the worker in step with the experiment state (mixed into
     :class:`MainWindow`)."""
+
+    def _apply_experiment(self, experiment: Experiment) -> None:
+        """Replace the whole experiment: validated first (raises ExperimentError and changes
+        nothing), then applied; if applying fails anyway, the previous experiment comes
+        back and the error is raised as an ExperimentError."""
+        check_applicable(experiment)
+        previous = self.current_experiment()
+        keep_history = self._keep_history
+        self.pause()
+        try:
+            self._load_experiment(experiment)
+        except Exception as exc:  # noqa: BLE001 - all or nothing: restore, then report
+            self.state.load(previous)
+            self._keep_history = keep_history
+            self._apply_all(weights=previous.weights)
+            raise ExperimentError(f"the experiment could not be applied: {exc}") from exc
+        self.experiment_applied.emit()
+
+    def _load_experiment(self, experiment: Experiment) -> None:
+        self.undo_stack.clear()
+        self.state.load(experiment)
+        self._keep_history = len(experiment.history) > 0
+        self._apply_all(weights=experiment.weights)
 
     def _apply_all(self, weights=None) -> None:
         """Load the dataset of the state, update every view, configure the worker."""
@@ -135,14 +192,19 @@ class ExperimentApplyingMixin:
     def _on_weight_edited(self, k: int, i: int, j: int, value: float) -> None:
         """A weight (j >= 0) or bias (j == -1, i = neuron) typed on canvas column ``k``."""
         snap = self.latest_snapshot
-        if snap is None or not math.isfinite(value):
+        if snap is None or not math.isfinite(value) or \
+                not 1 <= k < len(self.network_view.columns):
             return
         from neuroviz.app.network.kinds import column_params
 
         params = column_params(self.network_view.layout, snap.weights)
-        if params is None or params[k - 1][0] is None:
+        if params is None or params[k - 1][0] is None or params[k - 1][1] is None:
             return
         W, b = params[k - 1]
+        inside = (W.ndim == 2 and 0 <= i < W.shape[0] and 0 <= j < W.shape[1]) if j >= 0 \
+            else 0 <= i < b.size
+        if not inside:  # typed into a network that has changed since: nothing to set
+            return
         if j >= 0:
             old = float(W[i, j])
             text = f"Set weight {i + 1}\u2192{j + 1} of layer {k} to {value:g}"
@@ -186,7 +248,7 @@ class ExperimentApplyingMixin:
 
     def _refresh_network_view(self) -> None:
         ds = self._dataset
-        self.network_view.set_spec(list(ds.feature_names), self.state.spec, _output_names(ds))
+        self.network_view.set_spec(list(ds.feature_names), self.state.spec, output_names(ds))
         if self._input_images is not None:
             self.network_view.set_input_images(self._input_images)
         self._probe = None
@@ -194,14 +256,20 @@ class ExperimentApplyingMixin:
     def _refresh_output_view(self) -> None:
         self.output_view.set_dataset(self._dataset, self.state.spec)
         if self._dataset.kind != "2d":
-            self._example = ("train", 0)
+            # The network shows the example the output panel has selected (for images the
+            # "selected image"), and the panel marks the one the network shows.
+            if self.output_view.selected is None:
+                self.output_view.set_selected_example("train", 0)
+            self._example = self.output_view.selected
         else:
             self._example = None
 
 
-def _output_names(ds) -> tuple[str, ...]:
+def output_names(ds) -> tuple[str, ...]:
+    """Names of the output neurons, with class colour words as the palette names them."""
     if ds.task == "regression":
         return (ds.target_name or "prediction",)
-    if ds.n_outputs == 1 and len(ds.class_names) == 2:
-        return (f"P({ds.class_names[1]})",)
-    return tuple(ds.class_names)
+    names = palettes.display_class_names(ds.class_names)
+    if ds.n_outputs == 1 and len(names) == 2:
+        return (f"P({names[1]})",)
+    return tuple(names)

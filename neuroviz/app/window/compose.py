@@ -32,6 +32,7 @@ from neuroviz.app.lessons.panel import LessonPanel
 from neuroviz.app.lessons.store import LessonLibrary
 from neuroviz.app.timeline.runs import RunComparison
 from neuroviz.app.timeline.view import TimelineController
+from neuroviz.app.window.keys import install_control_keys
 
 __all__ = ["compose"]
 
@@ -47,6 +48,7 @@ def compose(window, lesson_dirs: Iterable[str | Path] = (),
     _compose_presenter(window)
     _compose_lessons(window, lesson_dirs, progress_path)
     _register_controls(window)
+    window.control_keys = install_control_keys(window)  # sliders keep their arrow keys
     # Start with the keyboard on the network canvas: a list (the lesson picker) that has
     # focus takes Space for its type-ahead search, and Space must mean play/pause.
     canvas = window.network_view.canvas
@@ -173,6 +175,9 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     w.lesson_dock = w.add_side_panel(panel, "Lessons", "lesson_dock")
     panel.dock = w.lesson_dock
     w.lesson_panel = panel
+    # Inside a lesson the loss chart compares only the lesson's own runs.
+    panel.lesson_opened.connect(w.runs.set_context)
+    panel.lesson_closed.connect(lambda: w.runs.set_context(None))
     w.lessons_menu = build_lessons_menu(panel, w.lesson_dock, w)
     w.menuBar().insertMenu(w.help_menu.menuAction(), w.lessons_menu)
     if library.problems:

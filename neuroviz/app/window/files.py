@@ -88,10 +88,17 @@ class FileCommandsMixin:
         path = Path(path)
         try:
             experiment = load_experiment(path)
+            self.apply_experiment(experiment)  # validated first: on an error nothing changed
         except ExperimentError as exc:
-            self._error("Could not open the experiment", str(exc))
+            text = str(exc)
+            if path.name not in text:
+                text = f"{path.name}: {text}"
+            self._error("Could not open the experiment", text)
             return False
-        self.apply_experiment(experiment)
+        except Exception as exc:  # noqa: BLE001 - the app's boundary: a file never crashes it
+            self._error("Could not open the experiment",
+                        f"{path.name}: not a readable experiment ({type(exc).__name__}: {exc})")
+            return False
         self._path = path
         self._update_title()
         self.statusBar().showMessage(f"Opened {path}", 5000)

@@ -75,7 +75,6 @@ from neuroviz.experiment import (
     ExperimentError,
     Hyperparameters,
     check_hyperparameters,
-    experiment_from_dict,
     load_dataset_for,
 )
 
@@ -390,14 +389,9 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         self.apply_experiment(exp)
 
     def apply_experiment(self, experiment: Experiment) -> None:
-        """Replace the whole experiment (validated first; raises ExperimentError)."""
-        experiment_from_dict(experiment.to_dict(), check=True)
-        self.pause()
-        self.undo_stack.clear()
-        self.state.load(experiment)
-        self._keep_history = len(experiment.history) > 0
-        self._apply_all(weights=experiment.weights)
-        self.experiment_applied.emit()
+        """Replace the whole experiment (validated first; raises ExperimentError and changes
+        nothing)."""
+        self._apply_experiment(experiment)
 
     def current_experiment(self, with_weights: bool = True) -> Experiment:
         snap = self.latest_snapshot

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuroviz.app.output.charts import format_number
+from neuroviz.app.window.applying import output_names
 
 
 class SnapshotDrawingMixin:
@@ -70,8 +71,18 @@ class SnapshotDrawingMixin:
 
         return tuple(snap.layer_sizes) == top_sizes(self.state.spec)
 
-    def _update_status(self, snap) -> None:
+    def show_training_status(self, snap, past: bool = False) -> None:
+        """Public for the timeline: see :meth:`_update_status`."""
+        self._update_status(snap, past)
+
+    def _update_status(self, snap, past: bool = False) -> None:
+        """The training readout in the status bar; while the timeline shows an earlier
+        epoch it shows that epoch's step and losses (``past``), marked as such."""
+        if self.toolbar.showing_past and not past:
+            return
         parts = [f"step {snap.step:,}", f"train loss {format_number(snap.train_loss)}"]
+        if past:
+            parts.insert(0, "past:")
         if snap.test_loss is not None:
             parts.append(f"test loss {format_number(snap.test_loss)}")
         if self._running and self.worker.steps_per_second > 0:
@@ -116,10 +127,69 @@ class SnapshotDrawingMixin:
         if action is not None:
             action.setChecked(True)
         self._settings.setValue("palette", name)
+        if self._dataset is not None:  # "P(blue)" follows the palette's colour words
+            self.network_view.output_names = list(output_names(self._dataset))
+            self.network_view.canvas.update()
         if self.latest_snapshot is not None:
             self.output_view.set_snapshot(self.latest_snapshot)
 
-    def _lower_learning_rate(self) -> None:
-        lr = self.state.hyperparameters.learning_rate
-        self.set_hyperparameters(learning_rate=max(lr / 10.0, 1e-5))
+    def _lower_learning_rate(self) -> str:
+        """The divergence banner's fix: try the learning rate ×0.1, ×0.01... in a short trial
+        run from the same starting weights until one stays finite, use it, restart, and say
+        what was chosen (also returned)."""
+        hp = self.state.hyperparameters
+        old = hp.learning_rate
+        chosen, failed, found = stable_learning_rate(self.state.spec, self.state.seed,
+                                                     self._dataset, hp)
+        self.set_hyperparameters(learning_rate=chosen)
         self.reset()
+        if found:
+            text = f"Learning rate lowered from {old:g} to {chosen:g}"
+            if failed:
+                text += (f" ({', '.join(f'{lr:g}' for lr in failed)} still diverged in a "
+                         "short trial run)")
+            text += ". Press Play to train again."
+        else:
+            text = (f"Learning rate lowered from {old:g} to {chosen:g}, the smallest offered; "
+                    "a short trial run still diverged: check the network and the data.")
+        self.statusBar().showMessage(text, 15000)
+        self.show_banner(text)
+        return text
+
+
+#: The divergence fix never goes below this learning rate.
+MIN_LEARNING_RATE = 1e-5
+
+
+def stable_learning_rate(spec: dict, seed: int, dataset, hp, factor: float = 0.1,
+                         trial_epochs: int = 5, max_steps: int = 3000
+                         ) -> tuple[float, list[float], bool]:
+    """Step the learning rate down by ``factor`` (not below :data:`MIN_LEARNING_RATE`) until a
+    short trial run (``trial_epochs`` epochs, at most ``max_steps`` steps, from the network's
+    starting weights for ``seed``, with ``hp``'s other settings) keeps the loss finite and
+    below ten times its start.
+
+    Returns ``(chosen, failed, found)``: the rate to use, the smaller-than-now rates whose
+    trial diverged, and whether ``chosen`` passed its trial (False: even the smallest
+    diverged).
+    """
+    from neuroviz.engine import Network, Trainer
+
+    failed: list[float] = []
+    lr = float(hp.learning_rate)
+    while True:
+        lr = max(float(f"{lr * factor:.3g}"), MIN_LEARNING_RATE)  # 0.3, not 0.30000000000000004
+        net = Network.from_spec(spec, seed=seed)
+        trainer = Trainer(net, dataset.X_train, dataset.Y_train, optimizer=hp.optimizer,
+                          lr=lr, batch_size=int(hp.batch_size), seed=seed, l1=hp.l1,
+                          l2=hp.l2, momentum=hp.momentum, task=dataset.task)
+        start = trainer.snapshot().train_loss
+        steps = min(max(trial_epochs * trainer.steps_per_epoch, 1), max_steps)
+        with np.errstate(all="ignore"):
+            snap = trainer.run(steps)
+        loss = snap.train_loss
+        if not snap.diverged and np.isfinite(loss) and loss <= 10.0 * max(start, 1e-12):
+            return lr, failed, True
+        if lr <= MIN_LEARNING_RATE:
+            return lr, failed, False
+        failed.append(lr)

@@ -7,10 +7,11 @@ Control IDs: ``reset``, ``play_pause``, ``step``, ``new_seed``, ``speed``, ``epo
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QLabel, QStyle, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QToolBar, QToolButton, QWidget
 
+from neuroviz.app.icons import themed_icon
 from neuroviz.experiment import Hyperparameters
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -42,27 +43,24 @@ class TrainingToolbar(QToolBar):
         self.setIconSize(QSize(28, 28))
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.widget_actions = {}
-        style = self.style()
-        self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
-        self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
         self._running = False
+        self._past: str | None = None  # the timeline's label while it shows an earlier epoch
+        self._epoch = 0
 
         self.reset_button = self._button(
-            "reset", style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Reset",
+            "reset", None, "Reset",
             "Reset the network: start again from the same initial weights (R)")
         self.reset_button.clicked.connect(self.reset_clicked)
         self.play_button = self._button(
-            "play_pause", self._play_icon, "Play",
+            "play_pause", None, "Play",
             "Start training (Space)")
         self.play_button.setIconSize(QSize(36, 36))
         self.play_button.clicked.connect(lambda: self.play_toggled.emit(not self._running))
         self.step_button = self._button(
-            "step", style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward),
-            "Step", "Train for exactly one epoch, then stop (Right arrow)")
+            "step", None, "Step", "Train for exactly one epoch, then stop (Right arrow)")
         self.step_button.clicked.connect(self.step_clicked)
         self.new_seed_button = self._button(
-            "new_seed", style.standardIcon(QStyle.StandardPixmap.SP_DialogResetButton),
-            "New seed", "Start again from new random initial weights")
+            "new_seed", None, "New seed", "Start again from new random initial weights")
         self.new_seed_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.new_seed_button.clicked.connect(self.new_seed_clicked)
 
@@ -74,6 +72,7 @@ class TrainingToolbar(QToolBar):
         self.speed.currentIndexChanged.connect(lambda i: self.speed_changed.emit(SPEEDS[i][1]))
 
         self.epoch_label = QLabel("Epoch 0", self)
+        self.epoch_label.setTextFormat(Qt.TextFormat.PlainText)
         self.epoch_label.setObjectName("epoch_counter")
         self.epoch_label.setToolTip("Completed passes over the training data")
         font = QFont(self.epoch_label.font())
@@ -116,21 +115,50 @@ class TrainingToolbar(QToolBar):
                 {"regularization_rate": float(self.regularization_rate.currentData())}))
         self.problem_type = self._combo(
             "problem_type", "Problem", list(PROBLEM_TYPES.values()),
-            "Classification predicts a class (blue or orange); regression predicts a number")
+            "Classification predicts a class; regression predicts a number")
         self.problem_type.currentIndexChanged.connect(
             lambda i: self.problem_type_changed.emit(list(PROBLEM_TYPES)[i]))
+        self._update_icons()
 
     # ------------------------------------------------------------------ public
     def set_running(self, running: bool) -> None:
         self._running = running
-        self.play_button.setIcon(self._pause_icon if running else self._play_icon)
+        self.play_button.setIcon(self._icons["pause" if running else "play"])
         self.play_button.setText("Pause" if running else "Play")
         self.play_button.setAccessibleName("Pause" if running else "Play")
         self.play_button.setToolTip("Pause training (Space)" if running
                                     else "Start training (Space)")
 
     def set_epoch(self, epoch: int) -> None:
-        self.epoch_label.setText(f"Epoch {epoch:,}")
+        """The present epoch (ignored while the timeline shows an earlier one)."""
+        self._epoch = int(epoch)
+        if self._past is None:
+            self.epoch_label.setText(f"Epoch {epoch:,}")
+
+    def show_past(self, label: str | None) -> None:
+        """Show the timeline's earlier moment (e.g. "Epoch 2") instead of the present, marked
+        as the past; None returns to the present epoch."""
+        self._past = label
+        if label is None:
+            self.epoch_label.setText(f"Epoch {self._epoch:,}")
+            self.epoch_label.setToolTip("Completed passes over the training data")
+            self.epoch_label.setStyleSheet("")
+        else:
+            self.epoch_label.setText(f"{label} (past)")
+            self.epoch_label.setToolTip(
+                f"The views show {label.lower()} from the timeline, not the present "
+                f"(epoch {self._epoch:,}); press Live to return")
+            self.epoch_label.setStyleSheet("color: palette(link);")
+
+    @property
+    def showing_past(self) -> bool:
+        return self._past is not None
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Redraw the icons in the new theme's colours when the palette changes."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._update_icons()
+        super().changeEvent(event)
 
     def set_hyperparameters(self, hp: Hyperparameters) -> None:
         """Show ``hp`` without emitting."""
@@ -145,13 +173,22 @@ class TrainingToolbar(QToolBar):
         self._set_index(self.problem_type, list(PROBLEM_TYPES).index(task))
 
     # ------------------------------------------------------------------ private
+    def _update_icons(self) -> None:
+        pal = self.palette()
+        self._icons = {kind: themed_icon(kind, pal) for kind in ("play", "pause", "step",
+                                                                  "reset")}
+        self.reset_button.setIcon(self._icons["reset"])
+        self.step_button.setIcon(self._icons["step"])
+        self.play_button.setIcon(self._icons["pause" if self._running else "play"])
+
     def _add(self, name: str, widget: QWidget) -> None:
         self.widget_actions[name] = self.addWidget(widget)
 
     def _button(self, name, icon, text, tip) -> QToolButton:
         button = QToolButton(self)
         button.setObjectName(name)
-        button.setIcon(icon)
+        if icon is not None:
+            button.setIcon(icon)
         button.setText(text)
         button.setToolTip(tip)
         button.setAccessibleName(text)
