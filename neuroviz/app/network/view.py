@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -133,9 +132,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.mode_label.setObjectName("edge_mode_label")
         self.add_layer_btn.clicked.connect(self.add_layer_requested)
         self.add_layer_btn.setContextMenuPolicy(Qt.CustomContextMenu)
-        self.add_kind_btn = QToolButton()
-        self.add_kind_btn.setText("+ kind \u25be")
-        self.add_kind_btn.setPopupMode(QToolButton.InstantPopup)
+        # A plain button that pops the menu up without blocking (QMenu.popup, not exec).
+        self.add_kind_btn = QPushButton("+ kind \u25be")
         self.add_kind_btn.setObjectName("add_layer_kind")
         self.add_kind_btn.setToolTip("Add a layer of another kind: dropout, layer norm or a "
                                      "residual block")
@@ -159,8 +157,8 @@ class NetworkView(DescriptionsMixin, QWidget):
             action.triggered.connect(lambda _=False, kk=kind: self.layer_kind_requested.emit(kk))
             self.kind_actions[kind] = action
         self.add_kind_menu.setToolTipsVisible(True)
-        self.add_kind_btn.setMenu(self.add_kind_menu)
-        self.add_kind_btn.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+        self.add_kind_btn.clicked.connect(lambda: self.add_kind_menu.popup(
+            self.add_kind_btn.mapToGlobal(self.add_kind_btn.rect().bottomLeft())))
         self.remove_layer_btn.clicked.connect(self.remove_layer_requested)
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
