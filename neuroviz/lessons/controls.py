@@ -43,7 +43,7 @@ CONTROLS: dict[str, str] = {
     "discretize": "the 'discretise output' toggle",
     "confusion_matrix": "the confusion matrix",
     "charts": "the loss and accuracy charts",
-    # explain mode, gradients, timeline (issue 4)
+    # explain mode, gradients, timeline
     "explain": "the explain mode (step through one example)",
     "gradient_view": "the 'colour edges by gradient' toggle",
     "timeline": "the training timeline",

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from neuroviz.app.window.state import ExperimentState
+from neuroviz.app.window.state import MAX_HIDDEN_LAYERS, MAX_UNITS, ExperimentState
 from neuroviz.experiment import (
     DatasetSettings,
     Experiment,
@@ -120,10 +120,13 @@ def test_state_observers_and_edits():
     assert state.hidden_sizes == [4, 2]  # spec_with does not apply
     state.set_spec(spec)
     assert seen[-1] == "network" and state.hidden_sizes == [4, 2, 4]
-    for _ in range(20):
+    for _ in range(MAX_UNITS + 4):
         state.set_spec(state.spec_with("add_neuron", 1))
-    assert state.hidden_sizes[0] == 16  # limit
-    for _ in range(10):
+    assert state.hidden_sizes[0] == MAX_UNITS == 64  # limit
+    for _ in range(MAX_HIDDEN_LAYERS + 4):
+        state.set_spec(state.spec_with("add_layer"))
+    assert len(state.hidden_sizes) == MAX_HIDDEN_LAYERS == 32  # limit
+    for _ in range(MAX_HIDDEN_LAYERS + 2):
         state.set_spec(state.spec_with("remove_layer"))
     assert state.hidden_sizes == []
     state.set_spec(state.spec_with("add_layer"))

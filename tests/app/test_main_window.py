@@ -352,7 +352,10 @@ def test_side_panel_theme_and_settings(window, qtbot, screenshot, isolated_setti
 
     win = window
     dock = win.add_side_panel(QLabel("Lesson text"), "Lesson", "lesson_dock")
-    assert win.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    # a side column on the right in a wide window, tabbed with the data panel otherwise
+    assert not win.wide_layout  # the test window is 1400 pixels wide
+    assert win.dockWidgetArea(dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    qtbot.waitUntil(lambda: dock in win.tabifiedDockWidgets(win.data_dock), timeout=5000)
     win.set_theme("dark")
     win.play()
     qtbot.waitUntil(lambda: snap(win, "epoch") > 20, timeout=20_000)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
 from neuroviz.app import palette
 from neuroviz.app.network.heatmaps import plane_grid
-from neuroviz.app.network.view import MAX_HIDDEN_LAYERS, NetworkView
+from neuroviz.app.network.view import MAX_HIDDEN_LAYERS, MAX_NEURONS, NetworkView
 from neuroviz.data import load_dataset
 from neuroviz.engine import Network, Trainer
 
@@ -103,7 +103,7 @@ def test_builds_for_zero_to_three_hidden_layers(qtbot, spiral, hidden):
 
 
 def test_plus_minus_buttons_emit_requests_and_respect_limits(qtbot, spiral):
-    view = _make_view(qtbot, spiral, _trainer(spiral, (3, 16, 1)))
+    view = _make_view(qtbot, spiral, _trainer(spiral, (3, MAX_NEURONS, 1)))
     with qtbot.waitSignal(view.add_layer_requested, timeout=1000):
         qtbot.mouseClick(view.findChild(QPushButton, "add_layer"), Qt.LeftButton)
     with qtbot.waitSignal(view.remove_layer_requested, timeout=1000):
@@ -114,7 +114,7 @@ def test_plus_minus_buttons_emit_requests_and_respect_limits(qtbot, spiral):
     with qtbot.waitSignal(view.remove_neuron_requested, timeout=1000) as blk:
         qtbot.mouseClick(view.findChild(QPushButton, "remove_neuron_2"), Qt.LeftButton)
     assert blk.args == [2]
-    # layer 2 has 16 neurons (max), layer 3 has 1 (min)
+    # layer 2 has MAX_NEURONS neurons (max), layer 3 has 1 (min)
     add2 = view.findChild(QPushButton, "add_neuron_2")
     rem3 = view.findChild(QPushButton, "remove_neuron_3")
     assert not add2.isEnabled() and "maximum" in add2.toolTip()
@@ -132,10 +132,16 @@ def test_plus_minus_buttons_emit_requests_and_respect_limits(qtbot, spiral):
     add = view.findChild(QPushButton, "add_layer")
     assert not add.isEnabled() and str(MAX_HIDDEN_LAYERS) in add.toolTip()
     QApplication.processEvents()
-    for k in range(len(sizes)):  # no caption is clipped
-        cap = view.findChild(QLabel, f"caption_{k}")
+    # the deepest network fits without scrolling; the captions shown are not clipped and do
+    # not overlap (a very deep one captions every other layer)
+    assert not view.scroll.horizontalScrollBar().isVisible()
+    caps = [view.findChild(QLabel, f"caption_{k}") for k in range(len(sizes))]
+    shown = [cap for cap in caps if cap.isVisible()]
+    assert len(shown) >= MAX_HIDDEN_LAYERS // 3
+    for cap in shown:
         assert cap.geometry().width() >= cap.sizeHint().width(), cap.text()
-    _shot(view, "network_view_8_hidden")
+    assert not any(a.geometry().intersects(b.geometry()) for a, b in zip(shown, shown[1:]))
+    _shot(view, f"network_view_{MAX_HIDDEN_LAYERS}_hidden")
 
 
 def test_activation_picker_emits_and_output_choices_follow_the_loss(qtbot, spiral):

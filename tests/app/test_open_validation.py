@@ -73,7 +73,10 @@ def test_the_largest_seed_opens_and_trains(window, tmp_path, qtbot):
 
     def change(raw):
         raw["seed"] = 2**32 - 1
-        raw[hp_key(raw)]["batch_size"] = 2**31 - 1  # larger than the data: one full batch
+        # the largest batch a file may hold, larger than the data: one full batch
+        from neuroviz.experiment import MAX_BATCH_SIZE
+
+        raw[hp_key(raw)]["batch_size"] = MAX_BATCH_SIZE
 
     path = saved(win, tmp_path, change)
     assert win.open_experiment(path), win.last_error

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -35,6 +36,14 @@ PRESENTER_PALETTE = "high_contrast"
 #: From this size factor on, the confusion matrix (or predicted-vs-actual plot) under the
 #: output plot steps aside in presenter mode: at 1280x720 the boundary plot needs the height.
 COMPACT_OUTPUT_SCALE = 1.5
+#: Share of the output column's height that the output plot gets while presenting.
+PRESENTER_OUTPUT_SHARE = 0.72
+
+# Play, pause, step and reset carry drawn icons (font glyphs are missing from many fonts);
+# on a narrow bar they show the icon alone.
+_FULL_TEXTS = {"play": "Play", "pause": "Pause", "step": "Step", "reset": "Reset",
+               "exit": "Exit \u2715"}
+_SHORT_TEXTS = {"play": "", "pause": "", "step": "", "reset": "", "exit": "\u2715"}
 
 
 class PresenterBar(QWidget):
@@ -43,60 +52,55 @@ class PresenterBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("presenter_bar")
-        self.play_button = self._button("presenter_play", "Play", "Play or pause (Space)")
-        self.step_button = self._button("presenter_step", "Step",
+        self.running = False
+        self.short = False  # symbol-only buttons (a narrow screen at a large size)
+        self.controls = QWidget(self)
+        self.readout = QWidget(self)
+        self.play_button = self._button("presenter_play", _FULL_TEXTS["play"],
+                                        "Play or pause (Space)")
+        self.step_button = self._button("presenter_step", _FULL_TEXTS["step"],
                                         "Train one epoch (Right arrow)")
-        self.reset_button = self._button("presenter_reset", "Reset",
+        self.reset_button = self._button("presenter_reset", _FULL_TEXTS["reset"],
                                          "Start again from the same weights (R)")
-        self._running = False
-        self._update_icons()
-        self.epoch_label = QLabel("Epoch 0", self)
+        self.epoch_label = QLabel("Epoch 0", self.readout)
         self.epoch_label.setObjectName("presenter_epoch")
-        self.loss_label = QLabel("", self)
+        self.loss_label = QLabel("", self.readout)
         self.loss_label.setObjectName("presenter_loss")
-        self.loss_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.scale_combo = QComboBox(self)
+        self.loss_label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.scale_combo = QComboBox(self.controls)
         self.scale_combo.setObjectName("presenter_scale")
         self.scale_combo.setToolTip("How much bigger everything is drawn")
         for s in SCALES:
             self.scale_combo.addItem(f"Size {s:g}\u00d7", s)
-        self.exit_button = self._button("presenter_exit", "Exit \u2715",
+        self.exit_button = self._button("presenter_exit", _FULL_TEXTS["exit"],
                                         "Leave presenter mode (F5 or Escape)")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.setSpacing(10)
+        # Two groups: the controls, and the readout (epoch, losses). They sit in one row when
+        # it fits, else the readout gets a row of its own: the losses are never cut.
+        row = QHBoxLayout(self.controls)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
         for w in (self.play_button, self.step_button, self.reset_button):
-            layout.addWidget(w)
-        layout.addSpacing(12)
-        layout.addWidget(self.epoch_label)
-        layout.addSpacing(12)
-        layout.addWidget(self.loss_label, 1)
-        layout.addWidget(self.scale_combo)
-        layout.addWidget(self.exit_button)
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(self.scale_combo)
+        row.addWidget(self.exit_button)
+        readout = QHBoxLayout(self.readout)
+        readout.setContentsMargins(0, 0, 0, 0)
+        readout.setSpacing(24)
+        readout.addWidget(self.epoch_label)
+        readout.addWidget(self.loss_label, 1)
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(8, 4, 8, 4)
+        self.box.setSpacing(24)
+        self.box.addWidget(self.controls)
+        self.box.addWidget(self.readout, 1)
 
     def _button(self, name: str, text: str, tip: str) -> QPushButton:
-        b = QPushButton(text, self)
+        b = QPushButton(text, self.controls)
         b.setObjectName(name)
         b.setToolTip(tip)
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         return b
-
-    def set_running(self, running: bool) -> None:
-        self._running = bool(running)
-        self.play_button.setText("Pause" if running else "Play")
-        self._update_icons()
-
-    def _update_icons(self) -> None:
-        """Drawn icons in the theme's colours (font glyphs are missing from many fonts)."""
-        pal = self.palette()
-        self.play_button.setIcon(themed_icon("pause" if self._running else "play", pal))
-        self.step_button.setIcon(themed_icon("step", pal))
-        self.reset_button.setIcon(themed_icon("reset", pal))
-
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.PaletteChange:
-            self._update_icons()
-        super().changeEvent(event)
 
     def set_scale(self, factor: float) -> None:
         font = QFont(self.font())
@@ -107,8 +111,69 @@ class PresenterBar(QWidget):
         height = max(40, int(34 * factor))
         for b in (self.play_button, self.step_button, self.reset_button, self.exit_button):
             b.setMinimumHeight(height)
-            b.setMinimumWidth(int(90 * factor))
         self.scale_combo.setMinimumHeight(height)
+        self._arrange()
+
+    def set_running(self, running: bool) -> None:
+        self.running = bool(running)
+        self._set_texts()
+
+    def set_readout(self, epoch: str, losses: str) -> None:
+        resized = len(epoch) != len(self.epoch_label.text()) or \
+            len(losses) != len(self.loss_label.text())
+        self.epoch_label.setText(epoch)
+        self.loss_label.setText(losses)
+        if resized:  # only a longer or shorter text can change the arrangement
+            self._arrange()
+
+    def _set_texts(self) -> None:
+        texts = _SHORT_TEXTS if self.short else _FULL_TEXTS
+        self.play_button.setText(texts["pause" if self.running else "play"])
+        self.step_button.setText(texts["step"])
+        self.reset_button.setText(texts["reset"])
+        self.exit_button.setText(texts["exit"])
+        self._update_icons()
+        for b in (self.play_button, self.step_button, self.reset_button, self.exit_button):
+            fm = b.fontMetrics()
+            icon = b.iconSize().width() if not b.icon().isNull() else 0
+            b.setMinimumWidth(max(fm.horizontalAdvance(b.text()) + icon + 2 * fm.height(),
+                                  b.minimumHeight()))
+
+    def _update_icons(self) -> None:
+        """Drawn icons in the theme's colours."""
+        pal = self.palette()
+        self.play_button.setIcon(themed_icon("pause" if self.running else "play", pal))
+        self.step_button.setIcon(themed_icon("step", pal))
+        self.reset_button.setIcon(themed_icon("reset", pal))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._update_icons()
+        super().changeEvent(event)
+
+    def _needed(self, widget: QWidget) -> int:
+        return widget.layout().minimumSize().width() if widget.layout() else \
+            widget.minimumSizeHint().width()
+
+    def _arrange(self) -> None:
+        """One row if the controls and the readout fit side by side, else two rows; buttons
+        show only their symbols when even the controls alone do not fit."""
+        width = self.width() if self.isVisible() else (self.window().width() or self.width())
+        width -= 16
+        self.short = False
+        self._set_texts()
+        if self._needed(self.controls) > width:
+            self.short = True
+            self._set_texts()
+        one_row = self._needed(self.controls) + 24 + self._needed(self.readout) <= width
+        direction = (QBoxLayout.Direction.LeftToRight if one_row
+                     else QBoxLayout.Direction.TopToBottom)
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange()
 
 
 class PresenterMode(QObject):
@@ -179,8 +244,8 @@ class PresenterMode(QObject):
         self._saved["splitters"] = (w.main_splitter.sizes(), w.right_splitter.sizes())
         self._apply_scale(self.scale)
         self._on_running(w.is_running)
-        if w.latest_snapshot is not None:  # the present epoch and loss at once, not after Play
-            self._on_snapshot(w.latest_snapshot)
+        if w.latest_snapshot is not None:
+            self._on_snapshot(w.latest_snapshot)  # the readout from the first moment
         if full_screen:
             w.showFullScreen()
         self.fit_layout()
@@ -228,8 +293,7 @@ class PresenterMode(QObject):
         need = canvas.minimumWidth() + 24
         left = int(min(max(need, 0.5 * total), 0.68 * total))
         w.main_splitter.setSizes([left, max(1, total - left)])
-        height = sum(w.right_splitter.sizes()) or w.height()
-        w.right_splitter.setSizes([int(0.64 * height), height - int(0.64 * height)])
+        w.fit_output_column(PRESENTER_OUTPUT_SHARE)
         self._fit_network()
 
     def _fit_network(self) -> None:
@@ -245,7 +309,9 @@ class PresenterMode(QObject):
             avail = scroll.width() - 2 * scroll.frameWidth()
             if scroll.verticalScrollBar().isVisible():
                 avail -= scroll.verticalScrollBar().width()
-            need = nv.canvas.minimumWidth()
+            # what the network needs at this size (zoom aside: the canvas fits its view)
+            natural = getattr(nv.canvas, "natural_size", None)
+            need = natural()[0] if natural is not None else nv.canvas.minimumWidth()
             if need <= avail or nv.scale <= 1.0 or avail <= 0:
                 break
             nv.set_scale(max(1.0, nv.scale * 0.97 * avail / need))
@@ -263,8 +329,15 @@ class PresenterMode(QObject):
         w = self.window
         ov = w.output_view
         parts = [(getattr(w.network_view, "mode_label", None), True),
-                 (getattr(ov, "secondary_title", None), self.scale >= COMPACT_OUTPUT_SCALE),
-                 (getattr(ov, "secondary", None), self.scale >= COMPACT_OUTPUT_SCALE)]
+                 (getattr(ov, "toggles", None), True),  # show-test / discretise: advanced
+                 # the bar shows the losses large; the output title the accuracy
+                 (getattr(w.charts, "summary", None), True)]
+        compact = on and self.scale >= COMPACT_OUTPUT_SCALE
+        # from the compact sizes the class key steps aside too (the output neurons are named)
+        parts.append((getattr(ov, "class_key", None), compact))
+        ov.force_details(False if compact else None)
+        if hasattr(ov, "set_axis_titles_shown"):
+            ov.set_axis_titles_shown(not compact)
         hidden = self._saved.setdefault("compact_hidden", {})
         for widget, hide in parts:
             if widget is None:
@@ -325,8 +398,7 @@ class PresenterMode(QObject):
         if not self.active:
             return
         w = self.window
-        self.bar.epoch_label.setText(f"Epoch {w.state.epoch_offset + snap.epoch:,}")
         parts = [f"train loss {format_number(snap.train_loss)}"]
         if snap.test_loss is not None:
             parts.append(f"test loss {format_number(snap.test_loss)}")
-        self.bar.loss_label.setText("   ".join(parts))
+        self.bar.set_readout(f"Epoch {w.state.epoch_offset + snap.epoch:,}", "   ".join(parts))

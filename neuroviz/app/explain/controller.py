@@ -42,6 +42,7 @@ class ExplainController(QObject):
         # A new network, dataset or experiment: the explanation's numbers and the neurons it
         # highlights belong to the old one.
         window.state.subscribe(self._on_state_changed)
+        window.output_view.example_selected.connect(self._follow_example)
 
     def example(self) -> tuple[str, int]:
         selected = getattr(self.window.output_view, "selected", None)
@@ -115,8 +116,7 @@ class ExplainController(QObject):
             fresh = (f" The {optimizer} update uses the trainer's current state "
                      f"(step {state['t'] + 1}).")
         self.update_compact()
-        self.dock.show()
-        self.dock.raise_()
+        w.show_side_panel(self.dock)
         self.panel.start(explanation, f"One {what} example (row {row + 1}), target {target}; "
                          f"{optimizer}, learning rate {lr:g}.{fresh}")
         return True
@@ -148,6 +148,15 @@ class ExplainController(QObject):
     def _on_state_changed(self, change: str) -> None:
         if change in ("network", "dataset", "experiment"):
             self.stop()
+
+    def _follow_example(self, split: str, row: int) -> None:
+        """The learner clicked another example while explaining: explain that one, at the
+        same step (forward, backward or update), so the two can be compared."""
+        if not self.active:
+            return
+        index = self.panel.index
+        if self.start(split, row):
+            self.panel.go_to(index)
 
     def _on_running(self, running: bool) -> None:
         if running and self.active:

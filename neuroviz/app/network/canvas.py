@@ -1,5 +1,12 @@
 """The custom-painted part of the network view: geometry, painting and hit-testing.
 
+Geometry: the canvas always fills the scroll area's viewport (zoom 1) or a multiple of it
+(zoom in). Columns share the width evenly; neurons grow to fill the height below the layer
+headers (up to :data:`MAX_NODE_SIZE`), the tallest layer starting right under the headers.
+Layers wider than :data:`FULL_SIZE_UNITS` are packed into the same height with smaller
+neurons, so 64 units still fit; headers compress with narrow columns (see
+:meth:`NetworkView.header_height`), so 32 hidden layers fit without scrolling.
+
 Speed notes (measured with a 6 x 8 tanh network, 450 edges, 51 heatmaps): translucent or
 round-capped antialiased pens make QPainter stroke the union of all lines (~80 ms a frame), so
 edges use opaque colours pre-blended with the background, flat caps, and are batched into
@@ -32,8 +39,18 @@ from neuroviz.app.painting import painter_for
 
 __all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
 
-MAX_NEURONS = 16
+MAX_NEURONS = 64
 BASE_POINT_SIZE = 10.0
+#: Layers up to this many neurons are drawn at the full node size; wider ones (64 units, a
+#: digit's 64 pixels) are packed into the same height with smaller neurons.
+FULL_SIZE_UNITS = 12
+#: Centre-to-centre distance of neurons in a column, in node sizes.
+PITCH = 1.3
+#: The largest neuron at scale 1 (TensorFlow Playground draws 40 px); neurons grow up to this
+#: as the canvas allows.
+MAX_NODE_SIZE = 88.0
+#: The narrowest column at scale 1 (a very deep network at default zoom).
+MIN_COLUMN_WIDTH = 10.0
 _EDGE_BINS = 6
 #: Edge widths in pixels at scale 1 (presenter mode multiplies them): every edge is at least
 #: MIN_EDGE_WIDTH wide, so a connection whose weight is 0 is still seen to exist; above it the
@@ -65,55 +82,72 @@ class NetworkCanvas(QWidget):
         self._edge_lines: list[list[Any]] = []  # per dense layer: flat list of QLineF (i-major)
         self._edge_xy: list[np.ndarray] = []  # per dense layer: (n_in*n_out, 4) x0 y0 x1 y1
         self._hover: tuple | None = None
+        self.label_width = (0.0, 0.0)  # room for the input and output names (relayout)
 
     # -- geometry ----------------------------------------------------------------------
     def relayout(self) -> None:
+        """Place columns and neurons to fill the canvas (see the module docstring)."""
         v = self.view
         s = v.scale
         sizes = v.layer_sizes
         n_cols = len(sizes)
+        if n_cols == 0:
+            self.col_x, self.node_y, self.node_sizes = [], [], []
+            self._edge_lines, self._edge_xy = [], []
+            return
         fm = QFontMetricsF(self.font())
-        line_h = fm.height()
-        # Header: two caption lines, a row of +/- buttons, the activation picker.
-        self.header_h = 2 * line_h + v.button_size + v.combo_height + 18 * s
-        left = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.feature_names), default=0),
-                            150 * s)
-        right = 10 * s + min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0),
-                             150 * s)
-        # Large input layers (64 pixels of a digit) are squeezed; they do not set the node size.
-        max_units = max(sizes[1:] + ([sizes[0]] if sizes[0] <= MAX_NEURONS else [])) \
-            if len(sizes) > 1 else 1
-        # Room for residual blocks' bypass arcs (and their labels) above the units.
-        self.arc_room = (line_h + 18 * s) if v.layout.blocks else 0.0
-        avail_h = max(self.height() - self.header_h - self.arc_room - 24 * s, 10.0)
-        ns = avail_h / max(max_units, 1) / 1.3
-        ns = float(np.clip(ns, 16 * s, 48 * s))
-        self.node_size = ns
-        col_w = max(ns + 40 * s, v.column_min_width)
-        total_w = left + n_cols * col_w + right
-        min_size = (int(total_w + 1), int(self.header_h + self.arc_room
-                                          + max_units * 16 * s * 1.3 + 24 * s))
-        extra = max(self.width() - total_w, 0.0)
-        # Spread spare width evenly (but do not stretch columns absurdly wide).
-        col_w += min(extra / max(n_cols, 1), 120 * s)
-        left += max(self.width() - (left + n_cols * col_w + right), 0.0) / 2
+        width, height = float(self.width()), float(self.height())
+        # Side labels (feature names left, output names right) take at most a fifth each;
+        # longer names are elided to the room they get (label_width).
+        label_cap = min(150 * s, max(width / 5, 24 * s))
+        self.label_width = (
+            min(max((fm.horizontalAdvance(n) for n in v.feature_names), default=0), label_cap),
+            min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0), label_cap))
+        left = 10 * s + self.label_width[0]
+        right = 10 * s + self.label_width[1]
+        col_w = max((width - left - right) / n_cols, 4.0)
         self.col_w = col_w
+        # The header (captions, +/- buttons, activation pickers) as the columns allow.
+        self.header_h = v.header_height(col_w)
+        # Room for residual blocks' bypass arcs (and their labels) above the units.
+        self.arc_room = (fm.height() + 14 * s) if v.layout.blocks else 0.0
+        top = self.header_h + self.arc_room + 6 * s
+        area_h = max(height - top - 10 * s, 10.0)
+        # Reference count: the tallest layer drawn at full size; wider layers are packed
+        # into the same height (and a digit's 64 input pixels never set the node size).
+        counts = sizes[1:] + ([sizes[0]] if sizes[0] <= FULL_SIZE_UNITS else [])
+        ref = max(1, min(max(counts), FULL_SIZE_UNITS))
+        ns = min(area_h / ref / PITCH, col_w * 0.62, MAX_NODE_SIZE * s)
+        ns = max(ns, 2.0)
+        self.node_size = ns
+        # Small neurons (narrow columns of a deep network) spread out a little to use the
+        # height; not more, as longer edges cost drawing time.
+        pitch = max(ns * PITCH, min(area_h / ref, ns * PITCH + 12 * v.scale))
+        block_h = ref * pitch
+        centre = top + min(block_h, area_h) / 2
         self.col_x = [left + (k + 0.5) * col_w for k in range(n_cols)]
-        pitch = ns * 1.3
-        top = self.header_h + self.arc_room + 8 * s
-        area_h = max(self.height() - top - 14 * s, max_units * pitch)
         self.node_y, self.node_sizes = [], []
         for n in sizes:
-            pk = pitch if n <= max_units else area_h / n
-            y0 = top + (area_h - n * pk) / 2 + pk / 2
+            if n <= ref:
+                pk, size = pitch, ns
+            else:  # packed: the layer spans the reference height, each neuron smaller
+                pk = min(block_h, area_h) / n
+                size = max(pk * 0.8, 1.5)
+            y0 = centre - n * pk / 2 + pk / 2
             self.node_y.append(y0 + pk * np.arange(n, dtype=np.float64))
-            self.node_sizes.append(ns if n <= max_units else max(pk * 0.85, 2.0))
+            self.node_sizes.append(size)
         self._build_edge_geometry()
         self.forget_stale_targets()
         v._place_controls()
         self.update()
-        if (self.minimumWidth(), self.minimumHeight()) != min_size:
-            self.setMinimumSize(*min_size)  # may resize us; resizeEvent relays out again
+
+    def natural_size(self) -> tuple[int, int]:
+        """The smallest size that still shows every neuron and its column (presenter mode
+        lowers its size factor when even this does not fit)."""
+        v = self.view
+        s = v.scale
+        n_cols = max(len(v.layer_sizes), 1)
+        return int(n_cols * MIN_COLUMN_WIDTH * s + 40 * s), int(v.header_height(0) + 120 * s)
 
     def _build_edge_geometry(self) -> None:
         self._edge_lines, self._edge_xy = [], []
@@ -175,7 +209,8 @@ class NetworkCanvas(QWidget):
 
     def bias_rect(self, k: int, j: int) -> QRectF:
         r = self.node_rect(k, j)
-        b = max(7.0 * self.view.scale, self.node_size * 0.3)
+        ns = self.node_sizes[k]
+        b = min(max(7.0 * self.view.scale, ns * 0.3), max(ns * 0.6, 2.0))
         return QRectF(r.left() - b * 0.45, r.bottom() - b * 0.55, b, b)
 
     def edge_point(self, k: int, i: int, j: int, t: float = 0.5) -> QPointF:
@@ -433,7 +468,8 @@ class NetworkCanvas(QWidget):
         p.setPen(self.palette().text().color())
         p.setFont(self.font())
         h = fm.height()
-        maxw = 150 * v.scale
+        maxw_in, maxw_out = getattr(self, "label_width", (150 * v.scale, 150 * v.scale))
+        maxw = max(maxw_in, 1.0)
         half = self.node_sizes[0] / 2 + 6 * v.scale
         pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
         inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
@@ -454,6 +490,7 @@ class NetworkCanvas(QWidget):
         half = self.node_sizes[last] / 2 + 6 * v.scale
         for j, name in enumerate(v.output_names[: v.layer_sizes[last]]):
             r = self.node_rect(last, j)
+            maxw = max(maxw_out, 1.0)
             text = fm.elidedText(name, Qt.ElideRight, maxw)
             p.drawText(QRectF(r.center().x() + half, r.center().y() - h / 2, maxw, h),
                        Qt.AlignLeft | Qt.AlignVCenter, text)

@@ -223,8 +223,9 @@ class ResidualDrawer(KindDrawer):
         colour = QColor(40, 40, 40) if on else QColor(150, 150, 150)
         if text.lightness() > 128:  # dark theme
             colour = QColor(225, 225, 225) if on else QColor(120, 120, 120)
-        pen = QPen(colour, (2.6 if on else 1.8) * s, Qt.SolidLine if on else Qt.DashLine,
-                   Qt.RoundCap)
+        pen = QPen(colour, (2.6 if on else 1.8) * s, Qt.SolidLine, Qt.FlatCap)
+        if not on:
+            pen.setDashPattern([3.0, 3.0])  # dashes as long as the gaps between them
         p.setBrush(Qt.NoBrush)
         p.setPen(pen)
         p.drawPath(arc)

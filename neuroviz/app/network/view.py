@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -47,12 +48,18 @@ __all__ = [
     "MAX_HIDDEN_LAYERS",
     "MAX_NEURONS",
     "NetworkCanvas",
+    "ZOOM_MAX",
+    "ZOOM_MIN",
     "NetworkView",
     "activation_title",
 ]
 
-MAX_HIDDEN_LAYERS = 8
+MAX_HIDDEN_LAYERS = 32
 MIN_NEURONS = 1
+#: Heatmap samples per side drawn in a neuron (finer plane grids are thinned to this).
+NODE_GRID = 50
+#: Zoom range of the canvas (1 = the whole network fits the view; View › Zoom In/Out).
+ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 1.0, 4.0, 1.25
 
 try:  # the engine is the source of truth for activation names
     from neuroviz.engine import ACTIVATIONS as _ACTIVATIONS
@@ -92,6 +99,7 @@ class NetworkView(DescriptionsMixin, QWidget):
     #: An edit of hidden column k from its menu: "insert_dropout", "insert_layernorm",
     #: "wrap" (in a residual block) or "remove".
     column_edit_requested = Signal(int, str)
+    zoom_changed = Signal(float)
 
     canvas_help = ("Hover a neuron or a connection to see its exact value; click it to type a "
                    "new bias or weight.")
@@ -100,6 +108,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         super().__init__(parent)
         self.setObjectName("network_view")
         self.scale = 1.0
+        self.zoom = 1.0
         self.feature_names: list[str] = []
         self.layer_sizes: list[int] = []
         self.layout = Layout([], [])
@@ -117,6 +126,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self._examples: list[np.ndarray] | None = None
         self.highlighted: tuple | None = None
         self._layer_controls: list[dict[str, QWidget]] = []
+        self._controls_for: list | None = None  # the columns the controls were built for
         self.button_size = 24.0
         self.combo_height = 24.0
         self.column_min_width = 120.0
@@ -130,6 +140,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.layers_label.setObjectName("hidden_layers_label")
         self.mode_label = QLabel()
         self.mode_label.setObjectName("edge_mode_label")
+        # Shown only where it fits (see resizeEvent): the edge colours say it too.
+        self.mode_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_layer_btn.clicked.connect(self.add_layer_requested)
         self.add_layer_btn.setContextMenuPolicy(Qt.CustomContextMenu)
         # A plain button that pops the menu up without blocking (QMenu.popup, not exec).
@@ -168,6 +180,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         top.addWidget(self.layers_label)
         top.addStretch(1)
         self.legend = ColourLegend()
+        # Shown where it fits (see _fit_top_bar): a narrow view keeps its width for the network.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         top.addWidget(self.legend)
         top.addSpacing(12)
         top.addWidget(self.mode_label)
@@ -178,11 +192,15 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.NoFrame)
         self.scroll.setWidget(self.canvas)
+        self.scroll.viewport().installEventFilter(self)
         self.editor = ValueEditor(self.canvas)
         self._edit_target: tuple | None = None
         self.editor.value_accepted.connect(self._apply_edit)
 
         lay = QVBoxLayout(self)
+        # Minimum size from minimumSizeHint (below): the colour key and the edge-mode caption
+        # step aside in a narrow view instead of holding the window's width up.
+        lay.setSizeConstraint(QVBoxLayout.SizeConstraint.SetNoConstraint)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(top)
@@ -230,8 +248,12 @@ class NetworkView(DescriptionsMixin, QWidget):
                              if k == 0 and h.units == sizes[0]}
             self.highlighted = None
             self.editor.close_editor()
+        bars = (self.scroll.horizontalScrollBar(), self.scroll.verticalScrollBar())
+        kept = [bar.value() for bar in bars]
         self._build_controls()
         self.canvas.relayout()
+        for bar, value in zip(bars, kept):  # an edit never scrolls the canvas
+            bar.setValue(value)
 
     @property
     def columns(self):
@@ -287,6 +309,22 @@ class NetworkView(DescriptionsMixin, QWidget):
         return max(self.columns[-1].top, 0)
 
     def _build_controls(self) -> None:
+        shape = [(c.kind, c.inner, c.units) for c in self.columns]
+        if len(self._layer_controls) == len(self.layer_sizes) and shape == self._controls_for:
+            # Same columns: update in place, so a picker keeps its focus and place.
+            for k, c in enumerate(self._layer_controls):
+                if "activation" in c:
+                    self._fill_combo(k)
+                for key, setter, value in (("rate", "setValue", "rate"),
+                                           ("skip", "setChecked", "skip")):
+                    if key in c:
+                        c[key].blockSignals(True)
+                        getattr(c[key], setter)(self.columns[k].info[value])
+                        c[key].blockSignals(False)
+            self._update_captions()
+            self._update_limits()
+            return
+        self._controls_for = shape
         for ctrls in self._layer_controls:
             for w in ctrls.values():
                 w.hide()
@@ -294,23 +332,12 @@ class NetworkView(DescriptionsMixin, QWidget):
                 w.deleteLater()
         self._layer_controls = []
         last = len(self.layer_sizes) - 1
-        for k, n in enumerate(self.layer_sizes):
+        for k in range(len(self.layer_sizes)):
             col = self.columns[k]
             c: dict[str, QWidget] = {}
             cap = QLabel(self.canvas)
             cap.setObjectName(f"caption_{k}")
             cap.setAlignment(Qt.AlignHCenter | Qt.AlignTop)
-            name = self.column_title(k)
-            if col.kind in ("input", "dense"):
-                unit = "feature" if k == 0 else "neuron"
-                second = f"{n} {unit if n == 1 else unit + 's'}"
-            else:
-                second = DRAWERS[col.owner].caption(col)
-            cap.setText(f"<b>{name}</b><br>{second}")
-            tip = f"{name} \u2014 {second}"
-            if col.kind == "dense":
-                tip += f", activation {activation_title(col.activation)}"
-            cap.setToolTip(tip + self.column_help(k))
             c["caption"] = cap
             if 0 < k < last:  # right-click a hidden column's caption: its layer menu
                 cap.setContextMenuPolicy(Qt.CustomContextMenu)
@@ -358,6 +385,7 @@ class NetworkView(DescriptionsMixin, QWidget):
             self._layer_controls.append(c)
             if "activation" in c:
                 self._fill_combo(k)
+        self._update_captions()
         self._update_limits()
         self._apply_fonts()
         for c in self._layer_controls:
@@ -413,6 +441,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.layers_label.setText(f"{h} hidden layer{'s' if h != 1 else ''}")
         self.layers_label.setToolTip("Hidden layers between the inputs and the output "
                                      f"(0 to {MAX_HIDDEN_LAYERS})")
+        self._fit_top_bar()
         for k, c in enumerate(self._layer_controls):
             if "add_neuron" not in c:
                 continue
@@ -457,9 +486,82 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.column_min_width = max(caption_w, combo_w) + 14 * s
         self.combo_height = math.ceil(fm.height() + 10 * s)
         self.editor.setFont(font)
+        self._fit_top_bar()
         for c in self._layer_controls:
             for w in c.values():
                 w.setFont(bold if isinstance(w, QPushButton) else font)
+
+    def _caption_texts(self, k: int) -> list[tuple[str, str]]:
+        """(bold first line, second line) from the longest to the shortest form."""
+        last = len(self.layer_sizes) - 1
+        n = self.layer_sizes[k]
+        col = self.columns[k] if k < len(self.columns) else None
+        if col is not None and 0 < k < last and (col.kind != "dense" or col.inner is not None):
+            return self._kind_caption_texts(k)
+        unit = "feature" if k == 0 else "neuron"
+        plural = unit if n == 1 else unit + "s"
+        name = self.column_title(k)
+        short = "In" if k == 0 else "Out" if k == last else f"L{k}"
+        middle = "Input" if k == 0 else "Output" if k == last else f"Layer {k}"
+        return [(name, f"{n} {plural}"), (middle, f"{n} {plural}"), (middle, str(n)),
+                (short, str(n)), (str(k) if 0 < k < last else short[0], str(n))]
+
+    def _kind_caption_texts(self, k: int) -> list[tuple[str, str]]:
+        """Caption forms of a dropout, layer-norm or residual-block column."""
+        col = self.columns[k]
+        n = col.units
+        title, second = self.column_title(k), DRAWERS[col.owner].caption(col)
+        block = self.layout.block_of(k)
+        b = self.layout.blocks.index(block) + 1 if block is not None else 0
+        if col.kind == "sum":
+            return [(title, second), (f"Block {b}", second), (f"B{b} +", ""), ("+", ""),
+                    ("+", "")]
+        if col.kind == "dropout":
+            r = f"{col.info['rate']:g}"
+            return [(title, second), ("Dropout", f"p = {r}"), ("Drop", f"p={r}"), ("D", r),
+                    ("D", "")]
+        if col.kind == "layernorm":
+            return [(title, second), ("Layer norm", f"{n} units"), ("Norm", str(n)),
+                    ("N", str(n)), ("N", "")]
+        return [(title, f"{n} neuron{'s' if n != 1 else ''}"), (f"B{b} dense", f"{n} neurons"),
+                (f"B{b} dense", str(n)), (f"B{b}", str(n)), (str(k), str(n))]
+
+    def _update_captions(self) -> None:
+        last = len(self.layer_sizes) - 1
+        for k, c in enumerate(self._layer_controls):
+            name, second = self._caption_texts(k)[0]
+            tip = f"{name} \u2014 {second}"
+            col = self.columns[k]
+            if col.kind == "dense":
+                tip += f", activation {activation_title(self.activations[k - 1])}"
+                if k < last:
+                    tip += " (use + and \u2212 to change its size)"
+            if 0 < k < last:
+                tip += self.column_help(k) + " Right-click for this layer's menu."
+            c["caption"].setToolTip(tip)
+
+    def _header_parts(self, col_w: float) -> tuple[float, bool, float, bool]:
+        """(button size, show buttons, picker width, show picker) for columns ``col_w`` wide."""
+        s = self.scale
+        bs = min(self.button_size, (col_w - 8 * s) / 2)
+        show_buttons = self.n_hidden > 0 and bs >= 0.6 * self.button_size
+        fm = QFontMetricsF(self.canvas.font())
+        cw = min(col_w - 4 * s, self.column_min_width + 12 * s)
+        show_combo = cw >= fm.horizontalAdvance("ReLU") + 26 * s
+        return bs, show_buttons, cw, show_combo
+
+    def header_height(self, col_w: float) -> float:
+        """Height of the layer headers above the network for columns ``col_w`` wide: the
+        caption, then (where they fit) the +/- buttons and the activation picker."""
+        s = self.scale
+        fm = QFontMetricsF(self.canvas.font())
+        h = 4 * s + math.ceil(2 * fm.height() + 4) + 2 * s
+        bs, show_buttons, _cw, show_combo = self._header_parts(col_w)
+        if show_buttons:
+            h += bs + 4 * s
+        if show_combo:
+            h += self.combo_height + 2 * s
+        return h
 
     def _place_controls(self) -> None:
         cv = self.canvas
@@ -467,22 +569,108 @@ class NetworkView(DescriptionsMixin, QWidget):
             return
         s = self.scale
         fm = QFontMetricsF(cv.font())
+        bold = QFont(cv.font())
+        bold.setBold(True)
+        bold_fm = QFontMetricsF(bold)
         cap_h = math.ceil(2 * fm.height() + 4)
-        bs = int(self.button_size)
-        width = int(cv.col_w - 4 * s)
+        bs, show_buttons, cw, show_combo = self._header_parts(cv.col_w)
+        width = max(int(cv.col_w - 2 * s), 4)
+        last = len(self._layer_controls) - 1
+        # Very deep networks: when even "12" does not fit a column, caption every
+        # ``every``-th hidden layer (the caption then spans its neighbours' room).
+        widest = max(bold_fm.horizontalAdvance(str(last)), fm.horizontalAdvance("64")) + 4
+        every = max(1, math.ceil(widest / max(cv.col_w, 1.0)))
+        # One caption form for every hidden layer: the one the widest label fits.
+        room = width if every == 1 else int(every * cv.col_w)
+        widest_texts = self._caption_texts(max(last - 1, 0))
+        form = next((i for i, (a, b) in enumerate(widest_texts)
+                     if max(bold_fm.horizontalAdvance(a), fm.horizontalAdvance(b)) + 4 <= room),
+                    len(widest_texts) - 1)
         for k, c in enumerate(self._layer_controls):
             cx = cv.col_x[k]
             y = 4 * s
-            c["caption"].setGeometry(int(cx - width / 2), int(y), width, cap_h)
+            texts = self._caption_texts(k)
+            room = width if every == 1 else int(every * cv.col_w)
+            first, second = texts[form if 0 < k < last else 0]
+            if max(bold_fm.horizontalAdvance(first), fm.horizontalAdvance(second)) + 4 > room:
+                first, second = next(
+                    ((a, b) for a, b in texts
+                     if max(bold_fm.horizontalAdvance(a), fm.horizontalAdvance(b)) + 4 <= room),
+                    texts[-1])
+            shown = every == 1 or (0 < k < last and k % every == 0)
+            c["caption"].setVisible(shown)
+            c["caption"].setText(f"<b>{first}</b><br>{second}")
+            c["caption"].setGeometry(int(cx - room / 2), int(y), room, cap_h)
             y += cap_h + 2 * s
             if "add_neuron" in c:
-                c["remove_neuron"].setGeometry(int(cx - bs - 3 * s), int(y), bs, bs)
-                c["add_neuron"].setGeometry(int(cx + 3 * s), int(y), bs, bs)
-            y += bs + 4 * s
-            cw = int(min(width, self.column_min_width + 12 * s))
-            for key in ("activation", "rate", "skip"):
+                c["remove_neuron"].setVisible(show_buttons)
+                c["add_neuron"].setVisible(show_buttons)
+                if show_buttons:
+                    c["remove_neuron"].setGeometry(int(cx - bs - 3 * s), int(y), int(bs),
+                                                   int(bs))
+                    c["add_neuron"].setGeometry(int(cx + 3 * s), int(y), int(bs), int(bs))
+            if show_buttons:
+                y += bs + 4 * s
+            for key in ("activation", "rate", "skip"):  # the kind's own control
                 if key in c:
-                    c[key].setGeometry(int(cx - cw / 2), int(y), cw, int(self.combo_height))
+                    c[key].setVisible(show_combo)
+                    if show_combo:
+                        c[key].setGeometry(int(cx - cw / 2), int(y), int(cw),
+                                           int(self.combo_height))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_top_bar()
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        hint.setWidth(int(2 * self.button_size + self.layers_label.sizeHint().width() + 40))
+        return hint
+
+    def _fit_top_bar(self) -> None:
+        """The colour key and the edge-mode caption show only where they fit beside the
+        +/- buttons and the layer count (the network needs the width more)."""
+        base = 2 * self.button_size + self.layers_label.sizeHint().width() + 40
+        legend = self.legend.sizeHint().width() + 12
+        self.legend.setVisible(self.width() >= base + legend)
+        self.mode_label.setVisible(
+            self.width() >= base + legend + self.mode_label.sizeHint().width())
+
+    # -- zoom --------------------------------------------------------------------------
+    def set_zoom(self, factor: float) -> None:
+        """Zoom the canvas: 1 fits the whole network in the view; above 1 it scrolls."""
+        zoom = float(min(max(factor, ZOOM_MIN), ZOOM_MAX))
+        if abs(zoom - 1.0) < 0.02:
+            zoom = 1.0
+        changed = zoom != self.zoom
+        self.zoom = zoom
+        self._apply_zoom()
+        if changed:
+            self.zoom_changed.emit(zoom)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom / ZOOM_STEP)
+
+    def reset_zoom(self) -> None:
+        self.set_zoom(1.0)
+
+    def _apply_zoom(self) -> None:
+        if self.zoom <= 1.0:
+            self.canvas.setMinimumSize(0, 0)  # the canvas is exactly the viewport
+            return
+        frame = 2 * self.scroll.frameWidth()
+        w = int((self.scroll.width() - frame) * self.zoom)
+        h = int((self.scroll.height() - frame) * self.zoom)
+        self.canvas.setMinimumSize(w, h)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if (obj is self.scroll.viewport() and event.type() == QEvent.Type.Resize
+                and self.zoom > 1.0):
+            self._apply_zoom()
+        return False
 
     # -- data --------------------------------------------------------------------------
     def set_snapshot(self, snap) -> None:
@@ -581,12 +769,19 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     def _set_heat(self, k: int, values, activation: str | None) -> None:
         values = np.asarray(values)
+        full = values
+        if values.ndim == 3 and min(values.shape[1:]) >= 2 * NODE_GRID:
+            # A neuron is a few dozen pixels: every other sample of the plane's grid is plenty
+            # (the output plot shows the full grid), at a quarter of the colouring cost.
+            step = min(values.shape[1:]) // NODE_GRID
+            values = values[:, ::step, ::step]
         if values.ndim != 3 or values.shape[0] != self.layer_sizes[k] or min(values.shape) < 1:
             return
         h = self.heatmaps.get(k)
         if h is None or not h.matches(values.shape):
             h = self.heatmaps[k] = HeatmapLayer(*values.shape)
-        h.update(values, activation, _palette.current_palette())
+        if h.update(values, activation, _palette.current_palette()):
+            h.full_values = full  # the whole grid, for the large picture on hover
 
     def set_input_images(self, images) -> None:
         """(n_inputs, N, N) input-feature heatmaps over the plane (2-D data); None clears."""
@@ -629,7 +824,13 @@ class NetworkView(DescriptionsMixin, QWidget):
         h = self.heatmaps.get(k)
         if h is None or h.values is None or j >= h.units:
             return None
-        return h.values[j]
+        full = getattr(h, "full_values", None)
+        return h.values[j] if full is None else np.asarray(full[j])
+
+    def hovered_neuron(self) -> tuple[int, int] | None:
+        """(node layer, index) of the neuron (or bias) under the mouse, else None."""
+        h = self.canvas._hover
+        return (h[1], h[2]) if h and h[0] in ("node", "bias") else None
 
     def set_edge_mode(self, mode: str) -> None:
         """Colour and size edges by "weights" or by the last mini-batch "gradients"."""
@@ -638,6 +839,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.edge_mode = mode
         self.mode_label.setText("Edges: weights" if mode == "weights" else "Edges: gradients")
         pal = _palette.current_palette()
+        self._fit_top_bar()
         self.mode_label.setToolTip(
             f"Connections are coloured by the sign of their weight ({pal.negative_name} "
             f"negative, {pal.positive_name} positive; grey when it is zero) and drawn thicker "

@@ -18,7 +18,7 @@ from neuroviz.app.output.panels import confusion_counts
 __all__ = ["RECOMPUTE_MS", "OutputDrawingMixin"]
 
 RECOMPUTE_MS = 200  # expensive updates at most ~5 times a second
-_OWN_GRID = 64  # resolution when the output view computes the plane itself
+_OWN_GRID = 100  # resolution when the output view computes the plane itself
 _SLICE_GRID = 48
 
 

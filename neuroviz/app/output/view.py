@@ -1,6 +1,12 @@
 """The output panel: decision boundary / prediction surface with the data, plus the confusion
 matrix, predicted-vs-actual plot, or the digits inspector.
 
+Layout: the title, the main plot (it takes every spare pixel), the show-test/discretise
+toggles, then the details: the confusion matrix or predicted-vs-actual plot (and, for
+images, the gallery of mistakes). The details fold away behind their title (a toggle) when
+the panel is shorter than :data:`DETAILS_MIN_HEIGHT`, so the plot never shrinks to a strip;
+the title keeps showing the summary (accuracy, mistakes), and one click unfolds them.
+
 Cheap drawing (the 2-D boundary from ``snap.grid``) happens on every snapshot; expensive
 recomputation (confusion matrix, tabular slices, predictions on the test set) is throttled to
 ~5 Hz and always uses the newest snapshot. Nothing is drawn from non-finite numbers.
@@ -13,13 +19,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,8 +43,23 @@ from neuroviz.app.output.panels import (
     ProbabilityBars,
 )
 
-__all__ = ["RECOMPUTE_MS", "OutputView"]
+__all__ = ["DETAILS_MIN_HEIGHT", "RECOMPUTE_MS", "OutputView"]
 
+#: Panel height (logical pixels) from which the details (confusion matrix...) unfold by
+#: themselves; below it they fold away so the main plot keeps its size.
+DETAILS_MIN_HEIGHT = 600
+
+
+
+class SmoothImageItem(pg.ImageItem):
+    """An image drawn with bilinear interpolation between its samples (a smooth decision
+    boundary from a 100 x 100 grid) unless ``smooth`` is off (discretised output)."""
+
+    smooth = True
+
+    def paint(self, painter, *args) -> None:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
+        super().paint(painter, *args)
 
 
 class OutputView(OutputDrawingMixin, QWidget):
@@ -99,7 +122,7 @@ class OutputView(OutputDrawingMixin, QWidget):
         pi.setMenuEnabled(False)
         pi.hideButtons()
         self.plot.setMouseEnabled(False, False)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = SmoothImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
         self.plot.addItem(self.curve)
@@ -146,6 +169,22 @@ class OutputView(OutputDrawingMixin, QWidget):
         # secondary: confusion matrix or predicted vs actual
         self.secondary_title = QLabel()
         self.secondary_title.setObjectName("output_secondary_title")
+        self.secondary_title.setWordWrap(True)
+        self.details_button = QToolButton()
+        self.details_button.setObjectName("output_details")
+        self.details_button.setCheckable(True)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolTip("Show or hide the details under the plot (confusion "
+                                       "matrix, predicted vs actual, mistakes)")
+        self.details_button.toggled.connect(self._on_details_button)
+        self._details_choice: bool | None = None  # the learner's own choice (None: by size)
+        self._details_forced: bool | None = None  # presenter mode
+        self.details_row = QWidget()
+        details_row = QHBoxLayout(self.details_row)
+        details_row.setContentsMargins(0, 0, 0, 0)
+        details_row.setSpacing(2)
+        details_row.addWidget(self.details_button)
+        details_row.addWidget(self.secondary_title, 1)
         self.confusion = ConfusionMatrixWidget()
         self.pva = pg.PlotWidget()
         self.pva.setObjectName("pred_vs_actual")
@@ -172,14 +211,18 @@ class OutputView(OutputDrawingMixin, QWidget):
         self.gallery.image_clicked.connect(lambda r: self._select("test", r, emit=True))
 
         lay = QVBoxLayout(self)
+        # The minimum size comes from minimumSizeHint (below), not fixed by the layout: details
+        # that unfolded by themselves never hold the window's size up (they fold when short).
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(2)  # every pixel of height goes to the plot on a small screen
         lay.addWidget(self.title)
         self.class_key = ClassKey()  # classification: the colour and name of each class
         lay.addWidget(self.class_key)
         lay.addWidget(self.slice_row)
         lay.addWidget(self.main_stack, 5)
         lay.addWidget(self.toggles)
-        lay.addWidget(self.secondary_title)
+        lay.addWidget(self.details_row)
         lay.addWidget(self.secondary, 3)
         lay.addWidget(self.gallery_title)
         lay.addWidget(self.gallery, 2)
@@ -259,6 +302,7 @@ class OutputView(OutputDrawingMixin, QWidget):
 
     def set_discretize(self, on: bool) -> None:
         self.discretize = bool(on)
+        self.image.smooth = not self.discretize  # sharp class regions
         self.discretize_box.blockSignals(True)
         self.discretize_box.setChecked(self.discretize)
         self.discretize_box.blockSignals(False)
@@ -307,6 +351,65 @@ class OutputView(OutputDrawingMixin, QWidget):
         self._fit_secondary()
         self.gallery.setIconSize(QSize(int(40 * s), int(40 * s)))
 
+    # -- details (confusion matrix, predicted vs actual, gallery) ---------------------------
+    def details_shown(self) -> bool:
+        """Whether the details under the plot are unfolded now."""
+        if self._details_forced is not None:
+            return self._details_forced
+        if self._details_choice is not None:
+            return self._details_choice
+        return self.height() >= DETAILS_MIN_HEIGHT * max(self.scale, 1.0) ** 0.5
+
+    def set_details_shown(self, on: bool | None) -> None:
+        """Unfold (True) or fold (False) the details; None: by the panel's height."""
+        self._details_choice = None if on is None else bool(on)
+        self._apply_details()
+
+    def force_details(self, on: bool | None) -> None:
+        """Presenter mode: fold the details whatever the learner chose (None releases)."""
+        self._details_forced = None if on is None else bool(on)
+        self._apply_details()
+
+    def _on_details_button(self, on: bool) -> None:
+        if on != self.details_shown():
+            self._details_choice = bool(on)
+            self._apply_details()
+
+    def _apply_details(self) -> None:
+        on = self.details_shown()
+        image = self.ds is not None and self.ds.kind == "image"
+        self.secondary.setVisible(on)
+        self.gallery.setVisible(on and image)
+        self.gallery_title.setVisible(on and image)
+        self.details_row.setVisible(self._details_forced is not False)
+        self.details_button.blockSignals(True)
+        self.details_button.setChecked(on)
+        self.details_button.blockSignals(False)
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if on
+                                         else Qt.ArrowType.RightArrow)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        if self._details_forced is None and self._details_choice is None:
+            folding = [w for w in (self.secondary, self.gallery, self.gallery_title)
+                       if w.isVisibleTo(self)]
+            spacing = max(self.layout().spacing(), 0)
+            drop = sum(w.minimumSizeHint().height() + spacing for w in folding)
+            hint.setHeight(max(hint.height() - drop, 0))
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.details_shown() != self.secondary.isVisibleTo(self):
+            self._apply_details()
+
+    def set_axis_titles_shown(self, on: bool) -> None:
+        """Show or hide the main plot's axis titles (x1, x2): presenter mode at large sizes
+        gives their height to the plot (the tick numbers stay)."""
+        pi = self.plot.getPlotItem()
+        for ax in ("left", "bottom"):
+            pi.getAxis(ax).showLabel(bool(on))
+
     def set_controls_visible(self, on: bool) -> None:
         """Hide the panel's own show-test/discretise boxes when the window provides them."""
         self._controls_visible = bool(on)
@@ -342,8 +445,7 @@ class OutputView(OutputDrawingMixin, QWidget):
         self.slice_row.setVisible(kind == "tabular" and ds.n_features > 1)
         self.main_stack.setCurrentWidget(self.digits_row if kind == "image" else self.plot)
         self.toggles.setVisible(self._controls_visible and kind != "image")
-        self.gallery.setVisible(kind == "image")
-        self.gallery_title.setVisible(kind == "image")
+        self._apply_details()
         self.secondary.setCurrentWidget(self.confusion if task == "classification" else self.pva)
         self.secondary_title.setText("Confusion matrix (test set)" if task == "classification"
                                      else "Predicted vs actual")

@@ -178,6 +178,9 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     # Inside a lesson the loss chart compares only the lesson's own runs.
     panel.lesson_opened.connect(w.runs.set_context)
     panel.lesson_closed.connect(lambda: w.runs.set_context(None))
+    # a running lesson stays in view when explain mode opens beside it
+    w.side_panel_pinned = lambda dock: (dock is w.lesson_dock
+                                        and getattr(panel, "lesson", None) is not None)
     w.lessons_menu = build_lessons_menu(panel, w.lesson_dock, w)
     w.menuBar().insertMenu(w.help_menu.menuAction(), w.lessons_menu)
     if library.problems:

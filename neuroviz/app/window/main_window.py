@@ -1,9 +1,13 @@
 """The playground window: build a network layer by layer and watch it learn, live.
 
-Layout: the data panel docked on the left, the network canvas in the centre with the
-output view and the charts beside it, the training toolbar on top, a status bar below.
-The right dock area is left free for side panels (explain mode, lessons): use
-:meth:`MainWindow.add_side_panel`.
+Layout: the training toolbar on top; the network canvas in the centre with the output
+column beside it (the output plot over the loss charts); the data panel docked on the left;
+side panels (lessons, explain mode; :meth:`MainWindow.add_side_panel`) on the right, tabbed
+so one open panel gets the full height; the timeline and the status bar below. The window
+adapts to its width (:data:`WIDE_LAYOUT_WIDTH`): narrower than that (1280x720, 1366x768),
+the side panels join the data panel as tabs of one column on the left instead of squeezing
+the network and the output plot. The canvas fits the whole network at zoom 1 (View › Zoom
+In / Zoom Out / Fit Network, Ctrl+= / Ctrl+- / Ctrl+0) and scrolls when zoomed in.
 
 Data flow: the Qt-free :class:`ExperimentState` holds the desired experiment; the window
 observes it and sends commands to the :class:`TrainingWorker`, which owns the engine's
@@ -35,8 +39,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -89,9 +93,46 @@ CONTROL_IDS = (
     # add_dropout_layer, add_layernorm_layer, add_residual_layer, add_wrap_layer),
     # dropout_rate_<k>, residual_skip_<k> (k: the canvas column)
     "network_view", "output_view", "charts", "log_scale",
+    # view: zoom of the network canvas
+    "zoom_in", "zoom_out", "zoom_fit",
     # docks and banners
     "data_dock", "divergence_banner", "engine_banner", "message_banner",
 )
+
+
+#: From this window width (logical pixels) on, side panels (lessons, explain) get their own
+#: column on the right; narrower windows tab them with the data panel on the left.
+WIDE_LAYOUT_WIDTH = 1600
+#: Width the output column asks for, as a share of the central area.
+OUTPUT_SHARE = 0.42
+#: Share of the output column's height for the output plot (the charts get the rest, or
+#: the height their text and plots need if that is more).
+PLOT_SHARE = 0.75
+
+
+class _FitWidthScroll(QScrollArea):
+    """A vertical scroll area exactly as wide as its widget needs (no clipped thumbnails),
+    also when the widget grows (a longer dataset description)."""
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt override
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return False
+
+    def _width(self) -> int:
+        inner = 0 if self.widget() is None else max(self.widget().minimumSizeHint().width(),
+                                                    self.widget().sizeHint().width())
+        return inner + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth() + 2
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self._width(), 120)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self._width(), 400)
 
 
 class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
@@ -133,8 +174,14 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         self.undo_stack.setObjectName("undo_stack")
         self.controls = ControlRegistry(self)
 
+        self._wide_layout: bool | None = None
+        self._side_docks: list[QDockWidget] = []
+        #: ``pinned(dock)``: a side panel that must stay in view when another one opens (the
+        #: composition root pins the lesson panel while a lesson runs).
+        self.side_panel_pinned = lambda dock: False
         self._build_widgets()
         self._build_menus()
+        self._build_zoom_actions()
         self._connect()
 
         self.worker = TrainingWorker(self)
@@ -165,12 +212,11 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
             self.controls.add_toolbar_widget(name, action)
 
         self.data_panel = DataPanel()
-        scroll = QScrollArea()
+        scroll = _FitWidthScroll()
         scroll.setObjectName("data_scroll")
         scroll.setWidget(self.data_panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.data_panel.sizeHint().width() + 24)
         self.data_dock = QDockWidget("Data", self)
         self.data_dock.setObjectName("data_dock")
         self.data_dock.setWidget(scroll)
@@ -198,13 +244,15 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         self.right_splitter.addWidget(self.output_view)
         self.right_splitter.addWidget(self.charts)
         self.right_splitter.setStretchFactor(0, 3)
-        self.right_splitter.setStretchFactor(1, 2)
+        self.right_splitter.setStretchFactor(1, 1)
+        self.right_splitter.setChildrenCollapsible(False)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("main_splitter")
         self.main_splitter.addWidget(self.network_view)
         self.main_splitter.addWidget(self.right_splitter)
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 2)
+        self.main_splitter.setChildrenCollapsible(False)
         self.main_splitter.setSizes([760, 480])
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
@@ -249,6 +297,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         nv.weight_edited.connect(self._on_weight_edited)
         nv.bias_edited.connect(lambda k, j, v: self._on_weight_edited(k, j, -1, v))
         nv.neuron_hovered.connect(self._on_neuron_hovered)
+        self.snapshot_drawn.connect(self._refresh_hovered_neuron)
         self.output_view.example_selected.connect(self._on_example_selected)
         self.divergence_banner.action_clicked.connect(self._lower_learning_rate)
         palettes.notifier.palette_changed.connect(self._on_palette_changed)
@@ -408,17 +457,157 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         dock = QDockWidget(title, self)
         dock.setObjectName(object_name)
         dock.setWidget(widget)
-        existing = [d for d in self.findChildren(QDockWidget)
-                    if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
-                    and d is not dock and not d.isHidden()]
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        if existing:
-            self.tabifyDockWidget(existing[-1], dock)
+        self._side_docks.append(dock)
+        self._place_side_docks([dock])
+        if not dock.isHidden():
             dock.raise_()
         self.view_menu.addAction(dock.toggleViewAction())
-        self.resizeDocks([dock], [max(280, widget.sizeHint().width())],
-                         Qt.Orientation.Horizontal)
         return dock
+
+    def show_side_panel(self, dock: QDockWidget, share: float = 0.6) -> None:
+        """Open a side panel with room to work: in the place of the panel it shares a tab
+        with, or, when that one is pinned (a running lesson), below it with ``share`` of the
+        height, so both stay in view."""
+        pinned = [d for d in self._side_docks
+                  if d is not dock and not d.isHidden() and self.side_panel_pinned(d)]
+        if pinned:
+            target = pinned[0]
+            area = self.dockWidgetArea(target)
+            if dock in self.tabifiedDockWidgets(target) or self.dockWidgetArea(dock) != area:
+                self.removeDockWidget(dock)
+                self.addDockWidget(area, dock, Qt.Orientation.Vertical)
+            dock.show()
+            height = max(self.centralWidget().height(), 200)
+            self.resizeDocks([dock, target], [int(height * share), int(height * (1 - share))],
+                             Qt.Orientation.Vertical)
+        else:
+            self._place_side_docks([dock])
+            dock.show()
+        dock.raise_()
+
+    @property
+    def wide_layout(self) -> bool:
+        """True when side panels have their own column on the right (see WIDE_LAYOUT_WIDTH)."""
+        return bool(self._wide_layout) if self._wide_layout is not None \
+            else self.width() >= WIDE_LAYOUT_WIDTH
+
+    def _place_side_docks(self, docks) -> None:
+        """Dock side panels as tabs of one column: on the right in a wide window, with the
+        data panel on the left otherwise. One open panel then has the column's full height."""
+        wide = self.wide_layout
+        area = Qt.DockWidgetArea.RightDockWidgetArea if wide \
+            else Qt.DockWidgetArea.LeftDockWidgetArea
+        anchor = self.data_dock if not wide else next(
+            (d for d in self._side_docks if d not in docks), None)
+        for dock in docks:
+            if self.dockWidgetArea(dock) != area:
+                self.addDockWidget(area, dock)
+            if anchor is not None and anchor is not dock:
+                self.tabifyDockWidget(anchor, dock)
+            else:
+                anchor = dock
+        if wide:
+            shown = [d for d in self._side_docks if not d.isHidden()]
+            if shown:
+                width = max(300, max(d.widget().sizeHint().width() for d in shown))
+                self.resizeDocks(shown[:1], [width], Qt.Orientation.Horizontal)
+
+    def _arrange_for_width(self) -> None:
+        wide = self.width() >= WIDE_LAYOUT_WIDTH
+        if wide == self._wide_layout:
+            return
+        raised = [d for d in self._side_docks if not d.isHidden() and not d.visibleRegion()
+                  .isEmpty()]
+        self._wide_layout = wide
+        self._place_side_docks(list(self._side_docks))
+        if not wide:
+            self.data_dock.raise_()
+        for dock in raised:
+            dock.raise_()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange_for_width()
+        self._share_central_width()
+        self.fit_output_column(PLOT_SHARE)
+
+    def _share_central_width(self) -> None:
+        """The output column gets OUTPUT_SHARE of the central width (the plot stays large)."""
+        total = sum(self.main_splitter.sizes())
+        if total <= 0:
+            return
+        right = int(total * OUTPUT_SHARE)
+        right = max(right, self.right_splitter.minimumSizeHint().width())
+        left = max(total - right, self.network_view.minimumSizeHint().width())
+        self.main_splitter.setSizes([left, total - left])
+
+    def fit_output_column(self, plot_share: float) -> None:
+        """Split the output column: ``plot_share`` of its height for the output plot, the
+        rest for the charts, but never less than the charts need at their width (their
+        summary line wraps in a narrow column)."""
+        splitter = self.right_splitter
+        total = sum(splitter.sizes())
+        if total <= 0:
+            return
+        charts = self.charts
+        for _ in range(2):  # the second pass sees the text re-wrapped at the new size
+            need = charts.minimumSizeHint().height()
+            layout = charts.layout()
+            if layout is not None and layout.hasHeightForWidth():
+                need = max(need, layout.totalHeightForWidth(max(charts.width(), 1)))
+            plots = getattr(charts, "view", None)
+            if plots is not None and plots.isVisible():  # the text above the plots, as shown
+                need = max(need, plots.y() + plots.minimumHeight())
+            bottom = min(max(need, int(total * (1.0 - plot_share))),
+                         total - self.output_view.minimumSizeHint().height())
+            if splitter.sizes() == [total - bottom, bottom]:
+                break
+            splitter.setSizes([total - bottom, bottom])
+
+    def _refresh_hovered_neuron(self, _snap) -> None:
+        """The large picture of a hovered neuron follows training, like the boundary."""
+        hovered = self.network_view.hovered_neuron()
+        if hovered is not None and self._dataset is not None and self._dataset.kind == "2d":
+            self._on_neuron_hovered(*hovered)
+
+    # ------------------------------------------------------------------ zoom
+    def _build_zoom_actions(self) -> None:
+        """View › Zoom In / Zoom Out / Fit Network for the network canvas."""
+        nv = self.network_view
+        self.view_menu.addSeparator()
+        self.zoom_actions = {}
+        for name, text, keys, slot, tip in (
+                ("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn, nv.zoom_in,
+                 "Draw the network larger (scroll to see all of it)"),
+                ("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut, nv.zoom_out,
+                 "Draw the network smaller"),
+                ("zoom_fit", "&Fit Network", "Ctrl+0", nv.reset_zoom,
+                 "Show the whole network without scrolling")):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            shortcuts = [QKeySequence(keys)] if isinstance(keys, str) \
+                else QKeySequence.keyBindings(keys)
+            if name == "zoom_in":
+                shortcuts.append(QKeySequence("Ctrl+="))
+            action.setShortcuts(shortcuts)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(slot)
+            self.view_menu.addAction(action)
+            self.addAction(action)
+            self.zoom_actions[name] = action
+            self.controls.register(action)
+        nv.zoom_changed.connect(self._on_zoom_changed)
+        self._on_zoom_changed(nv.zoom)
+
+    def _on_zoom_changed(self, zoom: float) -> None:
+        from neuroviz.app.network.view import ZOOM_MAX, ZOOM_MIN
+
+        self.zoom_actions["zoom_in"].setEnabled(zoom < ZOOM_MAX)
+        self.zoom_actions["zoom_out"].setEnabled(zoom > ZOOM_MIN)
+        self.zoom_actions["zoom_fit"].setEnabled(zoom != 1.0)
+        if zoom != 1.0:
+            self.statusBar().showMessage(f"Network zoom {zoom * 100:.0f}%", 2000)
 
     def control(self, name: str):
         """The widget or action with this stable ID (KeyError if there is none)."""

@@ -22,17 +22,26 @@ class RememberedSettingsMixin:
         if screen is None:
             return
         area = screen.availableGeometry()
+        # Small screens (1280x720, 1366x768) get all of it: the layout is made to fit them.
         width = max(min(int(area.width() * 0.92), 1920), min(1400, area.width()))
         height = max(min(int(area.height() * 0.92), 1200), min(860, area.height()))
         self.resize(width, height)
         self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
 
+    def _fits_screen(self) -> bool:
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return True
+        area = screen.availableGeometry()
+        return self.width() <= area.width() and self.height() <= area.height()
+
     def _restore_settings(self, restore_experiment: bool) -> None:
         s = self._settings
         geometry = s.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
+                and self._fits_screen()):
+            # first start, or the last size does not fit this screen (a laptop's saved size
+            # on a 1280x720 projector): use most of the screen instead
             self._fit_to_screen()
         state = s.value("window_state")
         if isinstance(state, QByteArray):

@@ -24,8 +24,8 @@ from neuroviz.experiment import (
 
 CHANGES = ("dataset", "network", "hyperparameters", "seed", "history", "experiment")
 
-MAX_HIDDEN_LAYERS = 8
-MAX_UNITS = 16
+MAX_HIDDEN_LAYERS = 32
+MAX_UNITS = 64
 DEFAULT_HIDDEN_UNITS = 4
 DEFAULT_ACTIVATION = "tanh"
 
