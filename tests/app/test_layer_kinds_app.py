@@ -186,6 +186,10 @@ def test_deep_residual_network_fits_readably(qtbot, screenshot):
     cv = view.canvas
     assert len(view.columns) == 30
     assert min(cv.node_sizes[1:]) >= 10  # units stay visible
+    # every column fits the view's width: nothing to scroll
+    assert cv.width() <= view.scroll.viewport().width()
+    assert cv.col_x[-1] + cv.node_sizes[-1] / 2 <= cv.width()
+    assert all(b - a >= cv.node_sizes[1] for a, b in zip(cv.col_x, cv.col_x[1:]))
     screenshot(view, "residual_deep")
     view.close()
 

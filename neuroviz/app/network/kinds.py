@@ -231,10 +231,12 @@ class ResidualDrawer(KindDrawer):
         p.drawPath(arc)
         # "+" junctions on the sum column
         ns = canvas.node_sizes[k]
-        rr = max(4.0 * s, ns * 0.22)
+        # halfway between the block's last column and the sum column, as large as fits
+        left = canvas.col_x[k - 1] + canvas.node_sizes[k - 1] / 2
+        right = canvas.col_x[k] - ns / 2
+        rr = max(min(max(4.0 * s, ns * 0.22), (right - left) / 2 - 1.0), 1.5)
         for j in range(len(canvas.node_y[k])):
-            c = canvas.node_rect(k, j).center()
-            c = QPointF(c.x() - ns / 2 - rr - 2 * s, c.y())
+            c = QPointF((left + right) / 2, float(canvas.node_y[k][j]))
             p.setPen(QPen(colour, 1.4 * s))
             p.setBrush(canvas.palette().base())
             p.drawEllipse(c, rr, rr)
