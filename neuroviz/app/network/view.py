@@ -363,7 +363,6 @@ class NetworkView(DescriptionsMixin, QWidget):
                 spin.setSingleStep(0.05)
                 spin.setDecimals(2)
                 spin.setValue(col.info["rate"])
-                spin.setPrefix("rate ")
                 spin.setKeyboardTracking(False)
                 spin.setToolTip("Dropout rate: the chance that each value is dropped (set to "
                                 "0) in a training step; the kept ones are scaled by "
@@ -373,7 +372,7 @@ class NetworkView(DescriptionsMixin, QWidget):
                     if abs(v - self.columns[kk].info["rate"]) > 1e-9 else None)
                 c["rate"] = spin
             elif col.kind == "sum":
-                box = QCheckBox("skip path", self.canvas)
+                box = QCheckBox("skip", self.canvas)
                 box.setObjectName(f"residual_skip_{k}")
                 box.setChecked(col.info["skip"])
                 box.setToolTip("The block's skip path: on, the block computes h + f(h), so "
