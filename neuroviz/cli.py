@@ -2,6 +2,7 @@
 
 ``neuroviz``                    start the app (``--lessons DIR`` adds a folder of lessons)
 ``neuroviz train ...``          train headless and print the final losses and metrics
+``neuroviz export ...``         write a saved network as ONNX or as a PyTorch script
 ``neuroviz bench``              compare the Numba engine with the NumPy reference
 ``neuroviz lessons check ...``  validate lesson files
 """
@@ -253,6 +254,73 @@ def load_network_file(path: str) -> Any:
     return net
 
 
+# -- export -----------------------------------------------------------------------------------
+def load_export_source(path: str) -> Any:
+    """The network (with weights, data and settings) of a saved experiment
+    (``*.neuroviz.json``) or a ``neuroviz train --save`` network file.
+
+    Raises a ValueError (ExperimentError, NetworkFileError) naming the file and the field.
+    """
+    from pathlib import Path
+
+    from neuroviz.experiment import MAX_FILE_BYTES, MAX_JSON_DEPTH, load_experiment
+    from neuroviz.export import ExportSource, dataset_arrays, source_from_experiment
+    from neuroviz.fileio import load_json, read_text_limited
+
+    try:
+        raw = load_json(read_text_limited(path, MAX_FILE_BYTES), MAX_JSON_DEPTH)
+    except Exception:  # noqa: BLE001 - the loaders below report the problem with the file
+        raw = None
+    if not (isinstance(raw, dict) and raw.get("format") == "neuroviz-network"):
+        return source_from_experiment(load_experiment(path))
+    net = load_network_file(path)
+    source = ExportSource(net, training={"optimizer": "adam", "learning_rate": 0.03,
+                                         "batch_size": 10})
+    settings = raw.get("dataset")
+    try:
+        from neuroviz.data import load_dataset
+
+        if not isinstance(settings, dict) or not isinstance(settings.get("name"), str):
+            raise ValueError("no dataset settings")
+        kwargs = {k: v for k, v in settings.items() if v is not None and k != "name"}
+        ds = load_dataset(settings["name"], **kwargs)
+        if ds.X_train.shape[1] != net.n_inputs or ds.Y_train.shape[1] != net.n_outputs:
+            raise ValueError("the dataset does not fit the network")
+        source.data = dataset_arrays(ds)
+    except Exception as exc:  # noqa: BLE001 - the data is optional: report and go on
+        source.notes.append(f"{Path(path).name}: dataset: {exc}; the training data is "
+                            f"left out")
+    return source
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from neuroviz.export import ExportError, export_onnx, export_torch
+
+    prog = "neuroviz export"
+    if not args.onnx and not args.torch:
+        return _fail(prog, "choose what to write: --onnx OUT.onnx and/or --torch OUT.py")
+    try:
+        source = load_export_source(args.input)
+    except (ValueError, OSError) as exc:
+        return _fail(prog, str(exc))
+    for note in source.notes:
+        print(f"{prog}: note: {note}", file=sys.stderr)
+    try:
+        if args.onnx:
+            path = export_onnx(source.network, args.onnx,
+                               dtype="float32" if args.float32 else "float64")
+            print(f"saved {path} (ONNX, {'float32' if args.float32 else 'float64'})")
+        if args.torch:
+            paths = export_torch(source.network, args.torch, source.data, source.training)
+            print(f"saved {', '.join(str(p) for p in paths)} (PyTorch script, weights"
+                  f"{', training data' if source.data is not None else ''})")
+    except ExportError as exc:
+        return _fail(prog, str(exc))
+    except OSError as exc:
+        return _fail(prog, f"cannot write {exc.filename or ''}: {exc.strerror or exc}")
+    return 0
+
+
 # -- lessons ----------------------------------------------------------------------------------
 def cmd_lessons(argv: list[str]) -> int:
     from neuroviz.lessons import cli_check
@@ -346,6 +414,19 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--l2", type=_finite_float("--l2", 0.0, 10.0), default=0.0)
     train.add_argument("--save", metavar="FILE", help="write the trained network as JSON")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    export = sub.add_parser(
+        "export", help="write a saved network as ONNX or as a PyTorch script",
+        description="Write the trained network of a saved experiment (*.neuroviz.json) or "
+                    "of a 'neuroviz train --save' file as an ONNX model and/or a PyTorch "
+                    "script (model.py with its weights in model.npz and the training data "
+                    "in model_data.npz).")
+    export.add_argument("input", metavar="IN", help="a saved experiment or network file")
+    export.add_argument("--onnx", metavar="OUT.onnx", help="write an ONNX model "
+                        "(needs the onnx package: pip install 'neuroviz[export]')")
+    export.add_argument("--float32", action="store_true",
+                        help="ONNX in float32 instead of float64 (smaller; agrees to ~1e-6)")
+    export.add_argument("--torch", metavar="OUT.py", help="write a PyTorch script, its "
+                        "weights and training data beside it")
     bench = sub.add_parser("bench", help="benchmark the engine against the NumPy reference")
     bench.add_argument("--quick", action="store_true", help="shorter runs (less precise)")
     bench.add_argument("--no-startup", action="store_true",
@@ -368,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.epochs < 1:
             return _fail("neuroviz train", f"--epochs must be at least 1, got {args.epochs}")
         return cmd_train(args)
+    if args.command == "export":
+        return cmd_export(args)
     if args.command == "bench":
         from neuroviz.bench import run_benchmark
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neuroviz.data.embedded import EMBEDDED_NAMES
 from neuroviz.engine.network import MAX_LAYERS
 from neuroviz.fileio import (
     FileLimitError,
@@ -63,6 +64,10 @@ class DatasetSettings:
     # How many examples to generate (synthetic sets only; None: the dataset's default).
     # A lesson preset may set it; choosing another dataset goes back to None.
     n_samples: int | None = None
+    # Data kept inside the experiment (an imported table, drawn points, an image folder):
+    # a payload of :mod:`neuroviz.data.embedded`, used when ``name`` is one of
+    # ``EMBEDDED_NAMES`` ("imported", "drawn", "image_folder"); None for built-in datasets.
+    data: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -75,6 +80,8 @@ class DatasetSettings:
         }
         if self.n_samples is not None:  # files without it keep their old form
             out["n_samples"] = self.n_samples
+        if self.data is not None and self.name in EMBEDDED_NAMES:
+            out["data"] = copy.deepcopy(self.data)
         return out
 
 
@@ -305,6 +312,7 @@ def experiment_from_dict(raw: Any, *, check: bool = True) -> Experiment:
         options=_options(ds_raw),
         n_samples=None if ds_raw.get("n_samples") is None
         else _integer(ds_raw, "n_samples", "dataset.", low=10, high=100_000),
+        data=None if ds_raw.get("data") is None else _get(ds_raw, "data", dict, "dataset."),
     )
 
     hp_raw = _get(raw, "hyperparameters", dict)
@@ -410,7 +418,14 @@ def check_experiment(experiment: Experiment) -> None:
 
 def load_dataset_for(settings: DatasetSettings):
     """Load the dataset described by ``settings`` (features apply to 2-D sets only)."""
-    from neuroviz.data import DATASETS, load_dataset
+    from neuroviz.data import DATASETS, DatasetError, load_dataset
+    from neuroviz.data.embedded import load_embedded
+
+    if settings.name in EMBEDDED_NAMES:  # imported, drawn or image-folder data in the file
+        if settings.data is None:
+            raise DatasetError(f"the dataset {settings.name!r} has no data in the file")
+        return load_embedded(settings.data, settings.train_ratio, settings.data_seed,
+                             tuple(settings.features))
 
     kwargs: dict[str, Any] = dict(settings.options)
     info = DATASETS.get(settings.name)

@@ -11,6 +11,7 @@ save/open) as further entries of :data:`PARTS`, checked the same way.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import math
 from pathlib import Path
@@ -255,7 +256,47 @@ def check_docs(kind):
     assert f"`{kind}`" in guide, f"{kind}: not listed in docs/adding-a-layer-kind.md"
 
 
-#: Every part a kind must provide, and the check for it. The app adds its parts here.
+def check_export(kind):
+    """The kind exports (ONNX nodes and PyTorch modules in its module) or states why not;
+    its examples' exports predict like the network (each run where onnxruntime / torch are
+    installed, as the test extra does)."""
+    cls = LAYER_KINDS[kind]
+    if cls.no_export:
+        return  # the kind states why it cannot be exported; exports refuse it by name
+    from neuroviz.engine.kinds.base import Layer
+
+    for hook in ("export_onnx", "export_torch"):
+        assert getattr(cls, hook) is not getattr(Layer, hook), \
+            f"{kind}: no {hook} hook (or set no_export to the reason it cannot export)"
+        assert getattr(cls, hook).__doc__, f"{kind}: {hook} needs a docstring"
+    for spec in EXAMPLES[kind]:
+        net = Network.from_spec(spec, seed=6)
+        net.params[...] += np.random.default_rng(8).normal(scale=0.3, size=net.param_size)
+        X, _ = data_for(spec, n=40)
+        expected = net.predict(X)
+        X = X.reshape((len(X), *net.input_shape))
+        if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("onnx"):
+            import onnxruntime
+
+            from neuroviz.export import onnx_model
+
+            session = onnxruntime.InferenceSession(onnx_model(net).SerializeToString(),
+                                                   providers=["CPUExecutionProvider"])
+            assert np.abs(session.run(["y"], {"x": X})[0] - expected).max() < 1e-5
+        if importlib.util.find_spec("torch"):
+            import torch
+
+            from neuroviz.export import torch_source
+
+            text, weights = torch_source(net)
+            namespace = {"__name__": f"exported_{kind}", "__file__": "model.py"}
+            exec(compile(text, "model.py", "exec"), namespace)
+            model = namespace["Network"]().double().eval()
+            model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+            with torch.no_grad():
+                assert np.abs(model(torch.from_numpy(X)).numpy() - expected).max() < 1e-5
+
+
 #: Explain mode's steps per kind: (forward, backward, update) step kinds that must appear on
 #: the kind's columns (update None: the kind has no parameters to update).
 EXPLAIN_STEPS = {
@@ -337,6 +378,7 @@ def _columns_of_grads(net, grads):
         net.set_weights(saved)
 
 
+#: Every part a kind must provide, and the check for it. The app adds its parts here.
 PARTS = {
     "spec": check_spec,
     "gradients": check_gradients,
@@ -346,6 +388,7 @@ PARTS = {
     "describe": check_describe,
     "docs": check_docs,
     "explain": check_explain,
+    "export": check_export,
 }
 
 

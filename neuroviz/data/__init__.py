@@ -9,7 +9,10 @@
 * Palmer penguins, real data (:mod:`.penguins`).
 * Box office, synthetic (:mod:`.boxoffice`).
 * 8x8 handwritten digits, real data (:mod:`.digits`).
-* A user's own CSV file (:func:`load_csv`).
+* A user's own CSV file (:func:`load_csv`), or imported with choices
+  (:mod:`.tableimport`), points drawn on the plane and image folders of PNG files
+  (:mod:`.imagefolder`, decoded by :mod:`.png`), all kept inside an experiment as
+  embedded data (:mod:`.embedded`).
 """
 
 from .boxoffice import revenue as boxoffice_revenue

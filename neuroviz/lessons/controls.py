@@ -47,6 +47,12 @@ CONTROLS: dict[str, str] = {
     "explain": "the explain mode (step through one example)",
     "gradient_view": "the 'colour edges by gradient' toggle",
     "timeline": "the training timeline",
+    # views that look inside the network (View menu)
+    "param_count": "the number of weights and biases, beside the layer buttons",
+    "neuron_response": "the neuron-response view (a hidden neuron against inputs and factors)",
+    "saliency": "the saliency view (which inputs the answer for one example depends on)",
+    "loss_surface": "the loss surface over two weights, with the descent path",
+    "weight_images": "the weights of each first-layer neuron drawn as an 8x8 image",
 }
 
 CONTROL_IDS: tuple[str, ...] = tuple(CONTROLS)

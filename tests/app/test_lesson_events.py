@@ -109,6 +109,9 @@ def test_single_neuron_goal_is_reached_by_editing_a_weight(panel, qtbot, screens
     qtbot.waitUntil(lambda: win.latest_snapshot is not None
                     and tuple(win.latest_snapshot.layer_sizes) == (1, 1), timeout=10_000)
     screenshot(panel.window, "lesson_single_neuron_window")
+    box = panel.prediction_box  # the step asks first; the edit answers the question
+    box.set_answer(panel.step.prediction.answer)
+    assert box.commit() and not panel.step_done
 
     editor = win.network_view.edit_weight(1, 0, 0)
     line = editor.findChild(QLineEdit)

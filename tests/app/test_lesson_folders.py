@@ -9,7 +9,11 @@ from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QMessageBox
 
 from neuroviz.app.lessons.store import FOLDERS_KEY, lesson_dirs_from_argv
-from neuroviz.lessons import check_paths
+from neuroviz.lessons import check_paths, load_lessons
+from neuroviz.resources import lessons_dir
+
+#: how many lessons ship with neuroviz (a teacher's folder adds to them)
+SHIPPED = len(load_lessons([lessons_dir()])[0])
 
 GOOD = textwrap.dedent('''\
     +++
@@ -74,7 +78,7 @@ def test_bad_lesson_from_the_command_line_is_refused_with_the_checker_message(
     window = make_window(lesson_dirs=[folder], progress_path=tmp_path / "p.json")
     panel = window.lesson_panel
     ids = [panel.list.item(k).data(panel.list.ID_ROLE) for k in range(panel.list.count())]
-    assert ids[-1] == "teacher-xor" and "teacher-bad" not in ids and len(ids) == 16
+    assert ids[-1] == "teacher-xor" and "teacher-bad" not in ids and len(ids) == SHIPPED + 1
     qtbot.waitUntil(panel.problems_label.isVisible, timeout=5000)
     assert expected[0] in panel.problems_label.text()
     screenshot(panel, "lesson_bad_teacher_lesson")
@@ -99,12 +103,12 @@ def test_add_folder_from_the_menu_is_remembered(make_window, tmp_path, qtbot, mo
     folder = write_folder(tmp_path)
     window = make_window(progress_path=tmp_path / "p.json")
     panel = window.lesson_panel
-    assert panel.list.count() == 15
+    assert panel.list.count() == SHIPPED
     monkeypatch.setattr(LessonPanel, "choose_folder", lambda self: str(folder))
     menu = window.lessons_menu
     action = next(a for a in menu.actions() if a.objectName() == "action_lessons_add_folder")
     action.trigger()
-    assert panel.list.count() == 16
+    assert panel.list.count() == SHIPPED + 1
     boxes = [b for b in window.findChildren(QMessageBox, "lesson_message_box")
              if b.isVisible()]
     assert boxes and "test_happiness" in boxes[0].text()
@@ -119,12 +123,12 @@ def test_add_folder_from_the_menu_is_remembered(make_window, tmp_path, qtbot, mo
     other = MainWindow(start_worker=False, progress_path=tmp_path / "p.json")
     qtbot.addWidget(other)
     panel2 = other.lesson_panel
-    assert panel2.list.count() == 16
+    assert panel2.list.count() == SHIPPED + 1
     other.close()
 
     forget = next(a for a in menu.actions() if a.objectName() == "action_lessons_forget_folders")
     forget.trigger()
-    assert panel.list.count() == 15 and not panel.problems_label.isVisible()
+    assert panel.list.count() == SHIPPED and not panel.problems_label.isVisible()
 
 
 RUN_SCRIPT = '''
@@ -160,7 +164,7 @@ def test_run_with_lessons_option_installs_the_panel(tmp_path):
     out = subprocess.run([sys.executable, "-c", RUN_SCRIPT, str(folder)], env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    assert "LESSONS 16" in out.stdout
+    assert f"LESSONS {SHIPPED + 1}" in out.stdout
     assert "MENU True" in out.stdout
     expected = str(check_paths([folder])[0])
     assert f"PROBLEM {expected}" in out.stdout

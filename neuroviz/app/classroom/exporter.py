@@ -1,6 +1,7 @@
 """Export: pictures (PNG or SVG) of the network, the output plot, the charts or the whole
-window, the plots alone at a chosen resolution, copies to the clipboard, and training
-recorded as an animated GIF (encoded on its own thread, with progress and Cancel).
+window, the plots alone at a chosen resolution, copies to the clipboard, training
+recorded as an animated GIF (encoded on its own thread, with progress and Cancel), and the
+trained network as an ONNX model or a PyTorch script.
 
 :class:`Exporter` owns File › Export (:attr:`Exporter.menu`); the window's composition root
 puts that menu in the File menu. The file formats are written by
@@ -32,6 +33,14 @@ TARGETS = (("network", "Network View"), ("output", "Output Plot"), ("charts", "C
 
 
 PLOTS = (("output", "Output Plot"), ("charts", "Charts"))
+
+#: The trained network out of neuroviz (written by :mod:`neuroviz.export`).
+NETWORK_FORMATS = (
+    ("onnx", "Network as ONNX Model\u2026",
+     "Save the network with its current weights as an ONNX model, to run it elsewhere"),
+    ("torch", "Network as PyTorch Script\u2026",
+     "Save the network as PyTorch code (model.py), its weights and training data, with a "
+     "training loop to continue from"))
 
 
 class Exporter(QObject):
@@ -68,6 +77,10 @@ class Exporter(QObject):
                      lambda _=False: self.copy("network"), "Copy a picture of the network view")
         self._action("action_copy_window", "Copy Window to Clipboard", None,
                      lambda _=False: self.copy("window"), "Copy a picture of the whole window")
+        self.menu.addSeparator()
+        for fmt, title, tip in NETWORK_FORMATS:
+            self._action(f"action_export_{fmt}", title, None,
+                         lambda _=False, f=fmt: self.export_network_dialog(f), tip)
         self.menu.addSeparator()
         self.action_record = self._action(
             "action_record_gif", "Record Training as GIF\u2026", "Ctrl+Shift+R",
@@ -260,6 +273,33 @@ class Exporter(QObject):
             self._warn("Could not export", str(exc))
             return
         w.statusBar().showMessage(f"Saved {saved} ({scale}\u00d7)", 5000)
+
+    # ------------------------------------------------------------------ the network
+    def export_network(self, fmt: str, path) -> list[Path]:
+        """Write the network with its current weights as ``fmt`` ("onnx": an ONNX model;
+        "torch": model.py, its weights and the training data). Returns the paths written."""
+        from neuroviz.export import export_onnx, export_torch, source_from_experiment
+
+        source = source_from_experiment(self.window.current_experiment())
+        if fmt == "onnx":
+            return [export_onnx(source.network, path)]
+        return export_torch(source.network, path, source.data, source.training)
+
+    def export_network_dialog(self, fmt: str) -> None:
+        w = self.window
+        name, kind = (("neuroviz-network.onnx", "ONNX model (*.onnx)") if fmt == "onnx"
+                      else ("model.py", "Python script (*.py)"))
+        path, _ = QFileDialog.getSaveFileName(w, "Export network", str(Path.home() / name),
+                                              kind)
+        if not path:
+            return
+        try:
+            saved = self.export_network(fmt, path)
+        except (OSError, ValueError) as exc:  # ExportError is a ValueError
+            self._warn("Could not export the network", str(exc))
+            return
+        w.statusBar().showMessage(f"Saved {', '.join(p.name for p in saved)} in "
+                                  f"{saved[0].parent}", 6000)
 
     def _warn(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from neuroviz.app import palette as palettes
 from neuroviz.data import DATASETS, FEATURES_2D, load_dataset
+from neuroviz.data.embedded import EMBEDDED_NAMES
 from neuroviz.experiment import DatasetSettings
 
 FEATURE_IDS = {
@@ -196,7 +198,9 @@ class DataPanel(QWidget):
             self.noise_value.setText(f"{self.noise.value()} %")
             self.ratio_value.setText(f"{self.train_ratio.value()} %")
             self.batch_value.setText(str(self.batch_size.value()))
-            if info is not None:
+            if settings.name in EMBEDDED_NAMES:
+                self._show_own_data(settings)
+            elif info is not None:
                 self.title.setText(f"<b>{info.title}</b><br>"
                                    f"{palettes.palette_words(info.description)}")
                 self.title.setToolTip(f"Source: {info.credit}" if info.credit else
@@ -206,6 +210,23 @@ class DataPanel(QWidget):
                 self._rebuild_options(info.options, settings.options)
         finally:
             self._updating = False
+
+    def _show_own_data(self, settings: DatasetSettings) -> None:
+        """Imported, drawn or image-folder data: no built-in dataset is picked."""
+        self._group.setExclusive(False)
+        for button in self.dataset_buttons.values():
+            button.setChecked(False)
+        self._group.setExclusive(True)
+        data = settings.data or {}
+        kind = {"imported": "Imported table", "drawn": "Drawn data",
+                "image_folder": "Image folder"}[settings.name]
+        title = html.escape(str(data.get("title", "")))
+        self.title.setText(f"<b>{kind}</b>" + (f": {title}" if title and
+                                               settings.name != "drawn" else ""))
+        self.title.setToolTip("Your own data, kept inside the experiment file")
+        self.features_box.setVisible(settings.name == "drawn")
+        self.noise.setEnabled(False)
+        self._rebuild_options({}, {})
 
     def set_counts(self, n_train: int, n_test: int) -> None:
         """Show the number of training and test examples of the loaded data."""
@@ -253,6 +274,7 @@ class DataPanel(QWidget):
             return
         settings = copy.deepcopy(self._settings)
         settings.name = name
+        settings.data = None  # leaving imported or drawn data
         settings.options = {}
         settings.n_samples = None  # the new dataset's own size
         info = DATASETS[name]

@@ -125,6 +125,18 @@ def apply_on_top(window, preset: Preset | None) -> None:
             window.set_hyperparameters(**changes)
 
 
+def window_settings(window) -> dict[str, float | str | None]:
+    """The settings a lesson goal may name (``neuroviz.lessons.goals.SETTINGS``), as the
+    window has them now."""
+    st = window.state
+    hp, d = st.hyperparameters, st.dataset
+    ds = window.dataset
+    return {"batch_size": hp.batch_size, "learning_rate": hp.learning_rate,
+            "optimizer": hp.optimizer, "l1": hp.l1, "l2": hp.l2, "momentum": hp.momentum,
+            "noise": d.noise, "train_ratio": d.train_ratio,
+            "n_train": None if ds is None else int(ds.X_train.shape[0]), "dataset": d.name}
+
+
 # -- the learner's own work --------------------------------------------------------------
 
 

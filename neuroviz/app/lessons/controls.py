@@ -54,6 +54,12 @@ _MAP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "explain": (("explain", "action_explain"), ("explain",)),
     "gradient_view": (("gradient_view", "action_gradient_view"), ("gradient_view",)),
     "timeline": (("timeline", "timeline_view"), ("timeline", "timeline_view")),
+    "param_count": (("param_count",), ("param_count",)),
+    "neuron_response": (("neuron_response_dock", "action_neuron_response"),
+                        ("neuron_response",)),
+    "saliency": (("saliency_dock", "action_saliency"), ("saliency",)),
+    "loss_surface": (("loss_surface_dock", "action_loss_surface"), ("loss_surface",)),
+    "weight_images": (("weight_images_dock", "action_weight_images"), ("weight_images",)),
 }
 
 
@@ -134,6 +140,8 @@ class StepControls:
                 effect = getattr(control, "graphicsEffect", lambda: None)()
                 if not reg.is_highlighted(name) or effect is None:
                     reg.set_highlighted(name, True)
+                if name not in self._applied["glow"] and hasattr(control, "open_requested"):
+                    control.open()  # a view in a closed dock: the step talks about it
                 self._applied["glow"].add(name)
         if "edit_weights" in self.hidden or "edit_weights" in self.locked:
             self._block_editing(True)

@@ -7,12 +7,18 @@ Qt-free :mod:`neuroviz.lessons` package; helpers here:
 * :mod:`neuroviz.app.lessons.apply` -- presets to window calls, the learner's own work;
 * :mod:`neuroviz.app.lessons.events` -- window signals to lesson events;
 * :mod:`neuroviz.app.lessons.controls` -- hide/lock/highlight by control ID, and undo;
-* :mod:`neuroviz.app.lessons.text` -- Markdown view and the picker list.
+* :mod:`neuroviz.app.lessons.text` -- Markdown view and the picker list;
+* :mod:`neuroviz.app.lessons.prediction` -- the prediction question of a step;
+* :mod:`neuroviz.app.lessons.runs` -- the runs of a step, for goals that compare them;
+* :mod:`neuroviz.app.lessons.showme` -- "show me": the solution's actions, in order.
 
 Entering a lesson sets the learner's experiment aside (asking first when it is not saved)
 and brings it back on leaving. Progress is saved to a :class:`ProgressStore` file after
 every change. The goal status is checked from the drawn snapshots at most
-:data:`CHECK_HZ` times a second, and at once after an event or a change of the network.
+:data:`CHECK_HZ` times a second, and at once after an event or a change of the network, by
+one :class:`~neuroviz.lessons.GoalTracker` per step (a sequence remembers its progress). A
+step with a prediction question locks play, step and "show me" until the learner has
+committed to an answer.
 """
 
 from __future__ import annotations
@@ -33,17 +39,29 @@ from neuroviz.app.lessons.apply import (
     apply_setup,
     has_unsaved_changes,
     set_window_path,
+    window_settings,
 )
 from neuroviz.app.lessons.controls import StepControls
 from neuroviz.app.lessons.events import EventBridge
-from neuroviz.app.lessons.explain import keep_beside, play_explain_events
+from neuroviz.app.lessons.explain import keep_beside
+from neuroviz.app.lessons.runs import RunTracker, comparison_text
+from neuroviz.app.lessons.showme import ShowMe
 from neuroviz.app.lessons.store import LessonLibrary
 from neuroviz.app.lessons.text import plain
 from neuroviz.app.lessons.widgets import STYLES, build_panel, unsaved_question
-from neuroviz.lessons import GoalContext, Lesson, check_goal, setup_for_step
+from neuroviz.lessons import (
+    GoalContext,
+    GoalTracker,
+    Lesson,
+    NamingGoal,
+    check_goal,
+    setup_for_step,
+)
+from neuroviz.lessons.factors import FACTORS, neuron_correlations
 
 CHECK_HZ = 5.0
-SHOW_ME_FRAMES = 25  # "show me" trains in about this many chunks (one frame each)
+#: controls locked until the learner has committed to a prediction
+PREDICTION_LOCKS = ("play", "step")
 
 class LessonPanel(QWidget):
     """Guided lessons beside the playground.
@@ -58,16 +76,24 @@ class LessonPanel(QWidget):
     step_entered = Signal(int)
     goal_reached = Signal(int)          # step number
 
-    def __init__(self, window, library: LessonLibrary, explain=None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, window, library: LessonLibrary, explain=None, timeline=None,
+                 saliency=None, neurons=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lesson_panel")
         self.window = window
         self.explain = explain  # explain mode's controller, or None
+        self.timeline = timeline  # the timeline controller (going back; "show me" rewinds)
+        self.saliency = saliency  # the saliency view ("show me" shows an example's saliency)
+        self.neurons = neurons  # the neuron-response view (naming hidden neurons)
         self.library = library
         self.lesson: Lesson | None = None
         self.step_number = 0
         self.events: set[str] = set()
+        self.event_log: list[str] = []  # the same events, in the order they happened
+        self.tracker = GoalTracker(None)
+        self.run_tracker = RunTracker()
+        self.neuron_names: dict[int, str] = {}  # names given without a neuron view
+        self._factors_cache: tuple | None = None
         self.trained_epochs = 0
         self.step_done = False
         self.status_text = ""
@@ -76,8 +102,7 @@ class LessonPanel(QWidget):
         self._generation = -1
         self._last_received = window.worker.latest  # the newest worker snapshot seen here
         self._in_flight_until = None  # a snapshot published before this step: skip up to it
-        self._show_me_target: int | None = None
-        self._show_me_run: int | None = None  # the worker's train_epochs run of "show me"
+        self.show_me_runner = ShowMe(self)
         self._saved: SavedWork | None = None
         self._last_check = 0.0
         self._reapply_pending = False
@@ -87,7 +112,6 @@ class LessonPanel(QWidget):
         self.controls = StepControls(window)
         self.dock = None  # the QDockWidget holding the panel (set by the window)
         window.worker.snapshot_ready.connect(self._on_worker_snapshot)
-        window.worker.run_finished.connect(self._on_run_finished)
         window.state.subscribe(self._on_state_changed)
         window.experiment_applied.connect(self._schedule_reapply)
         window.installEventFilter(self)
@@ -98,6 +122,9 @@ class LessonPanel(QWidget):
         self._check_timer.timeout.connect(self.update_goal)
 
         build_panel(self)
+        self.prediction_box.committed.connect(self._on_prediction_committed)
+        if neurons is not None:
+            neurons.names_changed.connect(lambda *_: self.update_goal())
         self.refresh_list()
 
     # ================================================================== lesson list
@@ -256,7 +283,7 @@ class LessonPanel(QWidget):
         lesson = self.lesson
         number = min(max(1, number), len(lesson.steps))
         self._apply(lambda: apply_setup(self.window, setup_for_step(lesson, number)))
-        self._enter(number)
+        self._enter(number, direct=True)
 
     def next_step(self) -> None:
         """Next step (its preset on top of what the learner has), or finish the lesson."""
@@ -291,11 +318,17 @@ class LessonPanel(QWidget):
         except ValueError as exc:  # ExperimentError, DatasetError, SpecError
             self._message("The lesson could not set up this step", str(exc))
 
-    def _enter(self, number: int) -> None:
+    def _enter(self, number: int, direct: bool = False) -> None:
         lesson = self.lesson
         self.step_number = number
         step = self.step
         self.events = set()
+        self.event_log = []
+        self.tracker = GoalTracker(step.full_goal)
+        self.run_tracker.begin_step(direct)
+        self.neuron_names = {}
+        if self.neurons is not None:
+            self.neurons.clear_names()
         self.trained_epochs = 0
         self._last_epoch = self._epoch_now()
         # Snapshots published before this step may still be on their way (a busy machine):
@@ -305,15 +338,17 @@ class LessonPanel(QWidget):
         self.step_done = False
         self.hints_shown = 0
         self.progress.set_step(lesson.id, number)
-        self.controls.set_step(step.hidden, step.locked, step.highlight)
-        self.step_label.setText(
-            f"Step {number} of {len(lesson.steps)}: <b>{plain(step.title)}</b>")
+        self.prediction_box.set_prediction(step.prediction if step.goal is not None else None)
+        self.prediction_scroll.setVisible(self.prediction_box.prediction is not None)
+        self._set_step_controls()
+        self._open_views_for(step)
+        self.step_label.setText(f"Step {number} of {len(lesson.steps)}: <b>{plain(step.title)}</b>")
         self.text.set_step(step, lesson.folder)
         self.hints_label.clear()
         self.hints_label.hide()
         self.hint_button.setEnabled(bool(step.hints))
         self.hint_button.setText(f"Hint ({len(step.hints)})" if step.hints else "No hints")
-        self.show_me_button.setEnabled(step.solution is not None)
+        self._update_show_me_button()
         self.back_button.setEnabled(number > 1)
         last = number == len(lesson.steps)
         self.next_button.setText("Finish \u2713" if last else "Next \u203a")
@@ -336,62 +371,67 @@ class LessonPanel(QWidget):
         self.hint_button.setEnabled(left > 0)
 
     def show_me(self) -> None:
-        """Apply the step's solution as the learner would (same events), then train.
-
-        Training is a real run of the worker (``window.train_epochs``): the toolbar shows
-        Pause and the learner can stop it there. It goes in chunks of whole epochs, one a
-        frame, so it stops within a chunk of the goal, and never trains more than the
-        solution's ``epochs``.
-        """
+        """Do the step's solution for the learner: answer the prediction with its stated
+        answer, then perform each action in order (see :mod:`neuroviz.app.lessons.showme`).
+        While it trains the button reads "Stop"."""
         step = self.step
         if step is None or step.solution is None:
             return
-        if self.showing:  # the button reads "Stop" while training
+        if self.showing:
             self._stop_show_me()
             return
-        solution = step.solution
-        preset = solution.preset
-        try:
-            apply_on_top(self.window, preset)
-        except ValueError as exc:
-            self._message("'Show me' could not be applied", str(exc))
-            return
-        if preset.weights is not None:
-            self.report_event("weight_edited")
-            self.report_event("bias_edited")
-        if preset.reset:
-            self.report_event("reset")
-        if solution.epochs == 0 and solution.events:
-            self._keep_beside()
-            play_explain_events(self.explain, solution.events)
-        for event in solution.events:
-            self.report_event(event)
-        if solution.epochs > 0 and not self.step_done:
-            self.report_event("training_started")
-            self._show_me_target = self.trained_epochs + solution.epochs
-            chunk = max(1, -(-solution.epochs // SHOW_ME_FRAMES))
-            self.show_me_button.setText("Stop")
-            self._show_me_run = self.window.train_epochs(solution.epochs, chunk)
-        self.update_goal()
+        if self.prediction_box.pending:
+            self.prediction_box.set_answer(step.prediction.answer)
+            self.prediction_box.commit()
+        self.show_me_button.setText("Stop")
+        self.show_me_runner.start(step.solution.actions)
 
     def _stop_show_me(self) -> None:
-        if self._show_me_target is not None:
-            self._show_me_target = None
-            self.show_me_button.setText("Show me")
-            if self._show_me_run is not None:
-                self._show_me_run = None
-                self.window.pause()  # ends the run (if still going): training stops here
+        self.show_me_runner.stop()
 
-    def _on_run_finished(self, run_id: int) -> None:
-        """The worker's "show me" run ended: trained it all, diverged, or the learner paused."""
-        if run_id == self._show_me_run:
-            self._show_me_run = None
-            self._stop_show_me()
+    def _show_me_ended(self) -> None:
+        """Called by the "show me" runner when it has done everything or was stopped."""
+        self.show_me_button.setText("Show me")
+        self._update_show_me_button()
 
     @property
     def showing(self) -> bool:
-        """True while "show me" is training."""
-        return self._show_me_target is not None
+        """True while "show me" is busy (training, or between its actions)."""
+        return self.show_me_runner.active
+
+    def _update_show_me_button(self) -> None:
+        step = self.step
+        self.show_me_button.setEnabled(step is not None and step.solution is not None
+                                       and not self.prediction_box.pending)
+        if self.prediction_box.pending:
+            self.show_me_button.setToolTip("Commit to your prediction first")
+        else:
+            self.show_me_button.setToolTip("Apply a known-good setting and train")
+
+    # ================================================================== prediction
+    def _set_step_controls(self) -> None:
+        step = self.step
+        locked = tuple(step.locked)
+        if self.prediction_box.pending:
+            locked += PREDICTION_LOCKS
+        self.controls.set_step(step.hidden, locked, step.highlight)
+
+    def _on_prediction_committed(self, _answer) -> None:
+        if self.step is None:
+            return
+        self._set_step_controls()
+        self._update_show_me_button()
+        self.report_event("prediction_made")
+
+    def _open_views_for(self, step) -> None:
+        """Open the views a step's goal needs: the saliency view for ``saliency_shown``, the
+        neuron-response view for naming hidden neurons."""
+        from neuroviz.lessons import goal_events
+
+        if self.saliency is not None and "saliency_shown" in goal_events(step.goal):
+            self.saliency.open()
+        if self.neurons is not None and _has_naming(step.goal):
+            self.neurons.open()
 
     # ================================================================== goal
     def report_event(self, event: str) -> None:
@@ -401,6 +441,7 @@ class LessonPanel(QWidget):
         if event == "explain_started":
             self._keep_beside()
         self.events.add(event)
+        self.event_log.append(event)
         self.update_goal()
 
     def add_event_source(self, signal) -> None:
@@ -412,27 +453,69 @@ class LessonPanel(QWidget):
         if dock is not None:
             keep_beside(self.window, dock)
 
+    @property
+    def timeline_position(self) -> int | None:
+        """The epoch shown when the learner went back on the timeline (None: the latest)."""
+        entry = None if self.timeline is None else self.timeline.scrubbed_entry
+        return None if entry is None else int(entry.epoch)
+
+    def current_neuron_names(self) -> dict[int, str]:
+        if self.neurons is not None:
+            return dict(self.neurons.names)
+        return dict(self.neuron_names)
+
+    def neuron_factors(self) -> dict | None:
+        """Each first-layer hidden neuron's correlation with the data's named quantities
+        (only computed when the step's goal names neurons)."""
+        step = self.step
+        snap = self.window.latest_snapshot
+        ds = self.window.dataset
+        if step is None or snap is None or ds is None or not _has_naming(step.goal) \
+                or ds.name not in FACTORS:
+            return None
+        key = (id(snap), id(ds))
+        if self._factors_cache is not None and self._factors_cache[0] == key:
+            return self._factors_cache[1]
+        from neuroviz.engine import Network
+
+        try:
+            net = Network.from_spec(self.window.state.spec)
+            net.set_weights(snap.weights)
+            factors = neuron_correlations(net, ds)
+        except ValueError:
+            factors = None
+        self._factors_cache = (key, factors)
+        return factors
+
     def goal_context(self) -> GoalContext:
-        return GoalContext.from_snapshot(self.window.latest_snapshot, self.window.state.spec,
-                                         self.events, self.trained_epochs)
+        return GoalContext.from_snapshot(
+            self.window.latest_snapshot, self.window.state.spec, list(self.event_log),
+            self.trained_epochs, settings=window_settings(self.window),
+            runs=tuple(self.run_tracker.runs), run=self.run_tracker.current(),
+            position=self.timeline_position, neuron_names=self.current_neuron_names(),
+            neuron_factors=self.neuron_factors())
 
     def _epoch_now(self) -> int:
         snap = self.window.latest_snapshot
         return 0 if snap is None else int(snap.epoch)
 
-    def update_goal(self) -> None:
-        """Check the step's goal now and show the status."""
+    def update_goal(self) -> bool:
+        """Check the step's goal now and show the status; returns whether it is met."""
         self._check_timer.stop()
         self._last_check = time.monotonic()
         step = self.step
         if step is None:
-            return
-        done, text = check_goal(step.goal, self.goal_context())
+            return False
+        context = self.goal_context()
+        done, text = self.tracker.check(context)
+        if step.prediction is not None and step.goal is not None:
+            text = self._experiment_status(step, context, done, text)
         if done and not self.step_done:
             self.step_done = True
             self.progress.complete_step(self.lesson.id, step.number, len(self.lesson.steps))
+            self.prediction_box.show_outcome()
             self.goal_reached.emit(step.number)
-            if self._show_me_target is not None:
+            if self.showing:
                 self._stop_show_me()
         if self.step_done and not done:
             text = f"{text}  (reached earlier)"
@@ -440,9 +523,25 @@ class LessonPanel(QWidget):
         else:
             mark = "\u2713" if done else "\u25CB"
         self.status_text = text
+        runs = comparison_text(step.goal, self.run_tracker.runs, context.run)
+        self.runs_label.setText(runs)
+        self.runs_label.setVisible(bool(runs))
         self.goal_label.setText(f"{mark}  {text}")
         self.goal_label.setStyleSheet(self._style("done" if self.step_done else "todo"))
         self.next_button.setDefault(self.step_done)
+        return done
+
+    def _experiment_status(self, step, context, done: bool, text: str) -> str:
+        """The status of a step with a prediction, in terms of its experiment (the tracker's
+        first part, the prediction, is the box above)."""
+        if self.prediction_box.pending:
+            return f"First make your prediction above. Then: {check_goal(step.goal, context)[1]}"
+        prefix = "Part 2 of 2: "
+        if text.startswith(prefix):
+            return text[len(prefix):]
+        if done:
+            return check_goal(step.goal, context)[1]
+        return text
 
     def _schedule_check(self) -> None:
         wait = 1.0 / CHECK_HZ - (time.monotonic() - self._last_check)
@@ -452,29 +551,35 @@ class LessonPanel(QWidget):
             self._check_timer.start(int(wait * 1000) + 1)
 
     def _on_worker_snapshot(self, snap, generation: int) -> None:
-        """Count the epochs trained in this step (each run generation starts at epoch 0)."""
+        """Count the epochs trained in this step (each run generation starts at epoch 0) and
+        record the run's history."""
         self._last_received = snap
         if self.lesson is None:
             return
         if self._in_flight_until is not None:
-            if snap is self._in_flight_until:  # the last one from before this step
-                self._in_flight_until = None
-                self._generation, self._last_epoch = generation, int(snap.epoch)
+            if snap is not self._in_flight_until:
+                return  # published before this step began: its epochs are not this step's
+            # the state this step began from: it starts the count (and a run) but adds nothing
+            self._in_flight_until = None
+            self._generation, self._last_epoch = generation, int(snap.epoch)
+            self.run_tracker.record(snap, generation, self.window.state.epoch_offset,
+                                    window_settings(self.window))
             return
         epoch = int(snap.epoch)
         if generation != self._generation:
             self._generation = generation
             self._last_epoch = 0
-        if epoch > self._last_epoch:
+        trained = epoch > self._last_epoch  # a chunk of training, not a republished state
+        if trained:
             self.trained_epochs += epoch - self._last_epoch
         self._last_epoch = epoch
-        if self._show_me_target is None:
+        self.run_tracker.record(snap, generation, self.window.state.epoch_offset,
+                                window_settings(self.window))
+        if not self.showing:
             self._schedule_check()
             return
-        self.update_goal()              # every chunk: stops "show me" when the goal is reached
-        if self._show_me_target is not None and (
-                snap.diverged or self.trained_epochs >= self._show_me_target):
-            self._stop_show_me()
+        if not self.show_me_runner.goal_met() and trained:  # met: "show me" has stopped
+            self.show_me_runner.chunk_seen()
 
     def _on_state_changed(self, change: str) -> None:
         if self.lesson is None or change == "history":
@@ -530,8 +635,7 @@ class LessonPanel(QWidget):
     def _on_window_closing(self) -> None:
         """Leave the learner's own experiment in the window's saved settings, not the lesson's."""
         self._check_timer.stop()
-        self._show_me_target = None
-        self._show_me_run = None
+        self.show_me_runner.abandon()
         if self.lesson is not None:
             self.controls.clear()
             saved = self._saved
@@ -544,3 +648,10 @@ class LessonPanel(QWidget):
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._check_timer.stop()
         super().hideEvent(event)
+
+
+def _has_naming(goal) -> bool:
+    """Whether ``goal`` (or a part of it) asks the learner to name hidden neurons."""
+    if isinstance(goal, NamingGoal):
+        return True
+    return any(_has_naming(g) for g in getattr(goal, "goals", ()))

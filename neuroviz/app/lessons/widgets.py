@@ -12,11 +12,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from neuroviz.app.lessons.prediction import PredictionBox
 from neuroviz.app.lessons.text import LessonList, StepText
 
 _BOX = ("QLabel {{ background: {0}; color: {1}; border: 1px solid {2}; border-radius: 4px;"
@@ -92,11 +94,28 @@ def build_panel(panel) -> None:
     col.addWidget(panel.step_label)
     panel.text = StepText()
     col.addWidget(panel.text, 1)
+    panel.prediction_box = PredictionBox()
+    # the question, its choices and later the feedback scroll when the panel is short
+    panel.prediction_scroll = QScrollArea()
+    panel.prediction_scroll.setObjectName("lesson_prediction_scroll")
+    panel.prediction_scroll.setWidgetResizable(True)
+    panel.prediction_scroll.setFrameShape(QFrame.Shape.NoFrame)
+    panel.prediction_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    panel.prediction_scroll.setWidget(panel.prediction_box)
+    panel.prediction_scroll.hide()
+    col.addWidget(panel.prediction_scroll, 1)
     panel.goal_label = QLabel()
     panel.goal_label.setObjectName("lesson_goal")
     panel.goal_label.setWordWrap(True)
     panel.goal_label.setTextFormat(Qt.TextFormat.PlainText)
     col.addWidget(panel.goal_label)
+    panel.runs_label = QLabel()  # the runs a step compares, their numbers side by side
+    panel.runs_label.setObjectName("lesson_runs")
+    panel.runs_label.setWordWrap(True)
+    panel.runs_label.setTextFormat(Qt.TextFormat.PlainText)
+    panel.runs_label.setToolTip("The earlier run's curve stays on the loss chart, dashed")
+    panel.runs_label.hide()
+    col.addWidget(panel.runs_label)
     panel.hints_label = QLabel()
     panel.hints_label.setObjectName("lesson_hints")
     panel.hints_label.setWordWrap(True)

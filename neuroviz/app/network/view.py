@@ -172,7 +172,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.add_kind_btn.clicked.connect(lambda: self.add_kind_menu.popup(
             self.add_kind_btn.mapToGlobal(self.add_kind_btn.rect().bottomLeft())))
         self.remove_layer_btn.clicked.connect(self.remove_layer_requested)
-        top = QHBoxLayout()
+        top = self.top_row = QHBoxLayout()  # other features may add small labels here
         top.setContentsMargins(6, 4, 6, 0)
         top.addWidget(self.add_layer_btn)
         top.addWidget(self.add_kind_btn)

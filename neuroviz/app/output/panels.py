@@ -157,13 +157,26 @@ class ConfusionMatrixWidget(QWidget):
         p.end()
 
 
-def digit_qimage(pixels: np.ndarray, shape=(8, 8)) -> QImage:
-    """Dark-on-light 8-bit QImage of a digit (values scaled to their own range)."""
-    a = np.asarray(pixels, dtype=np.float64).reshape(shape)
+def digit_qimage(pixels: np.ndarray, shape=None) -> QImage:
+    """Dark-on-light 8-bit QImage of a digit or another square image (values are ink,
+    scaled to their own range). ``shape`` defaults to a square: grey ``(s, s)`` when the
+    size is a square number, colour ``(s, s, 3)`` when it is three times one."""
+    a = np.asarray(pixels, dtype=np.float64)
+    if shape is None:
+        n = a.size
+        side = int(round(np.sqrt(n)))
+        grey = side * side == n
+        if not grey:
+            side = int(round(np.sqrt(n / 3)))
+        shape = (side, side) if grey else (side, side, 3)
+    a = a.reshape(shape)
     lo, hi = float(a.min()), float(a.max())
     g = np.zeros(shape) if hi - lo < 1e-12 else (a - lo) / (hi - lo)
     buf = np.ascontiguousarray(255 - np.clip(g * 255, 0, 255).astype(np.uint8))
-    img = QImage(buf.data, shape[1], shape[0], shape[1], QImage.Format_Grayscale8)
+    if buf.ndim == 3:
+        img = QImage(buf.data, shape[1], shape[0], 3 * shape[1], QImage.Format_RGB888)
+    else:
+        img = QImage(buf.data, shape[1], shape[0], shape[1], QImage.Format_Grayscale8)
     return img.copy()  # own the pixels
 
 

@@ -325,6 +325,12 @@ class OutputView(OutputDrawingMixin, QWidget):
         self._redraw_all()
         self.slice_axes_changed.emit(*self.slice_axes)
 
+    def set_examples_visible(self, on: bool) -> None:
+        """Show or hide the example points and the selection marker (drawing your own data
+        shows the points in its own layer)."""
+        for item in (self.train_points, self.test_points, self.marker):
+            item.setVisible(bool(on))
+
     def set_selected_example(self, split: str | None, index: int = 0) -> None:
         """Mark an example (point, or the digit shown) without emitting example_selected."""
         self._select(split, index, emit=False)

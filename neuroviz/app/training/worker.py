@@ -68,6 +68,8 @@ class TrainingWorker(QThread):
         self._run_id: int | None = None  # the train_epochs() run in progress, if any
         self._epochs_left = 0
         self._chunk_epochs = 1
+        self._paced = False  # a train_epochs run whose chunks wait for next_chunk()
+        self._chunk_allowed = True
         self._gradients = False
         self._steps_per_second_limit: float | None = None
         self._burst_steps = 50
@@ -108,6 +110,13 @@ class TrainingWorker(QThread):
             grid = (np.ascontiguousarray(grid_points, dtype=np.float64), tuple(grid_shape))
         self._post("configure", data, spec, hp, int(seed), _copy_weights(weights), grid, task)
 
+    def set_data(self, X_train, Y_train, X_test, Y_test) -> None:
+        """New examples of the same shape (e.g. points drawn or dragged): the weights, the
+        optimizer state and the epoch count carry on, and so does a running training."""
+        data = tuple(np.ascontiguousarray(a, dtype=np.float64)
+                     for a in (X_train, Y_train, X_test, Y_test))
+        self._post("data", data)
+
     def rebuild(self, spec: dict, weights=None) -> None:
         """New architecture; layers whose weight shapes did not change keep their weights."""
         self._post("rebuild", spec, _copy_weights(weights))
@@ -122,18 +131,25 @@ class TrainingWorker(QThread):
     def pause(self) -> None:
         self._post("pause")
 
-    def train_epochs(self, epochs: int, chunk_epochs: int = 1) -> int:
+    def train_epochs(self, epochs: int, chunk_epochs: int = 1, paced: bool = False) -> int:
         """Train ``epochs`` whole epochs as a run, then stop; returns the run's id.
 
         The run trains ``chunk_epochs`` epochs at a time at full speed (the speed limit
         does not apply), publishes a snapshot after every chunk and waits for the next
         frame before the next chunk, so a viewer sees it happen and ``pause()`` stops it
         within a chunk. It counts as running (``running_changed(True)`` ... ``(False)``)
-        and ends with ``run_finished(run_id)``.
+        and ends with ``run_finished(run_id)``. With ``paced``, each chunk after the first
+        waits for :meth:`next_chunk` instead of a frame: the caller checks each chunk's
+        snapshot and can stop the run before another chunk trains, however slow it is.
         """
         self._next_run_id += 1
-        self._post("train", int(epochs), max(1, int(chunk_epochs)), self._next_run_id)
+        self._post("train", int(epochs), max(1, int(chunk_epochs)), self._next_run_id,
+                   bool(paced))
         return self._next_run_id
+
+    def next_chunk(self) -> None:
+        """A ``paced`` run may train its next chunk (the caller has seen the last one)."""
+        self._post("next_chunk")
 
     def step_epoch(self, epochs: int = 1) -> None:
         """Pause, then train exactly ``epochs`` epochs and publish."""
@@ -332,6 +348,11 @@ class TrainingWorker(QThread):
 
     def _chunk(self) -> None:
         """One chunk of a ``train_epochs`` run: whole epochs, published, one per frame."""
+        if self._paced and not self._chunk_allowed:
+            if not self._drain(block=True, timeout=0.25):  # wait for next_chunk()
+                self._queue.put(_STOP)
+            return
+        self._chunk_allowed = False
         trainer = self._trainer
         n = min(self._chunk_epochs, self._epochs_left)
         t0 = time.perf_counter()
@@ -350,6 +371,9 @@ class TrainingWorker(QThread):
         if snap.diverged or self._epochs_left <= 0:
             self._awaiting = None
             self._set_running(False)
+            return
+        if self._paced:  # the caller asks for the next chunk once it has seen this one
+            self._awaiting = None
             return
         # Wait until the GUI has seen this chunk (answering commands meanwhile: Pause ends
         # the run at once), and at least a frame, so the run never depends on speed.
@@ -447,6 +471,25 @@ class TrainingWorker(QThread):
             raise
         return True
 
+    def _do_data(self, data) -> bool:
+        old = self._trainer
+        if old is None:
+            return False
+        previous, generation = self._data, self.generation
+        self._data = data
+        try:
+            self._new_trainer(old.net)  # the same network object: its weights are kept
+        except Exception:
+            self._data, self._trainer = previous, old
+            raise
+        finally:
+            self.generation = generation  # the same run: the loss history goes on
+        new = self._trainer
+        new._counters[:] = old._counters
+        new._m1[:] = old._m1
+        new._m2[:] = old._m2
+        return True
+
     def _do_rebuild(self, spec, weights) -> bool:
         from neuroviz.engine import Network
 
@@ -487,8 +530,9 @@ class TrainingWorker(QThread):
         self._set_running(True)
         return False
 
-    def _do_train(self, epochs, chunk_epochs, run_id) -> bool:
+    def _do_train(self, epochs, chunk_epochs, run_id, paced=False) -> bool:
         self._end_run()  # a new run replaces the one in progress
+        self._paced, self._chunk_allowed = bool(paced), True
         trainer = self._trainer
         if trainer is None or epochs <= 0:
             self.run_finished.emit(run_id)
@@ -502,6 +546,10 @@ class TrainingWorker(QThread):
         self._epochs_left = int(epochs)
         self._chunk_epochs = int(chunk_epochs)
         self._set_running(True)
+        return False
+
+    def _do_next_chunk(self) -> bool:
+        self._chunk_allowed = True
         return False
 
     def _do_pause(self) -> bool:
@@ -643,6 +691,7 @@ def _describe(command: str) -> str:
     return {
         "configure": "Could not set up training",
         "rebuild": "Could not change the network",
+        "data": "Could not use the new data",
         "hyperparameters": "Could not change the settings",
         "weight": "Could not set the weight",
         "bias": "Could not set the bias",

@@ -92,9 +92,14 @@ class ExperimentApplyingMixin:
             ds = load_dataset_for(settings)
         self._dataset = ds
         self._applying = True
+        out, loss = ds.output_activation, ds.loss
+        spec = self.state.spec
+        if (ds.task == "classification" and spec.get("loss") == "mse" and ds.n_outputs == 1
+                and spec["layers"][-1]["units"] == 1):
+            # a lesson (or a saved file) chose squared error for two classes: keep it
+            out, loss = spec["layers"][-1]["activation"], "mse"
         try:
-            self.state.set_dataset(settings, ds.n_features, ds.n_outputs,
-                                   ds.output_activation, ds.loss)
+            self.state.set_dataset(settings, ds.n_features, ds.n_outputs, out, loss)
         finally:
             self._applying = False
         self._refresh_controls()
@@ -124,6 +129,32 @@ class ExperimentApplyingMixin:
         self.worker.configure(ds.X_train, ds.Y_train, ds.X_test, ds.Y_test, self.state.spec,
                               self.state.hyperparameters, self.state.seed, weights=weights,
                               grid_points=grid_points, grid_shape=grid_shape, task=ds.task)
+
+    def set_data_live(self, settings: DatasetSettings, ds) -> None:
+        """New examples while training goes on (points drawn, moved or erased): the state
+        takes ``settings`` without a reset, the views show the new examples, and the worker
+        trains on them with its current weights. Data of another shape is a new dataset."""
+        old = self._dataset
+        if old is None or (ds.kind, ds.task, ds.n_features, ds.n_outputs) != (
+                old.kind, old.task, old.n_features, old.n_outputs):
+            self.set_dataset(settings)
+            return
+        self._dataset = ds
+        self._applying = True
+        try:
+            self.state.set_dataset(settings, ds.n_features, ds.n_outputs,
+                                   ds.output_activation, ds.loss)
+        finally:
+            self._applying = False
+        if ds.name != old.name:
+            self.data_panel.set_settings(self.state.dataset)
+        self.data_panel.set_counts(ds.n_train, ds.n_test)
+        self.output_view.set_dataset(ds, self.state.spec)
+        if self.latest_snapshot is not None:
+            self.output_view.set_snapshot(self.latest_snapshot)
+        self.worker.set_data(ds.X_train, ds.Y_train, ds.X_test, ds.Y_test)
+        if not self.is_running:
+            self.worker.request_snapshot()
 
     def apply_network(self, spec: dict, weights=None) -> None:
         """Used by undo commands: set the architecture (and optionally the weights)."""
@@ -243,7 +274,7 @@ class ExperimentApplyingMixin:
         self.toolbar.set_hyperparameters(self.state.hyperparameters)
         self.toolbar.set_problem_type(ds.task)
         info = DATASETS.get(ds.name)
-        self.controls.set_enabled("noise", bool(info is None or info.uses_noise))
+        self.controls.set_enabled("noise", bool(info is not None and info.uses_noise))
         self.divergence_banner.hide()
 
     def _refresh_network_view(self) -> None:

@@ -8,7 +8,9 @@ their signals to each other; and puts their actions into the window's menus. Fea
 look each other up: what one feature needs from another is passed here.
 
 The parts become attributes of the window: ``explain``, ``gradients``, ``timeline``,
-``runs``, ``presenter``, ``exporter``, ``lesson_panel``, the docks ``timeline_dock`` and
+``runs``, ``presenter``, ``exporter``, ``lesson_panel``, the views that look inside the
+network (``neuron_response``, ``saliency_view``, ``loss_surface``, ``weight_images``, each in a
+dock of ``inspector_docks``) and the ``param_count`` label, the docks ``timeline_dock`` and
 ``lesson_dock``, the ``gradient_box`` switch and the feature actions (``action_explain``,
 ``action_gradient_view``, ``action_clear_runs``, ``action_compare_runs``,
 ``action_presenter``, ``action_leave_presenter``).
@@ -25,11 +27,18 @@ from PySide6.QtWidgets import QCheckBox, QDockWidget, QVBoxLayout, QWidget
 
 from neuroviz.app.classroom.exporter import Exporter
 from neuroviz.app.classroom.presenter import PresenterMode
+from neuroviz.app.data.drawing import DrawingController
+from neuroviz.app.data.importing import DataImport
 from neuroviz.app.explain.controller import ExplainController
 from neuroviz.app.explain.gradients import GradientController
 from neuroviz.app.lessons.menu import build_lessons_menu
 from neuroviz.app.lessons.panel import LessonPanel
 from neuroviz.app.lessons.store import LessonLibrary
+from neuroviz.app.network.param_count import ParamCountLabel
+from neuroviz.app.output.loss_surface import LossSurfaceView
+from neuroviz.app.output.neuron_response import NeuronResponseView
+from neuroviz.app.output.saliency import SaliencyView
+from neuroviz.app.output.weight_images import WeightImagesView
 from neuroviz.app.timeline.runs import RunComparison
 from neuroviz.app.timeline.view import TimelineController
 from neuroviz.app.window.keys import install_control_keys
@@ -43,9 +52,11 @@ def compose(window, lesson_dirs: Iterable[str | Path] = (),
     worker and own menus). ``lesson_dirs`` are teachers' lesson folders for this run;
     ``progress_path`` is the lesson progress file (default: see ``lessons.store``)."""
     _compose_explain(window)
+    _compose_own_data(window)
     _compose_timeline(window)
     _compose_export(window)
     _compose_presenter(window)
+    _compose_inspectors(window)
     _compose_lessons(window, lesson_dirs, progress_path)
     _register_controls(window)
     window.control_keys = install_control_keys(window)  # sliders keep their arrow keys
@@ -101,6 +112,46 @@ def _compose_explain(w) -> None:
             control.blockSignals(False)
 
     w.gradients.toggled.connect(sync)
+
+
+def _compose_own_data(w) -> None:
+    """File › Import Data…, Import Image Folder… and Draw Data, before Export Image; the
+    drawing toolbar at the top while drawing."""
+    w.drawing = DrawingController(w, w.output_view.plot, w.output_view.set_examples_visible)
+    w.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+    w.addToolBar(Qt.ToolBarArea.TopToolBarArea, w.drawing.toolbar)
+    w.data_import = DataImport(w)
+    before = w.action_export
+    actions = [
+        _action(w, None, "action_import_data", "&Import Data\u2026", "Ctrl+I",
+                lambda *_: w.data_import.import_table(),
+                "Train on your own table: a CSV file with a header row"),
+        _action(w, None, "action_import_images", "Import Image &Folder\u2026", None,
+                lambda *_: w.data_import.import_images(),
+                "Train on your own pictures: a folder with one subfolder of PNG images per "
+                "class"),
+        _action(w, None, "action_draw_data", "&Draw Data", "D",
+                lambda on: w.drawing.start() if on else w.drawing.stop(),
+                "Draw your own points on the plane: a brush per class, an eraser, and drag "
+                "points while the network trains", checkable=True),
+    ]
+    w.action_import_data, w.action_import_images, w.action_draw_data = actions
+    for action in actions:
+        w.file_menu.insertAction(before, action)
+    w.file_menu.insertSeparator(before)
+
+    def sync(on: bool) -> None:
+        w.action_draw_data.blockSignals(True)
+        w.action_draw_data.setChecked(on)
+        w.action_draw_data.blockSignals(False)
+
+    w.drawing.drawing_toggled.connect(sync)
+
+    def data_changed(change: str) -> None:  # another dataset or experiment ends drawing
+        if w.drawing.active and w.state.dataset.name != "drawn":
+            w.drawing.cancel()
+
+    w.state.subscribe(data_changed)
 
 
 def _compose_timeline(w) -> None:
@@ -169,9 +220,11 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
     Lessons menu before Help."""
     w.lesson_dirs = [Path(d) for d in lesson_dirs]
     library = LessonLibrary(w.lesson_dirs, progress_path=progress_path)
-    panel = LessonPanel(w, library, explain=w.explain)
+    panel = LessonPanel(w, library, explain=w.explain, timeline=w.timeline,
+                        saliency=w.saliency_view, neurons=w.neuron_response)
     panel.add_event_source(w.explain.event_happened)
     panel.add_event_source(w.gradients.event_happened)
+    panel.add_event_source(w.saliency_view.event_happened)
     w.lesson_dock = w.add_side_panel(panel, "Lessons", "lesson_dock")
     panel.dock = w.lesson_dock
     w.lesson_panel = panel
@@ -188,6 +241,42 @@ def _compose_lessons(w, lesson_dirs, progress_path) -> None:
             f"{len(library.problems)} problem(s) in lesson files: see the Lessons panel", 8000)
 
 
+def _compose_inspectors(w) -> None:
+    """Views that look inside the network, each in a dock opened from the View menu (and by
+    lessons): neuron response, saliency, loss surface, weight images; and the parameter
+    count beside the network's layer buttons."""
+    w.param_count = ParamCountLabel(w.state)
+    w.network_view.top_row.insertWidget(3, w.param_count)
+    w.neuron_response = NeuronResponseView(w)
+    w.saliency_view = SaliencyView(w)
+    w.loss_surface = LossSurfaceView(w)
+    w.weight_images = WeightImagesView(w)
+    w.inspector_docks = []
+    w.view_menu.addSeparator()
+    for view, title, name, key in (
+            (w.neuron_response, "Neuron Response", "neuron_response_dock", "Ctrl+Alt+N"),
+            (w.saliency_view, "Saliency", "saliency_dock", "Ctrl+Alt+S"),
+            (w.loss_surface, "Loss Surface", "loss_surface_dock", "Ctrl+Alt+L"),
+            (w.weight_images, "Weight Images", "weight_images_dock", "Ctrl+Alt+W")):
+        dock = QDockWidget(title, w)
+        dock.setObjectName(name)
+        dock.setWidget(view)
+        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.hide()
+        action = dock.toggleViewAction()
+        action.setObjectName(f"action_{name.removesuffix('_dock')}")
+        action.setShortcut(QKeySequence(key))
+        w.view_menu.addAction(action)
+        w.addAction(action)
+
+        def show(dock=dock) -> None:
+            dock.show()
+            dock.raise_()
+
+        view.open_requested.connect(show)
+        w.inspector_docks.append(dock)
+
+
 def _register_controls(w) -> None:
     """The features' controls that lessons and presenter mode address by ID."""
     w.controls.register(
@@ -195,4 +284,7 @@ def _register_controls(w) -> None:
         w.gradient_box, w.gradients.chart, w.gradients.dock, w.action_gradient_view,
         w.timeline.view, w.timeline_dock, w.action_clear_runs, w.action_compare_runs,
         w.action_presenter, w.action_leave_presenter, w.presenter.bar,
-        w.exporter.action_record, w.lesson_panel, w.lesson_dock)
+        w.exporter.action_record, w.lesson_panel, w.lesson_dock, w.param_count,
+        w.neuron_response, w.saliency_view, w.loss_surface, w.weight_images,
+        w.action_import_data, w.action_import_images, w.action_draw_data, w.drawing.toolbar,
+        *w.inspector_docks, *(dock.toggleViewAction() for dock in w.inspector_docks))

@@ -10,7 +10,11 @@ from PySide6.QtWidgets import QApplication
 
 from neuroviz.app import palette as palettes
 from neuroviz.app.window.themes import THEMES
+from neuroviz.data.embedded import payload_chars
 from neuroviz.experiment import ExperimentError, experiment_from_dict
+
+#: Imported data larger than this is not remembered between runs (see _save_last_settings).
+MAX_REMEMBERED_DATA_CHARS = 1_000_000
 
 
 class RememberedSettingsMixin:
@@ -65,6 +69,10 @@ class RememberedSettingsMixin:
     def _save_last_settings(self) -> None:
         exp = self.state.experiment(None)
         exp.history.clear()
+        if payload_chars(exp.dataset.data) > MAX_REMEMBERED_DATA_CHARS:
+            # Large imported data is kept in saved experiments, not in the app settings
+            # (written on every change): the next start begins with the default data.
+            exp = type(exp)()
         self._settings.setValue("last_experiment", json.dumps(exp.to_dict()))
 
     def save_settings(self) -> None:

@@ -155,6 +155,8 @@ class Layer:
     nestable: ClassVar[bool] = True
     #: The module whose ``forward_op``/``backward_op`` form the compiled path.
     compiled: ClassVar[str] = ""
+    #: Why the kind cannot be exported (ONNX, PyTorch); empty when its hooks export it.
+    no_export: ClassVar[str] = ""
 
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
@@ -250,3 +252,15 @@ class Layer:
     def ops(self, plan: Any) -> None:
         """Append this layer's rows to the compiled op table (see :mod:`..driver`)."""
         raise NotImplementedError
+
+    # -- export (neuroviz.export; onnx and torch are imported there, never here) ------------
+    def export_onnx(self, graph: Any, x: str) -> str:
+        """Add this layer's ONNX nodes to ``graph`` (an :class:`neuroviz.export.OnnxGraph`)
+        after the tensor ``x``; return the name of the layer's output tensor."""
+        raise NotImplementedError(f"{self.kind}: no ONNX export ({self.no_export or 'no hook'})")
+
+    def export_torch(self, writer: Any) -> None:
+        """Add this layer's ``torch.nn`` modules and weights to ``writer`` (a
+        :class:`neuroviz.export.TorchWriter`)."""
+        raise NotImplementedError(f"{self.kind}: no PyTorch export "
+                                  f"({self.no_export or 'no hook'})")

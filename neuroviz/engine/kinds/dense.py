@@ -13,6 +13,9 @@ Math::
     forward   z = x @ W + b,   a = f(z)
     backward  dz = da · f'(z),  dW = x.T @ dz,  db = Σ_rows dz,  dx = dz @ W.T
 
+Export: ONNX ``Gemm`` and the activation; PyTorch ``nn.Linear`` (weight ``W.T``) and the
+activation's module.
+
 The compiled path: small layers run the loops below with unsigned indices and
 ``fastmath={"reassoc", "contract"}`` (vectorised sums, fused multiply-adds; NaN checks
 unaffected), big ones the BLAS helpers of :mod:`neuroviz.engine.kernels`.
@@ -161,6 +164,19 @@ class Dense(Layer):
 
     def dz_from_da(self, z, a, da):
         return da * act.derivative(self.activation, z, a)
+
+    # -- export -------------------------------------------------------------------------------
+    def export_onnx(self, graph, x):
+        """ONNX: z = Gemm(x, W, b), then the activation's nodes."""
+        z = graph.node("Gemm", [x, graph.weight("W", self.W), graph.weight("b", self.b)])
+        return graph.activation(self.activation, z)
+
+    def export_torch(self, writer):
+        """PyTorch: nn.Linear(fan_in, units) (its weight is W.T), then the activation."""
+        writer.module(f"nn.Linear({self.n_in}, {self.units})",
+                      f"dense, {self.units} units, {self.activation}",
+                      weight=self.W.T, bias=self.b)
+        writer.activation(self.activation)
 
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):

@@ -9,6 +9,8 @@ Math (inverted dropout, so evaluation needs no rescaling)::
                 a = x · m                      backward  dx = da · m
     evaluation  a = x
 
+Export: ONNX ``Dropout`` (the identity at inference), PyTorch ``nn.Dropout(rate)``.
+
 The numbers ``u`` come from the trainer's dropout stream (splitmix64, seeded from the
 trainer's seed, see :func:`~neuroviz.engine.kinds.base.uniforms`), drawn row by row in layer
 order, so the same seed gives the same masks in the compiled path and in the NumPy reference.
@@ -90,6 +92,15 @@ class Dropout(Layer):
         if values is None:
             raise ValueError("dropout: backward needs the forward values (the mask)")
         return [], dz * values.extras["mask"]
+
+    def export_onnx(self, graph, x):
+        """ONNX: a Dropout node with the rate, which runtimes apply as the identity at
+        inference (evaluation mode, like predict)."""
+        return graph.node("Dropout", [x, graph.constant(self.rate)])
+
+    def export_torch(self, writer):
+        """PyTorch: nn.Dropout(rate) (inverted dropout too; off in model.eval())."""
+        writer.module(f"nn.Dropout({self.rate!r})", f"dropout, rate {self.rate:g}")
 
     def ops(self, plan, x):
         out = plan.slot(self.n_out)

@@ -13,6 +13,8 @@ Math, per example with ``N`` values and ``EPS = 1e-5``::
               a = gain · x̂ + bias
     backward  dgain = Σ_rows da · x̂,  dbias = Σ_rows da,  g = da · gain,
               dx = (g − mean(g) − x̂ · mean(g · x̂)) / σ
+
+Export: ONNX ``LayerNormalization`` (axis −1, epsilon EPS), PyTorch ``nn.LayerNorm``.
 """
 
 from __future__ import annotations
@@ -109,6 +111,18 @@ class LayerNorm(Layer):
         dx = (g - g.mean(axis=1, keepdims=True)
               - xhat * (g * xhat).mean(axis=1, keepdims=True)) / std
         return [(dz * xhat).sum(axis=0), dz.sum(axis=0)], dx
+
+    def export_onnx(self, graph, x):
+        """ONNX: LayerNormalization over the last axis with the engine's EPS, gain and bias
+        (mean and variance kept in the model's precision)."""
+        return graph.node("LayerNormalization", [x, graph.weight("gain", self.gain),
+                                                 graph.weight("bias", self.bias)],
+                          axis=-1, epsilon=EPS, stash_type=graph.elem_type)
+
+    def export_torch(self, writer):
+        """PyTorch: nn.LayerNorm(units, eps=EPS) with weight = gain, bias = bias."""
+        writer.module(f"nn.LayerNorm({self.n_out}, eps={EPS!r})", "layernorm",
+                      weight=self.gain, bias=self.bias)
 
     def ops(self, plan, x):
         out = plan.slot(self.n_out)

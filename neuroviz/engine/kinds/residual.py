@@ -20,6 +20,9 @@ Math::
     backward  df = da, backpropagated through f_k … f_1 to dh_f;
               dP = h.T @ da,  dh = dh_f + da (identity) or dh_f + da @ P.T (projection)
 
+Export: ONNX, the inner layers' nodes, then ``Add`` of the skip path (``MatMul`` with ``P``
+for a projection); PyTorch, the small ``Residual`` module below (:data:`TORCH_CLASS`).
+
 Compiled path: two ops in the op table around the inner layers' ops. ``begin`` (flag 0)
 does nothing forward and, backward, adds the skip path's gradient (kept in its scratch
 space) into dL/dh; ``end`` (flag 1: skip off, 2: identity, 3: projection) adds the skip
@@ -51,6 +54,23 @@ from neuroviz.engine.kinds.base import (
 
 _OPTS = dict(nogil=True, cache=True, error_model="numpy")
 BEGIN, END_NO_SKIP, END_IDENTITY, END_PROJECTION = 0, 1, 2, 3
+
+#: The PyTorch module an exported ``model.py`` defines for residual blocks.
+TORCH_CLASS = '''class Residual(nn.Module):
+    """a = f(h) + s: s = h, or h @ P when f changes the width (projection), or 0 (skip off)."""
+
+    def __init__(self, inner, skip=True, projection=None):
+        super().__init__()
+        self.inner = inner
+        self.skip = skip
+        self.projection = projection
+
+    def forward(self, h):
+        f = self.inner(h)
+        if not self.skip:
+            return f
+        return f + (h if self.projection is None else self.projection(h))
+'''
 
 
 class Residual(Layer):
@@ -238,6 +258,34 @@ class Residual(Layer):
         elif self.skip:
             d = d + dz
         return flat, d
+
+    # -- export -------------------------------------------------------------------------------
+    def export_onnx(self, graph, x):
+        """ONNX: the inner layers' nodes give f; then Add(f, x), Add(f, MatMul(x, P)) or f."""
+        f = x
+        for j, lay in enumerate(self.layers):
+            with graph.scope(f"layers[{j}]"):
+                f = lay.export_onnx(graph, f)
+        if not self.skip:
+            return f
+        skip = graph.node("MatMul", [x, graph.weight("P", self.P)]) if self.projected else x
+        return graph.node("Add", [f, skip])
+
+    def export_torch(self, writer):
+        """PyTorch: Residual(nn.Sequential(inner layers), skip, projection), the projection
+        a bias-free nn.Linear whose weight is P.T."""
+        writer.helper("Residual", TORCH_CLASS)
+        projection = (f", projection=nn.Linear({self.n_in}, {self.n_out}, bias=False)"
+                      if self.projected else "")
+        params = {"projection.weight": self.P.T} if self.projected else {}
+        note = "residual block" + (", skip off" if not self.skip else
+                                   ", projected skip" if self.projected else "")
+        where = writer.where
+        with writer.block(f"Residual({{inner}}, skip={self.skip}{projection})", "inner", note,
+                          **params):
+            for j, lay in enumerate(self.layers):
+                writer.where = f"{where}.layers[{j}]"
+                lay.export_torch(writer)
 
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
