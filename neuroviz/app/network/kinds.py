@@ -339,7 +339,7 @@ def column_params(layout: Layout, weights: Any) -> list[tuple] | None:
                 continue
             a, b = (np.asarray(group[0]), np.asarray(group[1]))
             out.append((a, b))
-    except (IndexError, TypeError):
+    except (IndexError, TypeError, ValueError):  # weights of another network's structure
         return None
     return out
 

@@ -13,13 +13,23 @@ __all__ = ["ParamCountLabel", "layer_param_counts"]
 
 
 def layer_param_counts(spec) -> list[tuple[int, int]]:
-    """``(weights, biases)`` of each dense layer of an engine spec."""
+    """``(weights, biases)`` of each top-level layer of an engine spec: for a layer norm its
+    gains and biases, for a residual block its layers' weights (and projection) and biases;
+    a dropout layer has none."""
+    from neuroviz.engine import Network
+
     out = []
-    fan_in = int(spec["inputs"])
-    for layer in spec["layers"]:
-        units = int(layer["units"])
-        out.append((fan_in * units, units))
-        fan_in = units
+    for layer in Network.from_spec(spec, seed=0).layers:
+        weights = biases = 0
+        for name, shape in zip(layer.param_names(), layer.param_shapes()):
+            size = 1
+            for d in shape:
+                size *= int(d)
+            if name.split(".")[-1] in ("b", "bias"):
+                biases += size
+            else:
+                weights += size
+        out.append((weights, biases))
     return out
 
 
