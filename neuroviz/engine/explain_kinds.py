@@ -261,6 +261,14 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
             old_w.append((None, None))
             new_w.append((None, None))
 
+    # the updated parameters, back in each top-level layer's order and grouping
+    flat = [[p.copy() for p in ps] for ps in top_params]
+    for k, c in enumerate(cols, start=1):
+        new = [a for a in new_w[k - 1] if a is not None]
+        for i, a in zip(c.arrays, new):
+            flat[c.top][i] = a.copy()
+    updated = tuple(g for g in (layer.structure(f) for layer, f in zip(net.layers, flat))
+                    if g is not None)
     col_grads = []
     for k, c in enumerate(cols, start=1):
         g = grads[k]
@@ -278,7 +286,8 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
         steps=tuple(b.steps), x=x, y=y, forward=forward, loss=float(loss),
         grads=tuple(col_grads), deltas=deltas, old_weights=tuple(old_w),
         new_weights=tuple(new_w), optimizer=hp["optimizer"], lr=float(hp["lr"]),
-        kinds=tuple(c.kind for c in cols), masks=masks, training=training)
+        kinds=tuple(c.kind for c in cols), masks=masks, training=training,
+        updated_weights=updated)
 
 
 def _update_step(b, hp, t, k, ps, gs, m1s, m2s, news, reg, n, idx, sym, kind, neuron, edge,

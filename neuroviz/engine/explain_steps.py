@@ -136,6 +136,15 @@ class Explanation:
     masks: dict[int, np.ndarray] = field(default_factory=dict)
     #: Whether dropout was applied (a training step) or not (evaluation).
     training: bool = False
+    #: The weights after the update grouped like ``Network.get_weights`` (None for a dense
+    #: stack, whose ``new_weights`` are already grouped so).
+    updated_weights: tuple | None = None
+
+    def network_weights(self) -> list:
+        """The weights after the whole update, grouped like ``Network.get_weights``."""
+        if self.updated_weights is not None:
+            return list(self.updated_weights)
+        return [(W.copy(), b.copy()) for W, b in self.new_weights]
 
     def __len__(self) -> int:
         return len(self.steps)

@@ -286,7 +286,22 @@ def test_explain_mode_on_a_layernorm_unit_shows_the_engine_numbers(window, qtbot
     np.testing.assert_array_equal(win.network_view.dropout_mask(3),
                                   values[2].extras["mask"][0])
     screenshot(win, "explain_layernorm")
-    win.explain.stop()
+    # Apply update: the trainer gets the explained step's weights, grouped like get_weights
+    panel.command("last")
+    panel.command("apply")
+    wanted = e.network_weights()
+
+    def applied():
+        got = win.worker.optimizer_state()["weights"]
+        return all(np.array_equal(a, b) for a, b in zip(_flat(got), _flat(wanted)))
+
+    qtbot.waitUntil(applied, timeout=60_000)
+
+
+def _flat(tree):
+    if isinstance(tree, np.ndarray):
+        return [tree]
+    return [leaf for item in tree for leaf in _flat(item)]
 
 
 def test_typing_a_weight_inside_a_residual_block_sets_it_in_the_trainer(window, qtbot):

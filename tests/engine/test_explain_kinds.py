@@ -105,3 +105,15 @@ def test_dropout_and_residual_text_carry_the_numbers():
 
 def paren(v: float) -> str:
     return fmt(v) if v >= 0 else f"({fmt(v)})"
+
+
+def test_the_updated_weights_load_into_the_network_as_the_update_says():
+    net = Network.from_spec(SPEC, seed=2)
+    x, y = np.array([0.4, -1.0, 0.2]), np.array([1.0])
+    e = explain(net, x, y, optimizer="sgd", lr=0.1, dropout_seed=4)
+    _, grads = net.loss_and_gradients(x[None, :], y[None, :], training=True, seed=4)
+    after = Network.from_spec(SPEC)
+    after.set_weights(e.network_weights())  # grouped like get_weights
+    for new, old, g in zip(_leaves(after.get_weights()), _leaves(net.get_weights()),
+                           _leaves(grads)):
+        np.testing.assert_allclose(new, old - 0.1 * g, rtol=1e-12, atol=1e-15)

@@ -257,7 +257,7 @@ class ExplainPanel(QWidget):
                 self._update_buttons()
             return
         if name == "apply":
-            self.apply_requested.emit([(W.copy(), b.copy()) for W, b in e.new_weights])
+            self.apply_requested.emit(e.network_weights())
             return
         if name != "toggle_play":
             self.stop_playing()
