@@ -125,6 +125,20 @@ def normalise_spec(spec: Any) -> dict[str, Any]:
     return out
 
 
+def layer_param_counts(spec: Any) -> list[int]:
+    """Parameters of each top-level layer of ``spec`` (weights, biases, gains,
+    projections), counted from the spec alone: nothing is allocated. SpecError if the
+    spec is malformed."""
+    spec = normalise_spec(spec)
+    shape = input_shape(spec["inputs"])
+    counts = []
+    for i, entry in enumerate(spec["layers"]):
+        cls = LAYER_KINDS[entry["type"]]
+        counts.append(int(cls.param_count(entry, shape)))
+        shape = cls.output_shape(entry, shape, f"layers[{i}]")
+    return counts
+
+
 class Network:
     """A feed-forward stack of layers.
 

@@ -306,15 +306,16 @@ def hidden_activations(spec: Mapping[str, Any] | None) -> list[str]:
 
 
 def param_count(spec: Mapping[str, Any] | None) -> int:
-    """Weights and biases of the dense layers of an engine spec."""
+    """Parameters of every layer of an engine spec (0 for no spec or a malformed one)."""
+    from neuroviz.engine import SpecError
+    from neuroviz.engine.network import layer_param_counts
+
     if not spec:
         return 0
-    total, fan_in = 0, int(spec.get("inputs", 0))
-    for layer in spec.get("layers", ()):
-        units = int(layer.get("units", 0))
-        total += fan_in * units + units
-        fan_in = units
-    return total
+    try:
+        return sum(layer_param_counts(dict(spec)))
+    except (SpecError, TypeError, ValueError):
+        return 0
 
 
 def _check_setting(goal: SettingGoal, ctx: GoalContext) -> tuple[bool, str]:

@@ -226,3 +226,19 @@ def test_wide_layers_take_the_blas_path_in_the_driver_and_agree_with_the_referen
         Trainer(net, X, Y, batch_size=16, lr=0.01, backend=backend).run(12)
         params.append(net.params.copy())
     np.testing.assert_allclose(params[0], params[1], rtol=1e-6, atol=1e-6)
+
+
+def test_parameter_counts_from_the_spec_match_what_a_network_allocates():
+    from neuroviz.engine.network import layer_param_counts
+
+    spec = {"inputs": 3, "loss": "bce", "layers": [
+        {"type": "dense", "units": 5, "activation": "tanh"},
+        {"type": "layernorm"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "residual", "layers": [{"type": "dense", "units": 4, "activation": "relu"}]},
+        {"type": "dense", "units": 1, "activation": "sigmoid"}]}
+    counts = layer_param_counts(spec)
+    net = Network.from_spec(spec)
+    assert sum(counts) == net.param_size
+    assert counts == [sum(int(np.prod(s)) for s in layer.param_shapes())
+                      for layer in net.layers]

@@ -9,8 +9,8 @@ it was.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -109,8 +109,10 @@ class PresenterBar(QWidget):
         for w in self.findChildren(QWidget):
             w.setFont(font)
         height = max(40, int(34 * factor))
+        icon = QFontMetrics(font).height()  # drawn icons as large as the text beside them
         for b in (self.play_button, self.step_button, self.reset_button, self.exit_button):
             b.setMinimumHeight(height)
+            b.setIconSize(QSize(icon, icon))
         self.scale_combo.setMinimumHeight(height)
         self._arrange()
 

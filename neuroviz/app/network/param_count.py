@@ -1,36 +1,19 @@
 """The number of weights and biases of the network, shown beside its layer buttons.
 
-A dense layer with ``n`` inputs and ``m`` neurons has ``n·m`` weights and ``m`` biases; the
-label adds them up over every layer, and its tooltip shows the sum layer by layer. It follows
-the experiment state, so adding a neuron updates it at once.
+A dense layer with ``n`` inputs and ``m`` neurons has ``n·m`` weights and ``m`` biases (layer
+norms a gain and a bias per unit, residual blocks their layers and any projection: the
+engine counts them); the label adds them up, and its tooltip shows them layer by layer. It
+follows the experiment state, so adding a neuron updates it at once.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-__all__ = ["ParamCountLabel", "layer_param_counts"]
+from neuroviz.engine import SpecError
+from neuroviz.engine.network import layer_param_counts
 
-
-def layer_param_counts(spec) -> list[tuple[int, int]]:
-    """``(weights, biases)`` of each top-level layer of an engine spec: for a layer norm its
-    gains and biases, for a residual block its layers' weights (and projection) and biases;
-    a dropout layer has none."""
-    from neuroviz.engine import Network
-
-    out = []
-    for layer in Network.from_spec(spec, seed=0).layers:
-        weights = biases = 0
-        for name, shape in zip(layer.param_names(), layer.param_shapes()):
-            size = 1
-            for d in shape:
-                size *= int(d)
-            if name.split(".")[-1] in ("b", "bias"):
-                biases += size
-            else:
-                weights += size
-        out.append((weights, biases))
-    return out
+__all__ = ["ParamCountLabel"]
 
 
 class ParamCountLabel(QLabel):
@@ -39,6 +22,7 @@ class ParamCountLabel(QLabel):
     def __init__(self, state, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("param_count")
+        self.setContentsMargins(10, 0, 0, 0)  # apart from the layer count beside it
         self.state = state
         self.count = 0
         state.subscribe(self._on_state)
@@ -49,9 +33,13 @@ class ParamCountLabel(QLabel):
             self.refresh()
 
     def refresh(self) -> None:
-        counts = layer_param_counts(self.state.spec)
-        self.count = sum(w + b for w, b in counts)
+        try:
+            counts = layer_param_counts(self.state.spec)
+        except SpecError:  # a spec being edited; the window reports it
+            counts = []
+        self.count = sum(counts)
         self.setText(f"{self.count:,} parameters")
-        lines = [f"layer {k}: {w:,} weights + {b:,} biases" for k, (w, b) in
-                 enumerate(counts, start=1)]
+        kinds = [layer.get("type", "dense") for layer in self.state.spec.get("layers", ())]
+        lines = [f"layer {k} ({kind}): {n:,}" for k, (kind, n) in
+                 enumerate(zip(kinds, counts), start=1)]
         self.setToolTip("Weights and biases the network learns\n" + "\n".join(lines))

@@ -469,6 +469,10 @@ class NetworkView(DescriptionsMixin, QWidget):
         for w in (self.add_layer_btn, self.add_kind_btn, self.remove_layer_btn, self.layers_label,
                   self.mode_label, self.legend):
             w.setFont(font)
+        for i in range(self.top_row.count()):  # labels other features put in the top row
+            w = self.top_row.itemAt(i).widget()
+            if isinstance(w, QLabel):
+                w.setFont(font)
         bold = QFont(font)
         bold.setBold(True)
         self.add_layer_btn.setFont(bold)

@@ -190,8 +190,9 @@ class OutputDrawingMixin:
         self.counts = confusion_counts(ds.y_test, labels, k)
         self.confusion.set_counts(self.counts)
         acc = np.trace(self.counts) / max(self.counts.sum(), 1)
+        wrong_count = int(self.counts.sum() - np.trace(self.counts))
         self.secondary_title.setText(f"Confusion matrix (test set): {100 * acc:.1f}% correct, "
-                                     f"{int(self.counts.sum() - np.trace(self.counts))} mistakes")
+                                     f"{wrong_count} mistake{'' if wrong_count == 1 else 's'}")
         if ds.kind == "image":
             wrong = np.flatnonzero(labels != ds.y_test)
             self.gallery.set_images(wrong, self._raw(ds.X_test[wrong]), ds.y_test[wrong],
