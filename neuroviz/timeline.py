@@ -38,15 +38,36 @@ MIN_ENTRIES = 16
 ENTRY_OVERHEAD = 300
 
 
-def _frozen_weights(weights) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    out = []
-    for W, b in weights:
-        W = np.array(W, dtype=np.float64, copy=True)
-        b = np.array(b, dtype=np.float64, copy=True)
-        W.setflags(write=False)
-        b.setflags(write=False)
-        out.append((W, b))
-    return tuple(out)
+def _frozen_weights(weights) -> tuple[tuple, ...]:
+    """Read-only copies, grouped like ``Network.get_weights`` (dense ``(W, b)``; a residual
+    block's group nests its layers' groups)."""
+
+    def frozen(item):
+        if isinstance(item, tuple):
+            return tuple(frozen(i) for i in item)
+        a = np.array(item, dtype=np.float64, copy=True)
+        a.setflags(write=False)
+        return a
+
+    return tuple(tuple(frozen(item) for item in group) for group in weights)
+
+
+def _leaves(tree) -> list[np.ndarray]:
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree]
+
+
+def _shapes(tree):
+    if isinstance(tree, (tuple, list)):
+        return tuple(_shapes(item) for item in tree)
+    return np.shape(tree)
+
+
+def _copy(tree):
+    if isinstance(tree, (tuple, list)):
+        return tuple(_copy(item) for item in tree)
+    return tree.copy()
 
 
 @dataclass(frozen=True)
@@ -89,11 +110,11 @@ class TimelineEntry:
 
     @property
     def nbytes(self) -> int:
-        return sum(W.nbytes + b.nbytes for W, b in self.weights) + ENTRY_OVERHEAD
+        return sum(a.nbytes for a in _leaves(self.weights)) + ENTRY_OVERHEAD
 
     def copy_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Writable copies of the weights (to hand to a trainer or the window)."""
-        return [(W.copy(), b.copy()) for W, b in self.weights]
+        return [_copy(group) for group in self.weights]
 
 
 class Timeline:
@@ -144,12 +165,12 @@ class Timeline:
         start a new timeline (the architecture changed).
         """
         epoch = int(epoch)
-        shapes = tuple((np.shape(W), np.shape(b)) for W, b in weights)
+        shapes = _shapes(weights)
         if self._shapes is not None and shapes != self._shapes:
             self.clear()
         if self._latest is not None and epoch <= self._latest.epoch:
             return False
-        if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in weights):
+        if not all(np.isfinite(a).all() for a in _leaves(weights)):
             return False  # never keep a diverged state
         entry = TimelineEntry(epoch, int(step), _frozen_weights(weights), float(train_loss),
                               None if test_loss is None else float(test_loss), metric_name,

@@ -297,6 +297,87 @@ def check_export(kind):
                 assert np.abs(model(torch.from_numpy(X)).numpy() - expected).max() < 1e-5
 
 
+#: Explain mode's steps per kind: (forward, backward, update) step kinds that must appear on
+#: the kind's columns (update None: the kind has no parameters to update).
+EXPLAIN_STEPS = {
+    "dense": ("weighted_sum", "neuron_grad", "update_weight"),
+    "dropout": ("dropout", "dropout_grad", None),
+    "layernorm": ("norm_unit", "norm_grad", "update_gain"),
+    "residual": ("residual_sum", "residual_split", "update_projection"),
+}
+
+
+def _columns_of(net):
+    """Per drawn column k >= 1: (kind, LayerValues getter, parameter group), built here from
+    the spec's nesting (a residual block: its inner layers, then its sum column)."""
+    out, groups = [], iter(net.get_weights())
+    for t, layer in enumerate(net.layers):
+        if layer.kind == "residual":
+            inner_groups = iter(next(groups)) if layer.parameters() else iter(())
+            for m, sub in enumerate(layer.layers):
+                group = next(inner_groups) if sub.parameters() else None
+                out.append((sub.kind, (t, m), group))
+            out.append(("sum", (t, None), next(inner_groups) if layer.projected else None))
+        else:
+            out.append((layer.kind, (t, None), next(groups) if layer.parameters() else None))
+    return out
+
+
+def check_explain(kind):
+    """Explain mode covers every stage of the kind with the engine's numbers: forward values
+    as forward_all (dropout masks of the seed), gradients as loss_and_gradients, updates as
+    w − lr·(g + l2·w)."""
+    from neuroviz.engine.explain import explain
+
+    assert kind in EXPLAIN_STEPS, f"{kind}: explain mode names no steps for this kind"
+    wanted = EXPLAIN_STEPS[kind]
+    seen = set()
+    rng = np.random.default_rng(7)
+    for spec in EXAMPLES[kind]:
+        net = Network.from_spec(spec, seed=2)
+        x = rng.normal(size=net.n_inputs)
+        y = np.zeros(net.n_outputs)
+        y[0] = 1.0
+        lr, l2 = 0.1, 0.01
+        e = explain(net, x, y, optimizer="sgd", lr=lr, l2=l2, dropout_seed=11)
+        values = net.forward_all(x[None, :], training=True, seed=11)
+        loss, grads = net.loss_and_gradients(x[None, :], y[None, :], training=True, seed=11)
+        assert e.loss == pytest.approx(loss, rel=1e-12)
+        cols = _columns_of(net)
+        assert len(e.forward) == len(cols)
+        reveal = e.known_gradients(len(e) - 1)
+        new = e.weights_at(len(e) - 1)
+        grad_groups = _columns_of_grads(net, grads)
+        for k, ((ck, (t, m), group), ggroup) in enumerate(zip(cols, grad_groups), start=1):
+            lv = values[t] if m is None else values[t].extras["inner"][m]
+            np.testing.assert_allclose(e.forward[k - 1][1], lv.a[0], rtol=1e-12, atol=1e-15)
+            if ggroup is not None:
+                for got, want in zip([a for a in reveal[k - 1] if a is not None], ggroup):
+                    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
+                reg = [True] if ck == "sum" else [True, False] if ck == "dense" else [False] * 2
+                for got, w, g, r in zip([a for a in new[k - 1] if a is not None], group,
+                                        ggroup, reg):
+                    np.testing.assert_allclose(got, w - lr * (g + (l2 * w if r else 0.0)),
+                                               rtol=1e-12, atol=1e-15)
+            if ck == "dropout":
+                np.testing.assert_array_equal(e.masks[k], lv.extras["mask"][0])
+            owner = "residual" if ck == "sum" else ck
+            if owner == kind:
+                seen |= {s.kind for s in e.steps if s.node_layer == k}
+    for step_kind in wanted:
+        assert step_kind is None or step_kind in seen, f"{kind}: no {step_kind!r} steps"
+
+
+def _columns_of_grads(net, grads):
+    """Gradients grouped per column like :func:`_columns_of` groups the weights."""
+    saved = net.get_weights()
+    net.set_weights(grads)
+    try:
+        return [group for _, _, group in _columns_of(net)]
+    finally:
+        net.set_weights(saved)
+
+
 #: Every part a kind must provide, and the check for it. The app adds its parts here.
 def check_save_open(kind):
     """Experiment files keep the spec and every weight: same predictions after the trip."""
@@ -339,6 +420,7 @@ PARTS = {
     "round_trip": check_round_trip,
     "describe": check_describe,
     "docs": check_docs,
+    "explain": check_explain,
     "export": check_export,
 }
 

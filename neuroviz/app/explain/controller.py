@@ -90,8 +90,11 @@ class ExplainController(QObject):
             settings = dict(optimizer=hp.optimizer, lr=hp.learning_rate, momentum=hp.momentum,
                             l1=hp.l1, l2=hp.l2)
         names_out = list(getattr(w.network_view, "output_names", []))
+        # Dropout drops what a training step at this step count would: the masks of
+        # forward_all(training=True, seed=step), shown on the canvas and in the equations.
         explanation = explain(net, X[row], Y[row], **settings,
-                              feature_names=list(ds.feature_names), output_names=names_out)
+                              feature_names=list(ds.feature_names), output_names=names_out,
+                              dropout_seed=int(snap.step))
         self.optimizer_state = state
         if hasattr(w.output_view, "set_selected_example"):
             w.output_view.set_selected_example(split, row)

@@ -257,7 +257,7 @@ class ExplainPanel(QWidget):
                 self._update_buttons()
             return
         if name == "apply":
-            self.apply_requested.emit([(W.copy(), b.copy()) for W, b in e.new_weights])
+            self.apply_requested.emit(e.network_weights())
             return
         if name != "toggle_play":
             self.stop_playing()
@@ -360,11 +360,13 @@ class ExplainPanel(QWidget):
         if s.phase == "backward":
             nv.set_edge_mode("gradients")
             nv.set_snapshot(SimpleNamespace(weights=e.old_weights,
-                                            gradients=e.known_gradients(self.index), grid=None))
+                                            gradients=e.known_gradients(self.index), grid=None,
+                                            masks=e.masks, per_column=True))
         else:
             nv.set_edge_mode("weights")
             weights = e.weights_at(self.index) if s.phase == "update" else e.old_weights
-            nv.set_snapshot(SimpleNamespace(weights=weights, gradients=e.grads, grid=None))
+            nv.set_snapshot(SimpleNamespace(weights=weights, gradients=e.grads, grid=None,
+                                            masks=e.masks, per_column=True))
         if s.edge is not None:
             nv.highlight(s.node_layer, edge=s.edge)
         else:

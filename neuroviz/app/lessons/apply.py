@@ -83,7 +83,8 @@ def window_hyperparameters(training: TrainingSettings, current: Hyperparameters)
 
 def _shape(spec) -> tuple:
     return (spec["inputs"], spec.get("loss"),
-            tuple((layer["units"], layer["activation"]) for layer in spec["layers"]))
+            tuple((layer.get("type", "dense"), layer.get("units"), layer.get("activation"),
+                   repr(layer.get("layers"))) for layer in spec["layers"]))
 
 
 def apply_setup(window, setup: Setup, weights: Any = None) -> None:

@@ -45,7 +45,8 @@ from neuroviz.lessons import EVENTS
 
 
 def _hidden(spec) -> list[tuple[int, str]]:
-    return [(layer["units"], layer["activation"]) for layer in spec["layers"][:-1]]
+    return [(layer.get("units", 0), layer.get("activation", layer.get("type", "dense")))
+            for layer in spec["layers"][:-1]]
 
 
 def state_events(old, new) -> set[str]:
@@ -78,8 +79,8 @@ def state_events(old, new) -> set[str]:
         events.add("neuron_added")
     if any(a[0] < b[0] for a, b in zip(after[:common], before[:common])):
         events.add("neuron_removed")
-    acts0 = [layer["activation"] for layer in s0["layers"]]
-    acts1 = [layer["activation"] for layer in s1["layers"]]
+    acts0 = [layer.get("activation") for layer in s0["layers"]]
+    acts1 = [layer.get("activation") for layer in s1["layers"]]
     if len(acts0) == len(acts1):
         if acts0 != acts1:
             events.add("activation_changed")

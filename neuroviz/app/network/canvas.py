@@ -20,11 +20,21 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.heatmaps import value_range
+from neuroviz.app.network.kinds import DRAWERS, arc_path
 from neuroviz.app.painting import painter_for
 
 __all__ = ["BASE_POINT_SIZE", "MAX_NEURONS", "ColourLegend", "NetworkCanvas", "blend"]
@@ -66,6 +76,7 @@ class NetworkCanvas(QWidget):
         self.node_size = 36.0
         self.node_sizes: list[float] = []
         self.header_h = 100.0
+        self.arc_room = 0.0
         self.col_x: list[float] = []
         self.node_y: list[np.ndarray] = []
         self._edge_lines: list[list[Any]] = []  # per dense layer: flat list of QLineF (i-major)
@@ -98,7 +109,9 @@ class NetworkCanvas(QWidget):
         self.col_w = col_w
         # The header (captions, +/- buttons, activation pickers) as the columns allow.
         self.header_h = v.header_height(col_w)
-        top = self.header_h + 6 * s
+        # Room for residual blocks' bypass arcs (and their labels) above the units.
+        self.arc_room = (fm.height() + 14 * s) if v.layout.blocks else 0.0
+        top = self.header_h + self.arc_room + 6 * s
         area_h = max(height - top - 10 * s, 10.0)
         # Reference count: the tallest layer drawn at full size; wider layers are packed
         # into the same height (and a digit's 64 input pixels never set the node size).
@@ -138,15 +151,57 @@ class NetworkCanvas(QWidget):
 
     def _build_edge_geometry(self) -> None:
         self._edge_lines, self._edge_xy = [], []
+        columns = self.view.columns
         for k in range(1, len(self.view.layer_sizes)):
             ya, yb = self.node_y[k - 1], self.node_y[k]
             x0 = self.col_x[k - 1] + self.node_sizes[k - 1] / 2
             x1 = self.col_x[k] - self.node_sizes[k] / 2
-            yy0, yy1 = np.meshgrid(ya, yb, indexing="ij")  # (n_in, n_out)
-            xy = np.stack([np.full(yy0.size, x0), yy0.ravel(), np.full(yy0.size, x1),
-                           yy1.ravel()], axis=1)
+            if columns[k].edges == "one_to_one":  # dropout, layernorm, a block's sum
+                n = min(len(ya), len(yb))
+                xy = np.stack([np.full(n, x0), ya[:n], np.full(n, x1), yb[:n]], axis=1)
+            else:
+                yy0, yy1 = np.meshgrid(ya, yb, indexing="ij")  # (n_in, n_out)
+                xy = np.stack([np.full(yy0.size, x0), yy0.ravel(), np.full(yy0.size, x1),
+                               yy1.ravel()], axis=1)
             self._edge_xy.append(xy)
             self._edge_lines.append([QLineF(a, b, c, d) for a, b, c, d in xy.tolist()])
+
+    def edge_index(self, k: int, i: int, j: int) -> int:
+        """Position of the edge from node ``i`` of column ``k-1`` to node ``j`` of column ``k``."""
+        return j if self.view.columns[k].edges == "one_to_one" else \
+            i * self.view.layer_sizes[k] + j
+
+    def bypass_path(self, block) -> QPainterPath:
+        """The drawn skip path of a residual block: from its input column over the block to
+        its sum column."""
+        s = self.view.scale
+        src, dst = block.source, block.sum
+        x0 = self.col_x[src] + self.node_sizes[src] / 2 + 4 * s
+        x1 = self.col_x[dst] - self.node_sizes[dst] / 2 - 4 * s
+        y0 = float(self.node_y[src][0]) - self.node_sizes[src] / 2
+        y1 = float(self.node_y[dst][0]) - self.node_sizes[dst] / 2
+        top = self.arc_top()
+        return arc_path(x0, y0, x1, y1, top)
+
+    def arc_top(self) -> float:
+        return self.header_h + self.arc_room - 4 * self.view.scale
+
+    def bypass_label_rect(self, block) -> QRectF:
+        path = self.bypass_path(block)
+        r = path.boundingRect()
+        h = QFontMetricsF(self.font()).height()
+        return QRectF(r.left(), r.top() - h - 1, r.width(), h)
+
+    def bypass_hit(self, pos: QPointF) -> Any:
+        """The residual block whose drawn bypass is at ``pos`` (or None)."""
+        for block in self.view.layout.blocks:
+            path = self.bypass_path(block)
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10 * self.view.scale)
+            if stroker.createStroke(path).contains(pos) or \
+                    self.bypass_label_rect(block).contains(pos):
+                return block
+        return None
 
     def node_rect(self, k: int, j: int) -> QRectF:
         ns = self.node_sizes[k]
@@ -159,7 +214,7 @@ class NetworkCanvas(QWidget):
         return QRectF(r.left() - b * 0.45, r.bottom() - b * 0.55, b, b)
 
     def edge_point(self, k: int, i: int, j: int, t: float = 0.5) -> QPointF:
-        x0, y0, x1, y1 = self._edge_xy[k - 1][i * self.view.layer_sizes[k] + j]
+        x0, y0, x1, y1 = self._edge_xy[k - 1][self.edge_index(k, i, j)]
         return QPointF(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
 
     # -- targets of the old network ---------------------------------------------------
@@ -207,6 +262,8 @@ class NetworkCanvas(QWidget):
         if not self.col_x or not self._geometry_fits():
             return None
         for k in range(1, len(v.layer_sizes)):
+            if not v.has_bias(k):
+                continue
             for j in range(v.layer_sizes[k]):
                 if self.bias_rect(k, j).adjusted(-1, -1, 1, 1).contains(pos):
                     return ("bias", k, j)
@@ -227,7 +284,8 @@ class NetworkCanvas(QWidget):
             m = int(np.argmin(d))
             if d[m] < best_d:
                 n_out = v.layer_sizes[k]
-                best, best_d = ("edge", k, m // n_out, m % n_out), float(d[m])
+                ij = (m, m) if v.columns[k].edges == "one_to_one" else (m // n_out, m % n_out)
+                best, best_d = ("edge", k, *ij), float(d[m])
         return best
 
     # -- events ------------------------------------------------------------------------
@@ -263,11 +321,15 @@ class NetworkCanvas(QWidget):
         if event.button() != Qt.LeftButton:
             return super().mousePressEvent(event)
         h = self.hit(event.position())
-        if h is None:
+        block = self.bypass_hit(event.position()) if h is None else None
+        if block is not None:
+            self.view.toggle_skip(block.sum)
+        elif h is None:
             self.view.editor.close_editor()
         elif h[0] == "edge":
-            self.view.edit_weight(h[1], h[2], h[3], event.position().toPoint())
-        elif h[1] >= 1:
+            if self.view.columns[h[1]].kind == "dense":
+                self.view.edit_weight(h[1], h[2], h[3], event.position().toPoint())
+        elif h[1] >= 1 and self.view.has_bias(h[1]):
             self.view.edit_bias(h[1], h[2], event.position().toPoint())
         event.accept()
 
@@ -284,6 +346,7 @@ class NetworkCanvas(QWidget):
             p.setRenderHint(QPainter.Antialiasing, False)
             self._paint_nodes(p, pal)
             p.setRenderHint(QPainter.Antialiasing, True)
+            self._paint_kinds(p)
             self._paint_labels(p)
             self._paint_focus(p)
 
@@ -304,8 +367,16 @@ class NetworkCanvas(QWidget):
                 p.drawLines(lines)
             return
         ref = v.edge_reference(values)
-        for lines, w in zip(self._edge_lines, values):
+        for k, (lines, w) in enumerate(zip(self._edge_lines, values), start=1):
+            if w is None:  # no weights on this connection (dropout, a block's sum)
+                p.setPen(zero_pen)
+                p.drawLines(lines)
+                continue
             mag = np.abs(w).ravel() / ref
+            mask = v.dropout_mask(k - 1)
+            if mask is not None and w.ndim == 2 and len(mask) == w.shape[0]:
+                # a dropped unit sends nothing along its edges in this step: drawn grey
+                mag = np.where(np.repeat(mask == 0.0, w.shape[1]), 0.0, mag)
             bins = np.minimum((mag * _EDGE_BINS).astype(np.int64), _EDGE_BINS - 1)
             # key 0: (nearly) zero; then 1 + 2 * bin + (positive) for the signed bins
             key = np.where(mag < ZERO_EDGE_FRACTION, 0, 1 + bins * 2 + (w.ravel() > 0))
@@ -369,6 +440,8 @@ class NetworkCanvas(QWidget):
         # bias marks (drawn over the node borders)
         weights = v.weights
         for k in range(1, len(v.layer_sizes)):
+            if not v.has_bias(k):
+                continue
             b = weights[k - 1][1] if weights is not None else None
             ref = max(1.0, float(np.abs(b).max())) if b is not None and b.size else 1.0
             for j in range(v.layer_sizes[k]):
@@ -379,6 +452,15 @@ class NetworkCanvas(QWidget):
         p.setPen(QPen(border, 1.0))
         p.setBrush(Qt.NoBrush)
         p.drawRects(rects)
+
+    def _paint_kinds(self, p: QPainter) -> None:
+        """What each kind's drawer adds over its columns (dropped units, bypass arcs...)."""
+        font = QFont(self.font())
+        p.setFont(font)
+        for k, col in enumerate(self.view.columns):
+            if k == 0:
+                continue
+            DRAWERS[col.owner].paint(self, p, k)
 
     def _paint_labels(self, p: QPainter) -> None:
         v = self.view

@@ -16,9 +16,12 @@ import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -30,7 +33,16 @@ from neuroviz.app import palette as _palette
 from neuroviz.app.network.canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
 from neuroviz.app.network.editor import ValueEditor
 from neuroviz.app.network.heatmaps import HeatmapLayer
-from neuroviz.app.network.text import DescriptionsMixin, activation_title, layer_name
+from neuroviz.app.network.kinds import (
+    DRAWERS,
+    Layout,
+    build_columns,
+    column_masks,
+    column_params,
+    column_values,
+    dense_layout,
+)
+from neuroviz.app.network.text import DescriptionsMixin, activation_title
 
 __all__ = [
     "MAX_HIDDEN_LAYERS",
@@ -77,6 +89,16 @@ class NetworkView(DescriptionsMixin, QWidget):
     weight_edited = Signal(int, int, int, float)
     bias_edited = Signal(int, int, float)
     neuron_hovered = Signal(int, int)
+    #: Add a hidden layer of a kind: "dense", "dropout", "layernorm", "residual" (a new block
+    #: of two dense layers) or "wrap" (a residual block around the last hidden layer).
+    layer_kind_requested = Signal(str)
+    #: A dropout column's new rate (column, rate).
+    dropout_rate_requested = Signal(int, float)
+    #: A residual block's skip path on or off (its sum column, on).
+    skip_requested = Signal(int, bool)
+    #: An edit of hidden column k from its menu: "insert_dropout", "insert_layernorm",
+    #: "wrap" (in a residual block) or "remove".
+    column_edit_requested = Signal(int, str)
     zoom_changed = Signal(float)
 
     canvas_help = ("Hover a neuron or a connection to see its exact value; click it to type a "
@@ -89,6 +111,11 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.zoom = 1.0
         self.feature_names: list[str] = []
         self.layer_sizes: list[int] = []
+        self.layout = Layout([], [])
+        self._probe = None  # a Network of the spec: inner values, dropout masks
+        self._grid_points = None
+        self._mask_example = None
+        self._masks: dict[int, np.ndarray] = {}
         self.activations: list[str] = []
         self.output_names: list[str] = []
         self.output_choices: tuple[str, ...] = tuple(_OUTPUT_ACTIVATIONS)
@@ -99,6 +126,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self._examples: list[np.ndarray] | None = None
         self.highlighted: tuple | None = None
         self._layer_controls: list[dict[str, QWidget]] = []
+        self._controls_for: list | None = None  # the columns the controls were built for
         self.button_size = 24.0
         self.combo_height = 24.0
         self.column_min_width = 120.0
@@ -115,10 +143,39 @@ class NetworkView(DescriptionsMixin, QWidget):
         # Shown only where it fits (see resizeEvent): the edge colours say it too.
         self.mode_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_layer_btn.clicked.connect(self.add_layer_requested)
+        self.add_layer_btn.setContextMenuPolicy(Qt.CustomContextMenu)
+        # A plain button that pops the menu up without blocking (QMenu.popup, not exec).
+        self.add_kind_btn = QPushButton("+ kind \u25be")
+        self.add_kind_btn.setObjectName("add_layer_kind")
+        self.add_kind_btn.setToolTip("Add a layer of another kind: dropout, layer norm or a "
+                                     "residual block")
+        self.add_kind_menu = QMenu(self.add_kind_btn)
+        self.add_kind_menu.setObjectName("add_layer_kind_menu")
+        self.kind_actions = {}
+        for kind, text, tip in (
+                ("dense", "Dense layer", "A hidden layer of neurons (weights, bias, activation)"),
+                ("dropout", "Dropout layer", "Drops each value with probability 0.5 while "
+                 "training (a regulariser); does nothing in evaluation"),
+                ("layernorm", "Layer norm", "Normalises each example's values to mean 0 and "
+                 "std 1, then a learned gain and bias per unit"),
+                ("residual", "Residual block (two dense layers)", "A new block computing "
+                 "h + f(h): two dense layers with a skip path around them"),
+                ("wrap", "Wrap the last hidden layer in a residual block",
+                 "Adds a skip path around the last hidden layer: h + f(h)")):
+            action = self.add_kind_menu.addAction(text)
+            action.setObjectName(f"add_{kind}_layer")
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _=False, kk=kind: self.layer_kind_requested.emit(kk))
+            self.kind_actions[kind] = action
+        self.add_kind_menu.setToolTipsVisible(True)
+        self.add_kind_btn.clicked.connect(lambda: self.add_kind_menu.popup(
+            self.add_kind_btn.mapToGlobal(self.add_kind_btn.rect().bottomLeft())))
         self.remove_layer_btn.clicked.connect(self.remove_layer_requested)
         top = self.top_row = QHBoxLayout()  # other features may add small labels here
         top.setContentsMargins(6, 4, 6, 0)
         top.addWidget(self.add_layer_btn)
+        top.addWidget(self.add_kind_btn)
         top.addWidget(self.remove_layer_btn)
         top.addWidget(self.layers_label)
         top.addStretch(1)
@@ -154,16 +211,36 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     # -- structure ---------------------------------------------------------------------
     def set_network(self, feature_names, layer_sizes, activations, output_names=()) -> None:
-        """Rebuild for a new architecture. ``layer_sizes`` = [inputs, units_1, ..., units_L]."""
+        """Rebuild for a dense stack. ``layer_sizes`` = [inputs, units_1, ..., units_L]."""
         sizes = [int(n) for n in layer_sizes]
         if len(sizes) < 2 or len(activations) != len(sizes) - 1:
             raise ValueError("layer_sizes needs inputs and at least one dense layer, and one "
                              "activation per dense layer")
-        changed = sizes != self.layer_sizes
+        self._probe = None
+        self._set_layout(dense_layout(sizes, [str(a) for a in activations]), feature_names,
+                         output_names)
+
+    def set_spec(self, feature_names, spec: dict, output_names=()) -> None:
+        """Rebuild for the network ``spec`` of any layer kinds (drawn through the kinds'
+        drawers, :mod:`.kinds`)."""
+        from neuroviz.engine import Network
+
+        net = Network.from_spec(spec, seed=0)
+        self._probe = net
+        self._set_layout(build_columns(net.n_inputs, net.describe()), feature_names,
+                         output_names)
+
+    def _set_layout(self, layout: Layout, feature_names, output_names) -> None:
+        old = [(c.kind, c.units, c.edges, c.path) for c in self.layout.columns]
+        new = [(c.kind, c.units, c.edges, c.path) for c in layout.columns]
+        changed = old != new
+        self.layout = layout
+        sizes = layout.sizes
         self.feature_names = [str(n) for n in feature_names]
         self.layer_sizes = sizes
-        self.activations = [str(a) for a in activations]
+        self.activations = layout.activations
         self.output_names = [str(n) for n in output_names]
+        self._masks = {}
         if changed:
             self.weights = self.gradients = None
             self._examples = None
@@ -178,6 +255,46 @@ class NetworkView(DescriptionsMixin, QWidget):
         for bar, value in zip(bars, kept):  # an edit never scrolls the canvas
             bar.setValue(value)
 
+    @property
+    def columns(self):
+        """The drawn columns (see :mod:`neuroviz.app.network.kinds`); 0 is the input."""
+        return self.layout.columns
+
+    def has_bias(self, k: int) -> bool:
+        """Whether column ``k`` has a bias per unit (dense, layer norm)."""
+        return 1 <= k < len(self.columns) and self.columns[k].kind in ("dense", "layernorm")
+
+    def dropout_mask(self, k: int) -> np.ndarray | None:
+        """The keep-mask drawn for dropout column ``k`` (0 = dropped), or None."""
+        return self._masks.get(k)
+
+    def layer_menu(self, k: int) -> QMenu:
+        """The menu of hidden column ``k`` (right-click its caption): insert a dropout layer
+        or a layer norm after it, wrap it in a residual block, remove it. Each action emits
+        :attr:`column_edit_requested` ``(k, op)`` and is named ``<op>_<k>``."""
+        col = self.columns[k]
+        menu = QMenu(self.canvas)
+        menu.setObjectName(f"layer_menu_{k}")
+        items = [("insert_dropout", "Insert a dropout layer after this one"),
+                 ("insert_layernorm", "Insert a layer norm after this one")]
+        if col.inner is None and col.kind != "sum":
+            items.append(("wrap", "Wrap this layer in a residual block"))
+        what = "this residual block" if col.kind == "sum" else "this layer"
+        items.append(("remove", f"Remove {what}"))
+        for op, text in items:
+            action = menu.addAction(text)
+            action.setObjectName(f"{op}_{k}")
+            action.triggered.connect(
+                lambda _=False, kk=k, o=op: self.column_edit_requested.emit(kk, o))
+        self._layer_menu = menu  # kept alive while shown
+        return menu
+
+    def toggle_skip(self, k: int) -> None:
+        """Ask to switch the skip path of the residual block whose sum column is ``k``."""
+        col = self.columns[k]
+        if col.kind == "sum":
+            self.skip_requested.emit(k, not col.info["skip"])
+
     def set_output_activation_choices(self, names) -> None:
         """Activations the output layer may use (depends on the loss)."""
         self.output_choices = tuple(names)
@@ -186,16 +303,28 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     @property
     def n_hidden(self) -> int:
-        return max(len(self.layer_sizes) - 2, 0)
+        """Hidden top-level layers (a residual block counts as one)."""
+        if not self.columns:
+            return 0
+        return max(self.columns[-1].top, 0)
 
     def _build_controls(self) -> None:
-        if len(self._layer_controls) == len(self.layer_sizes):
-            # Same number of layers: update in place, so a picker keeps its focus and place.
-            for k in range(1, len(self.layer_sizes)):
-                self._fill_combo(k)
+        shape = [(c.kind, c.inner, c.units) for c in self.columns]
+        if len(self._layer_controls) == len(self.layer_sizes) and shape == self._controls_for:
+            # Same columns: update in place, so a picker keeps its focus and place.
+            for k, c in enumerate(self._layer_controls):
+                if "activation" in c:
+                    self._fill_combo(k)
+                for key, setter, value in (("rate", "setValue", "rate"),
+                                           ("skip", "setChecked", "skip")):
+                    if key in c:
+                        c[key].blockSignals(True)
+                        getattr(c[key], setter)(self.columns[k].info[value])
+                        c[key].blockSignals(False)
             self._update_captions()
             self._update_limits()
             return
+        self._controls_for = shape
         for ctrls in self._layer_controls:
             for w in ctrls.values():
                 w.hide()
@@ -204,12 +333,17 @@ class NetworkView(DescriptionsMixin, QWidget):
         self._layer_controls = []
         last = len(self.layer_sizes) - 1
         for k in range(len(self.layer_sizes)):
+            col = self.columns[k]
             c: dict[str, QWidget] = {}
             cap = QLabel(self.canvas)
             cap.setObjectName(f"caption_{k}")
             cap.setAlignment(Qt.AlignHCenter | Qt.AlignTop)
             c["caption"] = cap
-            if 1 <= k < last:
+            if 0 < k < last:  # right-click a hidden column's caption: its layer menu
+                cap.setContextMenuPolicy(Qt.CustomContextMenu)
+                cap.customContextMenuRequested.connect(
+                    lambda pos, kk=k, w=cap: self.layer_menu(kk).popup(w.mapToGlobal(pos)))
+            if col.kind == "dense" and k < last:
                 for kind, text in (("remove_neuron", "\u2212"), ("add_neuron", "+")):
                     b = QPushButton(text, self.canvas)
                     b.setObjectName(f"{kind}_{k}")
@@ -217,13 +351,38 @@ class NetworkView(DescriptionsMixin, QWidget):
                         self.remove_neuron_requested
                     b.clicked.connect(lambda _=False, kk=k, sg=sig: sg.emit(kk))
                     c[kind] = b
-            if k >= 1:
+            if col.kind == "dense":
                 combo = QComboBox(self.canvas)
                 combo.setObjectName(f"activation_{k}")
                 combo.currentIndexChanged.connect(lambda _i, kk=k: self._on_combo(kk))
                 c["activation"] = combo
+            elif col.kind == "dropout":
+                spin = QDoubleSpinBox(self.canvas)
+                spin.setObjectName(f"dropout_rate_{k}")
+                spin.setRange(0.0, 0.95)
+                spin.setSingleStep(0.05)
+                spin.setDecimals(2)
+                spin.setValue(col.info["rate"])
+                spin.setKeyboardTracking(False)
+                spin.setToolTip("Dropout rate: the chance that each value is dropped (set to "
+                                "0) in a training step; the kept ones are scaled by "
+                                "1/(1 \u2212 rate). Evaluation never drops.")
+                spin.valueChanged.connect(
+                    lambda v, kk=k: self.dropout_rate_requested.emit(kk, float(v))
+                    if abs(v - self.columns[kk].info["rate"]) > 1e-9 else None)
+                c["rate"] = spin
+            elif col.kind == "sum":
+                box = QCheckBox("skip", self.canvas)
+                box.setObjectName(f"residual_skip_{k}")
+                box.setChecked(col.info["skip"])
+                box.setToolTip("The block's skip path: on, the block computes h + f(h), so "
+                               "the gradient also flows straight past it; off, only f(h). "
+                               "You can also click the drawn bypass.")
+                box.toggled.connect(lambda on, kk=k: self.skip_requested.emit(kk, bool(on))
+                                    if on != self.columns[kk].info["skip"] else None)
+                c["skip"] = box
             self._layer_controls.append(c)
-            if k >= 1:
+            if "activation" in c:
                 self._fill_combo(k)
         self._update_captions()
         self._update_limits()
@@ -250,7 +409,7 @@ class NetworkView(DescriptionsMixin, QWidget):
                                   Qt.ToolTipRole)
         combo.setCurrentIndex(names.index(current))
         combo.blockSignals(False)
-        where = "the output layer" if k == last else f"hidden layer {k}"
+        where = "the output layer" if k == last else self.column_title(k).lower()
         tip = f"Activation function of {where}"
         if k == last:
             tip += " (the choices depend on the loss)"
@@ -266,6 +425,11 @@ class NetworkView(DescriptionsMixin, QWidget):
         h = self.n_hidden
         can_add, can_remove = h < MAX_HIDDEN_LAYERS, h > 0
         self.add_layer_btn.setEnabled(can_add)
+        self.add_kind_btn.setEnabled(can_add)
+        last_hidden = self.columns[-2] if len(self.columns) > 2 else None
+        self.kind_actions["wrap"].setEnabled(
+            can_add and last_hidden is not None and last_hidden.inner is None
+            and last_hidden.kind != "sum")
         self.remove_layer_btn.setEnabled(can_remove)
         self.add_layer_btn.setToolTip(
             "Add a hidden layer before the output" if can_add
@@ -302,8 +466,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         font = QFont(self.font())
         font.setPointSizeF(BASE_POINT_SIZE * s)
         self.canvas.setFont(font)
-        for w in (self.add_layer_btn, self.remove_layer_btn, self.layers_label, self.mode_label,
-                  self.legend):
+        for w in (self.add_layer_btn, self.add_kind_btn, self.remove_layer_btn, self.layers_label,
+                  self.mode_label, self.legend):
             w.setFont(font)
         for i in range(self.top_row.count()):  # labels other features put in the top row
             w = self.top_row.itemAt(i).widget()
@@ -334,23 +498,49 @@ class NetworkView(DescriptionsMixin, QWidget):
         """(bold first line, second line) from the longest to the shortest form."""
         last = len(self.layer_sizes) - 1
         n = self.layer_sizes[k]
+        col = self.columns[k] if k < len(self.columns) else None
+        if col is not None and 0 < k < last and (col.kind != "dense" or col.inner is not None):
+            return self._kind_caption_texts(k)
         unit = "feature" if k == 0 else "neuron"
         plural = unit if n == 1 else unit + "s"
-        name = layer_name(k, last)
+        name = self.column_title(k)
         short = "In" if k == 0 else "Out" if k == last else f"L{k}"
         middle = "Input" if k == 0 else "Output" if k == last else f"Layer {k}"
         return [(name, f"{n} {plural}"), (middle, f"{n} {plural}"), (middle, str(n)),
                 (short, str(n)), (str(k) if 0 < k < last else short[0], str(n))]
+
+    def _kind_caption_texts(self, k: int) -> list[tuple[str, str]]:
+        """Caption forms of a dropout, layer-norm or residual-block column."""
+        col = self.columns[k]
+        n = col.units
+        title, second = self.column_title(k), DRAWERS[col.owner].caption(col)
+        block = self.layout.block_of(k)
+        b = self.layout.blocks.index(block) + 1 if block is not None else 0
+        if col.kind == "sum":
+            return [(title, second), (f"Block {b}", second), (f"B{b} +", ""), ("+", ""),
+                    ("+", "")]
+        if col.kind == "dropout":
+            r = f"{col.info['rate']:g}"
+            return [(title, second), ("Dropout", f"p = {r}"), ("Drop", f"p={r}"), ("D", r),
+                    ("D", "")]
+        if col.kind == "layernorm":
+            return [(title, second), ("Layer norm", f"{n} units"), ("Norm", str(n)),
+                    ("N", str(n)), ("N", "")]
+        return [(title, f"{n} neuron{'s' if n != 1 else ''}"), (f"B{b} dense", f"{n} neurons"),
+                (f"B{b} dense", str(n)), (f"B{b}", str(n)), (str(k), str(n))]
 
     def _update_captions(self) -> None:
         last = len(self.layer_sizes) - 1
         for k, c in enumerate(self._layer_controls):
             name, second = self._caption_texts(k)[0]
             tip = f"{name} \u2014 {second}"
-            if k >= 1:
+            col = self.columns[k]
+            if col.kind == "dense":
                 tip += f", activation {activation_title(self.activations[k - 1])}"
+                if k < last:
+                    tip += " (use + and \u2212 to change its size)"
             if 0 < k < last:
-                tip += " (use + and \u2212 to change its size)"
+                tip += self.column_help(k) + " Right-click for this layer's menu."
             c["caption"].setToolTip(tip)
 
     def _header_parts(self, col_w: float) -> tuple[float, bool, float, bool]:
@@ -424,11 +614,12 @@ class NetworkView(DescriptionsMixin, QWidget):
                     c["add_neuron"].setGeometry(int(cx + 3 * s), int(y), int(bs), int(bs))
             if show_buttons:
                 y += bs + 4 * s
-            if "activation" in c:
-                c["activation"].setVisible(show_combo)
-                if show_combo:
-                    c["activation"].setGeometry(int(cx - cw / 2), int(y), int(cw),
-                                                int(self.combo_height))
+            for key in ("activation", "rate", "skip"):  # the kind's own control
+                if key in c:
+                    c[key].setVisible(show_combo)
+                    if show_combo:
+                        c[key].setGeometry(int(cx - cw / 2), int(y), int(cw),
+                                           int(self.combo_height))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -486,25 +677,98 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     # -- data --------------------------------------------------------------------------
     def set_snapshot(self, snap) -> None:
-        """Take weights, gradients and neuron grids from an engine Snapshot (NaN-safe)."""
-        weights = getattr(snap, "weights", None)
+        """Take weights, gradients and neuron grids from an engine Snapshot (NaN-safe).
+
+        ``weights``/``gradients`` are grouped like ``Network.get_weights``; ``grid`` holds one
+        (units, N, N) array per top-level layer; the inner columns of residual blocks are
+        computed here from the weights over the grid points (:meth:`set_grid_points`).
+        Dropout columns show the mask of training step ``snap.step`` for the example set by
+        :meth:`set_mask_example` (explain mode passes its own ``masks``, and weights already
+        per column with ``per_column=True``).
+        """
+        per_column = getattr(snap, "per_column", False)  # explain mode: already per column
+        params = (lambda w: None if w is None else list(w)) if per_column else \
+            (lambda w: column_params(self.layout, w))
+        weights = params(getattr(snap, "weights", None))
         if weights is not None and self._shapes_match(weights) and _all_finite(weights):
-            self.weights = [(np.asarray(W), np.asarray(b)) for W, b in weights]
-        grads = getattr(snap, "gradients", None)
+            self.weights = weights
+        grads = params(getattr(snap, "gradients", None))
         if grads is not None and self._shapes_match(grads) and _all_finite(grads):
-            self.gradients = [(np.asarray(W), np.asarray(b)) for W, b in grads]
+            self.gradients = grads
         grid = getattr(snap, "grid", None)
-        if grid is not None and len(grid) == len(self.layer_sizes) - 1:
-            for k, g in enumerate(grid, start=1):
-                self._set_heat(k, g, self.activations[k - 1])
+        n_top = (self.columns[-1].top + 1) if self.columns else 0
+        if grid is not None and len(grid) == n_top:
+            inner = self._inner_grid(snap) if self.layout.blocks else {}
+            for k, col in enumerate(self.columns[1:], start=1):
+                g = grid[col.top] if col.inner is None else inner.get(k)
+                if g is not None:
+                    self._set_heat(k, g, self.layer_activation(k))
+        masks = getattr(snap, "masks", None)
+        if masks is not None:
+            self._masks = dict(masks)
+        elif self._probe is not None and hasattr(snap, "step") and any(
+                c.kind == "dropout" for c in self.columns):
+            self._masks = self._training_masks(int(snap.step))
         self.canvas.update()
 
-    def _shapes_match(self, weights) -> bool:
-        if len(weights) != len(self.layer_sizes) - 1:
+    def _training_masks(self, step: int) -> dict[int, np.ndarray]:
+        """Dropout masks a training step with seed ``step`` draws for the mask example."""
+        net = self._probe
+        x = self._mask_example
+        if x is None or np.size(x) != net.n_inputs:
+            x = np.zeros(net.n_inputs)
+        values = net.forward_all(np.asarray(x, dtype=np.float64)[None, :], training=True,
+                                 seed=step)
+        return {k: m[0] for k, m in column_masks(self.layout, values).items()}
+
+    def _inner_grid(self, snap) -> dict[int, np.ndarray]:
+        """(units, N, N) values over the grid of each column inside a residual block."""
+        net, points = self._probe, self._grid_points
+        weights = getattr(snap, "weights", None)
+        if net is None or points is None or weights is None:
+            return {}
+        try:
+            net.set_weights(weights)
+        except ValueError:
+            return {}
+        rows, cols = self._grid_shape
+        with np.errstate(all="ignore"):
+            values = column_values(self.layout, net.forward_all(points))
+        out = {}
+        for k, col in enumerate(self.columns[1:], start=1):
+            if col.inner is not None:
+                v = values[k - 1]
+                out[k] = np.ascontiguousarray(v.T.reshape(col.units, rows, cols))
+        return out
+
+    def set_grid_points(self, points, shape=None) -> None:
+        """The feature vectors of the heatmap grid (N·N, inputs) and its shape, or None."""
+        self._grid_points = None if points is None else np.asarray(points, dtype=np.float64)
+        self._grid_shape = tuple(shape) if shape is not None else None
+
+    def set_mask_example(self, x) -> None:
+        """The example whose dropout masks the dropout columns show while training."""
+        self._mask_example = None if x is None else np.asarray(x, dtype=np.float64).ravel()
+
+    def _shapes_match(self, params) -> bool:
+        if len(params) != len(self.layer_sizes) - 1:
             return False
-        return all(np.shape(W) == (self.layer_sizes[k], self.layer_sizes[k + 1])
-                   and np.shape(b) == (self.layer_sizes[k + 1],)
-                   for k, (W, b) in enumerate(weights))
+        for k, (a, b) in enumerate(params, start=1):
+            col = self.columns[k]
+            n_in, n = self.layer_sizes[k - 1], self.layer_sizes[k]
+            if col.kind == "dense":
+                want = ((n_in, n), (n,))
+            elif col.kind == "layernorm":
+                want = ((n,), (n,))
+            elif col.kind == "sum" and a is not None:
+                block = self.layout.block_of(k)
+                want = ((self.layer_sizes[block.source], n), None)
+            else:
+                want = (None, None)
+            got = (None if a is None else np.shape(a), None if b is None else np.shape(b))
+            if got != want:
+                return False
+        return True
 
     def _set_heat(self, k: int, values, activation: str | None) -> None:
         values = np.asarray(values)
@@ -536,7 +800,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.canvas.update()
 
     def set_example(self, values_per_layer) -> None:
-        """Non-2-D data: one array per node layer with the activations for the selected example."""
+        """Non-2-D data: one array per column with the values for the selected example (or,
+        for a dense stack, per layer as before)."""
         if values_per_layer is None:
             self._examples = None
         else:
@@ -545,6 +810,11 @@ class NetworkView(DescriptionsMixin, QWidget):
                     v.size == n and np.isfinite(v).all() for v, n in zip(vals, self.layer_sizes)):
                 self._examples = vals
         self.canvas.update()
+
+    def set_example_forward(self, x, values) -> None:
+        """Non-2-D data: the selected example ``x`` and ``Network.forward_all`` of it."""
+        cols = column_values(self.layout, values)
+        self.set_example([np.asarray(x).ravel()] + [c[0] for c in cols])
 
     def example_values(self, k: int) -> np.ndarray | None:
         return None if self._examples is None else self._examples[k]
@@ -582,12 +852,18 @@ class NetworkView(DescriptionsMixin, QWidget):
             "the whole network, so vanishing or exploding gradients stand out")
         self.canvas.update()
 
-    def edge_values(self) -> list[np.ndarray] | None:
+    def edge_values(self) -> list[np.ndarray | None] | None:
+        """Per column k >= 1, what colours its incoming edges: dense W, layer-norm gain, or
+        None (dropout, a block's sum: edges that carry no weight)."""
         src = self.gradients if self.edge_mode == "gradients" else self.weights
-        return None if src is None else [W for W, _ in src]
+        if src is None:
+            return None
+        return [None if self.columns[k].kind == "sum" else W
+                for k, (W, _) in enumerate(src, start=1)]
 
     def edge_reference(self, values: list[np.ndarray]) -> float:
-        mags = np.concatenate([np.abs(W).ravel() for W in values]) if values else np.ones(1)
+        arrays = [np.abs(W).ravel() for W in values if W is not None]
+        mags = np.concatenate(arrays) if arrays else np.ones(1)
         if self.edge_mode == "gradients":
             return max(float(mags.max()), 1e-12)
         return max(float(np.percentile(mags, 95)), 0.5)
@@ -630,7 +906,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         if t is None:
             return
         if self.weights is not None:  # show the new value at once; the owner confirms later
-            self.weights = [(W.copy(), b.copy()) for W, b in self.weights]
+            self.weights = [(None if W is None else W.copy(), None if b is None else b.copy())
+                            for W, b in self.weights]
             if t[0] == "edge":
                 self.weights[t[1] - 1][0][t[2], t[3]] = value
             else:
@@ -653,4 +930,5 @@ class NetworkView(DescriptionsMixin, QWidget):
 
 
 def _all_finite(pairs) -> bool:
-    return all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in pairs)
+    return all((W is None or np.isfinite(W).all()) and (b is None or np.isfinite(b).all())
+               for W, b in pairs)

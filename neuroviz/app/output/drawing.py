@@ -22,8 +22,15 @@ _OWN_GRID = 100  # resolution when the output view computes the plane itself
 _SLICE_GRID = 48
 
 
+def _leaves(tree):
+    """The arrays of weights grouped like ``Network.get_weights`` (any nesting)."""
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree]
+
+
 def _finite(arrays) -> bool:
-    return all(np.isfinite(a).all() for pair in arrays for a in pair)
+    return all(np.isfinite(a).all() for a in _leaves(arrays))
 
 
 class OutputDrawingMixin:
@@ -46,7 +53,7 @@ class OutputDrawingMixin:
         if ws is None or not _finite(ws):
             return
         try:
-            self._net.set_weights([(np.array(W), np.array(b)) for W, b in ws])
+            self._net.set_weights(ws)
         except ValueError:  # architecture changed and the spec has not caught up yet
             return
         self._weights_ok = True
@@ -183,8 +190,9 @@ class OutputDrawingMixin:
         self.counts = confusion_counts(ds.y_test, labels, k)
         self.confusion.set_counts(self.counts)
         acc = np.trace(self.counts) / max(self.counts.sum(), 1)
+        wrong_count = int(self.counts.sum() - np.trace(self.counts))
         self.secondary_title.setText(f"Confusion matrix (test set): {100 * acc:.1f}% correct, "
-                                     f"{int(self.counts.sum() - np.trace(self.counts))} mistakes")
+                                     f"{wrong_count} mistake{'' if wrong_count == 1 else 's'}")
         if ds.kind == "image":
             wrong = np.flatnonzero(labels != ds.y_test)
             self.gallery.set_images(wrong, self._raw(ds.X_test[wrong]), ds.y_test[wrong],

@@ -33,16 +33,24 @@ MAX_PATH = 5000
 
 
 def parameter_names(spec) -> list[tuple[str, tuple[int, str, int, int]]]:
-    """Every parameter as ``(label, (layer, "W" or "b", i, j))``, layer counted from 0."""
+    """Every weight and bias of the dense layers as ``(label, (group, "W" or "b", i, j))``;
+    ``group`` indexes ``Network.get_weights`` (layers without parameters are not counted;
+    the parameters of other kinds are left out)."""
+    from neuroviz.engine import Network
+
     out = []
-    fan_in = int(spec["inputs"])
-    for k, layer in enumerate(spec["layers"]):
-        units = int(layer["units"])
-        for j in range(units):
-            for i in range(fan_in):
-                out.append((f"layer {k + 1}: weight {i + 1}\u2192{j + 1}", (k, "W", i, j)))
-            out.append((f"layer {k + 1}: bias of neuron {j + 1}", (k, "b", j, 0)))
-        fan_in = units
+    group = 0
+    for k, layer in enumerate(Network.from_spec(spec, seed=0).layers):
+        if not layer.param_shapes():
+            continue
+        if layer.kind == "dense":
+            fan_in, units = layer.n_in, layer.n_out
+            for j in range(units):
+                for i in range(fan_in):
+                    out.append((f"layer {k + 1}: weight {i + 1}\u2192{j + 1}",
+                                (group, "W", i, j)))
+                out.append((f"layer {k + 1}: bias of neuron {j + 1}", (group, "b", j, 0)))
+        group += 1
     return out
 
 

@@ -143,8 +143,10 @@ class NeuronResponseView(QWidget):
 
     # -- drawing ---------------------------------------------------------------------------
     def _hidden_units(self) -> int:
-        layers = self.window.state.spec["layers"]
-        return int(layers[0]["units"]) if len(layers) > 1 else 0
+        from neuroviz.app.network.kinds import top_sizes
+
+        spec = self.window.state.spec
+        return int(top_sizes(spec)[1]) if len(spec["layers"]) > 1 else 0
 
     def _on_state(self, change: str) -> None:
         if change in ("network", "dataset", "experiment"):

@@ -125,6 +125,11 @@ class WeightImagesView(QWidget):
             return
         if snap is None:
             return
+        first = self.window.state.spec["layers"][0]
+        if first.get("type", "dense") != "dense" or not snap.weights:
+            self.caption.setText("Weight images show the first layer's weights: it must be a "
+                                 "dense layer.")
+            return
         W = np.asarray(snap.weights[0][0])
         try:
             images = weight_images(W, tuple(shape))[:MAX_IMAGES]

@@ -28,8 +28,8 @@ def _settings(window) -> dict:
     hp = window.state.hyperparameters
     spec = window.state.spec
     ds = window.state.dataset
-    hidden = [layer["units"] for layer in spec["layers"][:-1]]
-    acts = sorted({layer["activation"] for layer in spec["layers"][:-1]})
+    hidden = [layer.get("units", layer.get("type")) for layer in spec["layers"][:-1]]
+    acts = sorted({layer["activation"] for layer in spec["layers"][:-1] if "activation" in layer})
     return {"lr": hp.learning_rate, "optimizer": hp.optimizer, "batch": hp.batch_size,
             "reg": (hp.regularization, hp.regularization_rate) if hp.regularization != "none"
             else None, "layers": hidden, "activation": acts, "data": ds.name,

@@ -212,8 +212,9 @@ class TimelineController:
     def _draw_entry(self, entry: TimelineEntry) -> None:
         win = self.window
         base = win.latest_snapshot
-        if base is None or tuple(base.layer_sizes) != tuple(
-                [entry.weights[0][0].shape[0]] + [W.shape[1] for W, _ in entry.weights]):
+        from neuroviz.timeline import _shapes
+
+        if base is None or _shapes(base.weights) != _shapes(entry.weights):
             return
         metrics = {}
         if entry.metric_name == base.metric_name:  # the entry's own accuracy or R^2

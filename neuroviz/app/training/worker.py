@@ -551,7 +551,7 @@ class TrainingWorker(QThread):
         elif self._trainer is not None:
             old = self._trainer.net.get_weights()
             new = net.get_weights()
-            kept = [o if o[0].shape == n[0].shape and o[1].shape == n[1].shape else n
+            kept = [o if _shapes(o) == _shapes(n) else n
                     for o, n in zip(old, new, strict=False)] + new[len(old):]
             net.set_weights(kept)
         self._spec = spec
@@ -667,10 +667,18 @@ class TrainingWorker(QThread):
         trainer = self._trainer
         if trainer is None:
             return False
-        weights = trainer.net.get_weights()
-        if not 1 <= node_layer <= len(weights):
-            raise ValueError(f"there is no dense layer {node_layer}")
-        apply(weights[node_layer - 1])
+        from neuroviz.app.network.kinds import build_columns
+
+        net = trainer.net
+        weights = net.get_weights()
+        columns = build_columns(net.n_inputs, net.describe()).columns
+        if not 1 <= node_layer < len(columns) or columns[node_layer].path is None \
+                or columns[node_layer].kind == "sum":
+            raise ValueError(f"layer {node_layer} has no weights or biases to set")
+        group = weights
+        for index in columns[node_layer].path:
+            group = group[index]
+        apply(group)  # the arrays are copies: change them in place, then set them all
         trainer.set_weights(weights)
         return True
 
@@ -742,8 +750,22 @@ def _apply_hyperparameters(trainer, hp: Hyperparameters) -> None:
 
 
 def _copy_weights(weights):
-    """An independent copy of weights grouped like ``Network.get_weights`` (any kind)."""
-    return copy_weights(weights)
+    """Copies of weights grouped like ``Network.get_weights`` (any nesting)."""
+    if weights is None:
+        return None
+
+    def copy(item):  # a tuple is a group (a residual block's); anything else an array
+        if isinstance(item, tuple):
+            return tuple(copy(g) for g in item)
+        return np.array(item, dtype=np.float64)
+
+    return [tuple(copy(item) for item in group) for group in weights]
+
+
+def _shapes(group):
+    if isinstance(group, np.ndarray):
+        return group.shape
+    return tuple(_shapes(g) for g in group)
 
 
 def _describe(command: str) -> str:

@@ -9,7 +9,13 @@ import numpy as np
 
 from neuroviz.app import palette as palettes
 from neuroviz.app.constants import GRID_N
-from neuroviz.app.window.commands import NetworkEditCommand, WeightEditCommand
+from neuroviz.app.window.commands import (
+    KIND_EDITS,
+    NetworkEditCommand,
+    WeightEditCommand,
+    kind_edit_text,
+    spec_with_kind,
+)
 from neuroviz.data import DATASETS, DatasetError
 from neuroviz.experiment import (
     DatasetSettings,
@@ -115,6 +121,8 @@ class ExperimentApplyingMixin:
             self._input_images = np.ascontiguousarray(
                 grid_points.T.reshape(ds.n_features, GRID_N, GRID_N), dtype=np.float32)
         self.network_view.clear_heatmaps()
+        self.network_view.set_grid_points(grid_points, grid_shape)
+        self.network_view.set_mask_example(ds.X_train[0] if len(ds.X_train) else None)
         if self._input_images is not None:
             self.network_view.set_input_images(self._input_images)
         self.latest_snapshot = None
@@ -165,8 +173,19 @@ class ExperimentApplyingMixin:
         self.weight_edited.emit(node_layer, i, -1 if j is None else j, value)
 
     def _edit_network(self, op: str, layer: int | None = None, value=None) -> None:
+        """A network edit from the canvas; ``layer`` is the canvas column edited."""
         old = self.state.spec
-        new = self.state.spec_with(op, layer, value)
+        columns = self.network_view.columns
+        where = None
+        if layer is not None and 1 <= layer < len(columns):
+            where = (columns[layer].top, columns[layer].inner)
+        if op in KIND_EDITS:
+            new = spec_with_kind(old, op, where, value)
+        elif where is not None and where[1] is not None:  # a dense layer inside a block
+            new = self._edit_inner(old, op, where, value)
+        else:
+            top = None if where is None else where[0] + 1
+            new = self.state.spec_with(op, top if layer is not None else None, value)
         if new == old:
             self.statusBar().showMessage("That change is not possible here", 3000)
             return
@@ -178,22 +197,43 @@ class ExperimentApplyingMixin:
             self._report(f"That network is not possible: {exc}")
             self._refresh_network_view()
             return
-        texts = {"add_layer": "Add hidden layer", "remove_layer": "Remove hidden layer",
+        texts = {op: kind_edit_text(op, value)} if op in KIND_EDITS else {}
+        texts.update({"add_layer": "Add hidden layer", "remove_layer": "Remove hidden layer",
                  "add_neuron": f"Add neuron to layer {layer}",
                  "remove_neuron": f"Remove neuron from layer {layer}",
-                 "activation": f"Set activation of layer {layer} to {value}"}
+                 "activation": f"Set activation of layer {layer} to {value}"})
         snap = self.latest_snapshot
         old_weights = snap.weights if snap is not None and self._snapshot_matches_spec(snap) \
             else None
         self.undo_stack.push(NetworkEditCommand(self, texts[op], old, new, old_weights))
 
+    @staticmethod
+    def _edit_inner(spec: dict, op: str, where: tuple[int, int], value) -> dict:
+        """Neurons or activation of a dense layer inside a residual block."""
+        from neuroviz.app.window.state import MAX_UNITS
+
+        layer = spec["layers"][where[0]]["layers"][where[1]]
+        if op == "activation":
+            layer["activation"] = str(value)
+        elif op in ("add_neuron", "remove_neuron"):
+            units = layer["units"] + (1 if op == "add_neuron" else -1)
+            layer["units"] = max(1, min(MAX_UNITS, units))
+        return spec
+
     def _on_weight_edited(self, k: int, i: int, j: int, value: float) -> None:
-        """A weight (j >= 0) or bias (j == -1, i = neuron) typed on the canvas."""
+        """A weight (j >= 0) or bias (j == -1, i = neuron) typed on canvas column ``k``."""
         snap = self.latest_snapshot
-        if snap is None or not math.isfinite(value) or not 1 <= k <= len(snap.weights):
+        if snap is None or not math.isfinite(value) or \
+                not 1 <= k < len(self.network_view.columns):
             return
-        W, b = snap.weights[k - 1]
-        inside = (0 <= i < W.shape[0] and 0 <= j < W.shape[1]) if j >= 0 else 0 <= i < b.size
+        from neuroviz.app.network.kinds import column_params
+
+        params = column_params(self.network_view.layout, snap.weights)
+        if params is None or params[k - 1][0] is None or params[k - 1][1] is None:
+            return
+        W, b = params[k - 1]
+        inside = (W.ndim == 2 and 0 <= i < W.shape[0] and 0 <= j < W.shape[1]) if j >= 0 \
+            else 0 <= i < b.size
         if not inside:  # typed into a network that has changed since: nothing to set
             return
         if j >= 0:
@@ -239,11 +279,7 @@ class ExperimentApplyingMixin:
 
     def _refresh_network_view(self) -> None:
         ds = self._dataset
-        spec = self.state.spec
-        sizes = [spec["inputs"]] + [layer["units"] for layer in spec["layers"]]
-        activations = [layer["activation"] for layer in spec["layers"]]
-        self.network_view.set_network(list(ds.feature_names), sizes, activations,
-                                      output_names(ds))
+        self.network_view.set_spec(list(ds.feature_names), self.state.spec, output_names(ds))
         if self._input_images is not None:
             self.network_view.set_input_images(self._input_images)
         self._probe = None

@@ -51,3 +51,120 @@ class WeightEditCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._editor.apply_weight(*self._where, self._old)
+
+
+#: Network edits on layer kinds, with their undo texts.
+KIND_EDITS = ("add_kind", "dropout_rate", "skip", "column")
+#: The dense layers of a new residual block (the width of the layer before it).
+BLOCK_DEPTH = 2
+
+
+def kind_edit_text(op: str, value) -> str:
+    """The Edit › Undo text of a layer-kind edit."""
+    if op == "add_kind":
+        return {"dense": "Add hidden layer", "dropout": "Add dropout layer",
+                "layernorm": "Add layer norm", "residual": "Add residual block",
+                "wrap": "Wrap last hidden layer in a residual block"}[value]
+    if op == "dropout_rate":
+        return f"Set dropout rate to {value:g}"
+    if op == "column":
+        return {"insert_dropout": "Insert dropout layer", "insert_layernorm": "Insert layer norm",
+                "wrap": "Wrap layer in a residual block", "remove": "Remove layer"}[value]
+    return "Switch skip path on" if value else "Switch skip path off"
+
+
+def spec_with_kind(spec: dict, op: str, where: tuple[int, int | None] | None, value) -> dict:
+    """The spec after a layer-kind edit (a new copy; the same spec when not possible).
+
+    ``op``: "add_kind" (``value`` a kind, or "wrap": a residual block around the last hidden
+    layer), "dropout_rate" (``value`` the rate) or "skip" (``value`` on/off). ``where`` is
+    ``(top-level layer, index inside a residual block or None)`` of the layer edited.
+    """
+    spec = copy.deepcopy(spec)
+    layers = spec["layers"]
+    hidden = len(layers) - 1
+    if op == "add_kind":
+        width = _width_before(spec, hidden)
+        activation = next((layer.get("activation", "tanh") for layer in reversed(layers[:-1])
+                           if layer.get("type", "dense") == "dense"), "tanh")
+        if value == "dense":
+            new = {"type": "dense", "units": min(max(width, 1), 16) if hidden else 4,
+                   "activation": activation}
+        elif value == "dropout":
+            new = {"type": "dropout", "rate": 0.5}
+        elif value == "layernorm":
+            new = {"type": "layernorm"}
+        elif value == "residual":
+            units = width if hidden else 4
+            new = {"type": "residual", "layers": [
+                {"type": "dense", "units": units, "activation": activation}
+                for _ in range(BLOCK_DEPTH)]}
+        elif value == "wrap":
+            if not hidden or layers[hidden - 1].get("type") == "residual":
+                return spec
+            layers[hidden - 1] = {"type": "residual", "layers": [layers[hidden - 1]]}
+            return spec
+        else:
+            raise ValueError(f"unknown layer kind {value!r}")
+        layers.insert(hidden, new)
+        return spec
+    top, inner = where
+    if op == "column":
+        return _column_edit(spec, top, inner, value)
+    layer = layers[top] if inner is None else layers[top]["layers"][inner]
+    if op == "dropout_rate":
+        layer["rate"] = float(value)
+    elif op == "skip":
+        if value:
+            layer.pop("skip", None)
+        else:
+            layer["skip"] = False
+    else:
+        raise ValueError(f"unknown network edit {op!r}")
+    return spec
+
+
+def _column_edit(spec: dict, top: int, inner: int | None, what: str) -> dict:
+    """Insert a dropout or layer norm after a layer, wrap it in a block, or remove it.
+
+    ``inner`` None with a residual block at ``top`` means the block as a whole (its sum
+    column)."""
+    layers = spec["layers"]
+    if top >= len(layers) - 1:
+        return spec  # the output layer stays
+    into, at = (layers[top]["layers"], inner) if inner is not None else (layers, top)
+    if what == "insert_dropout":
+        into.insert(at + 1, {"type": "dropout", "rate": 0.5})
+    elif what == "insert_layernorm":
+        into.insert(at + 1, {"type": "layernorm"})
+    elif what == "wrap":
+        if inner is None and layers[top].get("type") != "residual":
+            layers[top] = {"type": "residual", "layers": [layers[top]]}
+    elif what == "remove":
+        del into[at]
+        if inner is not None and not into:  # the block's last layer: the block goes too
+            del layers[top]
+    else:
+        raise ValueError(f"unknown layer edit {what!r}")
+    return spec
+
+
+def _width_before(spec: dict, index: int) -> int:
+    """Values per example entering top-level layer ``index`` of ``spec``."""
+    import math
+
+    from neuroviz.engine.network import input_shape
+
+    def width(layer: dict, n: int) -> int:
+        kind = layer.get("type", "dense")
+        if kind == "dense":
+            return int(layer["units"])
+        if kind == "residual":
+            for sub in layer["layers"]:
+                n = width(sub, n)
+        return n
+
+    n = math.prod(input_shape(spec["inputs"]))
+    for layer in spec["layers"][:index]:
+        n = width(layer, n)
+    return n

@@ -89,7 +89,9 @@ CONTROL_IDS = (
     # data panel (dataset_<name> for each dataset, feature_<id>, option_<name>)
     "data_panel", "noise", "train_ratio", "batch_size", "regenerate", "features",
     # network view: add_layer, remove_layer, add_neuron_<k>, remove_neuron_<k>,
-    # activation_<k>
+    # activation_<k>; layer kinds: add_layer_kind (its menu's add_dense_layer,
+    # add_dropout_layer, add_layernorm_layer, add_residual_layer, add_wrap_layer),
+    # dropout_rate_<k>, residual_skip_<k> (k: the canvas column)
     "network_view", "output_view", "charts", "log_scale",
     # view: zoom of the network canvas
     "zoom_in", "zoom_out", "zoom_fit",
@@ -287,6 +289,11 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         nv.remove_neuron_requested.connect(lambda k: self._edit_network("remove_neuron", k))
         nv.activation_change_requested.connect(
             lambda k, name: self._edit_network("activation", k, name))
+        nv.layer_kind_requested.connect(lambda kind: self._edit_network("add_kind", None, kind))
+        nv.dropout_rate_requested.connect(
+            lambda k, rate: self._edit_network("dropout_rate", k, rate))
+        nv.skip_requested.connect(lambda k, on: self._edit_network("skip", k, on))
+        nv.column_edit_requested.connect(lambda k, op: self._edit_network("column", k, op))
         nv.weight_edited.connect(self._on_weight_edited)
         nv.bias_edited.connect(lambda k, j, v: self._on_weight_edited(k, j, -1, v))
         nv.neuron_hovered.connect(self._on_neuron_hovered)

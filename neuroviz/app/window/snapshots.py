@@ -67,9 +67,9 @@ class SnapshotDrawingMixin:
         self.snapshot_drawn.emit(snap)
 
     def _snapshot_matches_spec(self, snap) -> bool:
-        spec = self.state.spec
-        sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
-        return tuple(snap.layer_sizes) == sizes
+        from neuroviz.app.network.kinds import top_sizes
+
+        return tuple(snap.layer_sizes) == top_sizes(self.state.spec)
 
     def show_training_status(self, snap, past: bool = False) -> None:
         """Public for the timeline: see :meth:`_update_status`."""
@@ -105,8 +105,8 @@ class SnapshotDrawingMixin:
         except ValueError:
             return
         x = X[row:row + 1]
-        values = [x[0]] + [a[0] for _, a in self._probe.forward_all(x)]
-        self.network_view.set_example(values)
+        self.network_view.set_mask_example(x[0])
+        self.network_view.set_example_forward(x[0], self._probe.forward_all(x))
 
     def _on_example_selected(self, split: str, row: int) -> None:
         self._example = (split, int(row))

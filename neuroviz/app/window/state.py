@@ -20,7 +20,6 @@ from neuroviz.experiment import (
     Experiment,
     Hyperparameters,
     LossHistory,
-    copy_weights,
 )
 
 CHANGES = ("dataset", "network", "hyperparameters", "seed", "history", "experiment")
@@ -93,7 +92,7 @@ class ExperimentState:
     def experiment(self, weights=None) -> Experiment:
         """A copy of the whole experiment, with ``weights`` (e.g. from the latest snapshot)."""
         exp = self._exp.copy()
-        exp.weights = copy_weights(weights)  # any layer kind's groups
+        exp.weights = None if weights is None else [_copy_group(g) for g in weights]
         return exp
 
     # -- whole experiment ------------------------------------------------------------
@@ -221,3 +220,10 @@ class ExperimentState:
         if added:
             self._notify("history")
         return added
+
+
+def _copy_group(group):
+    """A copy of one layer's weights as ``Network.get_weights`` groups them (any nesting)."""
+    if isinstance(group, (tuple, list)):
+        return tuple(_copy_group(g) for g in group)
+    return group.copy()
