@@ -24,8 +24,15 @@ NORM_FLOOR = 1e-12
 
 
 def layer_gradient_norms(gradients) -> np.ndarray:
-    """‖dW‖ (Frobenius norm) of each dense layer's weight gradient."""
-    return np.array([float(np.linalg.norm(np.asarray(dW))) for dW, _ in gradients])
+    """‖dW‖ (Frobenius norm) of each layer's weight gradient: a dense layer's dW, a residual
+    block's first weight matrix (its first inner layer), a layer norm's gain gradient."""
+    return np.array([float(np.linalg.norm(_first_weights(group))) for group in gradients])
+
+
+def _first_weights(group) -> np.ndarray:
+    if isinstance(group, np.ndarray):
+        return group
+    return _first_weights(group[0])
 
 
 class GradientNormChart(QWidget):
