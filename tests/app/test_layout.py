@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, QRectF
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from neuroviz.app.network.view import MAX_HIDDEN_LAYERS, MAX_NEURONS
 
@@ -361,3 +361,36 @@ def test_hovering_a_neuron_shows_its_heatmap_large(win, qtbot):
     qtbot.waitUntil(lambda: not win.is_running, timeout=20_000)
     qtbot.mouseMove(canvas, canvas.rect().bottomRight() - QPoint(2, 2))
     qtbot.waitUntil(lambda: "Decision boundary" in win.output_view.title.text(), timeout=5000)
+
+
+def test_network_top_row_never_overlaps_with_layer_kinds(win, qtbot):
+    """The layer buttons, the kind menu, the layer and parameter counts, the colour key and
+    the edge caption: what does not fit steps aside, nothing is drawn over anything else."""
+    spec = {"inputs": 2, "loss": "bce", "layers": [
+        {"type": "dense", "units": 6, "activation": "tanh"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "residual", "layers": [{"type": "dense", "units": 6, "activation": "tanh"},
+                                        {"type": "layernorm"}]},
+        {"type": "residual", "skip": False,
+         "layers": [{"type": "dense", "units": 6, "activation": "tanh"}]},
+        {"type": "dense", "units": 1, "activation": "sigmoid"}]}
+    from neuroviz.engine.network import layer_param_counts
+
+    win.apply_preset(dataset={"name": "spiral"}, spec=spec)
+    qtbot.waitUntil(lambda: win.param_count.count == sum(layer_param_counts(spec)),
+                    timeout=60_000)
+    nv = win.network_view
+    for width, height in SIZES:
+        settle(win, qtbot, width, height)
+        row = [nv.top_row.itemAt(i).widget() for i in range(nv.top_row.count())]
+        shown = [w for w in row if w is not None and w.isVisible()]
+        assert win.param_count in shown and nv.layers_label in shown
+        rects = [window_rect(w, win) for w in shown]
+        for w in shown:  # no caption squeezed below its text's width (its text cut)
+            if isinstance(w, QLabel):
+                assert w.width() >= w.sizeHint().width() - 1, (width, w.objectName())
+        for i, a in enumerate(rects):
+            assert a.right() <= window_rect(nv, win).right(), shown[i].objectName()
+            for j in range(i + 1, len(rects)):
+                assert not a.intersects(rects[j]), (width, shown[i].objectName(),
+                                                    shown[j].objectName())

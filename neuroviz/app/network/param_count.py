@@ -8,6 +8,7 @@ follows the experiment state, so adding a neuron updates it at once.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from neuroviz.engine import SpecError
@@ -18,6 +19,8 @@ __all__ = ["ParamCountLabel"]
 
 class ParamCountLabel(QLabel):
     """"1,234 parameters", kept up to date from an ExperimentState."""
+
+    text_changed = Signal()  # its width may have changed: the row around it re-fits
 
     def __init__(self, state, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,3 +46,5 @@ class ParamCountLabel(QLabel):
         lines = [f"layer {k} ({kind}): {n:,}" for k, (kind, n) in
                  enumerate(zip(kinds, counts), start=1)]
         self.setToolTip("Weights and biases the network learns\n" + "\n".join(lines))
+        self.updateGeometry()
+        self.text_changed.emit()

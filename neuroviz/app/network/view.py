@@ -180,7 +180,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         top.addWidget(self.layers_label)
         top.addStretch(1)
         self.legend = ColourLegend()
-        # Shown where it fits (see _fit_top_bar): a narrow view keeps its width for the network.
+        # Shown where it fits (see fit_top_bar): a narrow view keeps its width for the network.
         self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         top.addWidget(self.legend)
         top.addSpacing(12)
@@ -440,7 +440,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.layers_label.setText(f"{h} hidden layer{'s' if h != 1 else ''}")
         self.layers_label.setToolTip("Hidden layers between the inputs and the output "
                                      f"(0 to {MAX_HIDDEN_LAYERS})")
-        self._fit_top_bar()
+        self.fit_top_bar()
         for k, c in enumerate(self._layer_controls):
             if "add_neuron" not in c:
                 continue
@@ -489,7 +489,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.column_min_width = max(caption_w, combo_w) + 14 * s
         self.combo_height = math.ceil(fm.height() + 10 * s)
         self.editor.setFont(font)
-        self._fit_top_bar()
+        self.fit_top_bar()
         for c in self._layer_controls:
             for w in c.values():
                 w.setFont(bold if isinstance(w, QPushButton) else font)
@@ -623,17 +623,22 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        self._fit_top_bar()
+        self.fit_top_bar()
 
     def minimumSizeHint(self):  # noqa: N802 - Qt override
         hint = super().minimumSizeHint()
         hint.setWidth(int(2 * self.button_size + self.layers_label.sizeHint().width() + 40))
         return hint
 
-    def _fit_top_bar(self) -> None:
+    def fit_top_bar(self) -> None:
         """The colour key and the edge-mode caption show only where they fit beside the
         +/- buttons and the layer count (the network needs the width more)."""
-        base = 2 * self.button_size + self.layers_label.sizeHint().width() + 40
+        # everything left of the stretch: the layer buttons, the kind menu, the layer count
+        # and what other features put there (the parameter count)
+        skip = (self.legend, self.mode_label)
+        widgets = [self.top_row.itemAt(i).widget() for i in range(self.top_row.count())]
+        base = sum(w.sizeHint().width() + self.top_row.spacing() for w in widgets
+                   if w is not None and w not in skip and not w.isHidden()) + 40
         legend = self.legend.sizeHint().width() + 12
         self.legend.setVisible(self.width() >= base + legend)
         self.mode_label.setVisible(
@@ -842,7 +847,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.edge_mode = mode
         self.mode_label.setText("Edges: weights" if mode == "weights" else "Edges: gradients")
         pal = _palette.current_palette()
-        self._fit_top_bar()
+        self.fit_top_bar()
         self.mode_label.setToolTip(
             f"Connections are coloured by the sign of their weight ({pal.negative_name} "
             f"negative, {pal.positive_name} positive; grey when it is zero) and drawn thicker "

@@ -261,7 +261,9 @@ def _compose_inspectors(w) -> None:
     lessons): neuron response, saliency, loss surface, weight images; and the parameter
     count beside the network's layer buttons."""
     w.param_count = ParamCountLabel(w.state)
-    w.network_view.top_row.insertWidget(3, w.param_count)
+    nv = w.network_view
+    nv.top_row.insertWidget(nv.top_row.indexOf(nv.layers_label) + 1, w.param_count)
+    w.param_count.text_changed.connect(w.network_view.fit_top_bar)
     w.neuron_response = NeuronResponseView(w)
     w.saliency_view = SaliencyView(w)
     w.loss_surface = LossSurfaceView(w)
