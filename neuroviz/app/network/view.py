@@ -631,18 +631,23 @@ class NetworkView(DescriptionsMixin, QWidget):
         return hint
 
     def fit_top_bar(self) -> None:
-        """The colour key and the edge-mode caption show only where they fit beside the
-        +/- buttons and the layer count (the network needs the width more)."""
-        # everything left of the stretch: the layer buttons, the kind menu, the layer count
-        # and what other features put there (the parameter count)
-        skip = (self.legend, self.mode_label)
+        """Only what fits is shown in the top row, in this order: the layer buttons, the kind
+        menu and the layer count (always); labels other features put there (the parameter
+        count); the colour key; the edge-mode caption. The network needs the width more."""
+        own = (self.add_layer_btn, self.add_kind_btn, self.remove_layer_btn, self.layers_label)
+        optional = (self.legend, self.mode_label)
         widgets = [self.top_row.itemAt(i).widget() for i in range(self.top_row.count())]
-        base = sum(w.sizeHint().width() + self.top_row.spacing() for w in widgets
-                   if w is not None and w not in skip and not w.isHidden()) + 40
+        extras = [w for w in widgets if w is not None and w not in own and w not in optional]
+        gap = self.top_row.spacing()
+        used = sum(w.sizeHint().width() + gap for w in own if not w.isHidden()) + 40
+        for w in extras:
+            need = w.sizeHint().width() + gap
+            w.setVisible(self.width() >= used + need)
+            used += need if w.isVisibleTo(self) else 0
         legend = self.legend.sizeHint().width() + 12
-        self.legend.setVisible(self.width() >= base + legend)
+        self.legend.setVisible(self.width() >= used + legend)
         self.mode_label.setVisible(
-            self.width() >= base + legend + self.mode_label.sizeHint().width())
+            self.width() >= used + legend + self.mode_label.sizeHint().width())
 
     # -- zoom --------------------------------------------------------------------------
     def set_zoom(self, factor: float) -> None:
