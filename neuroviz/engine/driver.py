@@ -49,7 +49,8 @@ class Plan:
 
     _COLUMNS = {"KIND": B.OP_KIND, "IN": B.OP_IN, "OUT": B.OP_OUT, "AUX": B.OP_AUX,
                 "NIN": B.OP_NIN, "NOUT": B.OP_NOUT, "P0": B.OP_P0, "P1": B.OP_P1,
-                "P2": B.OP_P2, "ACT": B.OP_ACT, "FLAG": B.OP_FLAG, "S": B.OP_S, "DZ": B.OP_DZ}
+                "P2": B.OP_P2, "ACT": B.OP_ACT, "FLAG": B.OP_FLAG, "S": B.OP_S, "DZ": B.OP_DZ,
+                **{f"I{k}": B.OP_I0 + k for k in range(8)}}
 
     def __init__(self, n_inputs: int, bmax: int) -> None:
         self.bmax = int(bmax)

@@ -49,10 +49,14 @@ class SpecError(ValueError):
 #: Columns of one op row: kind code; offsets into A/Z/D of its input, output and auxiliary
 #: slot; widths of input and output (values per example); three parameter offsets; the
 #: activation code; a kind-specific flag; the scratch offset; 1 if D at the output already
-#: holds dL/dZ (the output layer: the loss gives it directly).
+#: holds dL/dZ (the output layer: the loss gives it directly). ``OP_I0`` … ``OP_I7`` are
+#: eight integer settings whose meaning each kind defines for itself (convolution: the input
+#: height and width, kernel size, stride, padding and output height and width; pooling: the
+#: input height, width and window; a recurrent layer: steps and features), so that a kind
+#: with a shape never needs a new column nor a change to the op signature.
 (OP_KIND, OP_IN, OP_OUT, OP_AUX, OP_NIN, OP_NOUT, OP_P0, OP_P1, OP_P2, OP_ACT, OP_FLAG,
- OP_S, OP_DZ) = range(13)
-OP_COLUMNS = 13
+ OP_S, OP_DZ, OP_I0, OP_I1, OP_I2, OP_I3, OP_I4, OP_I5, OP_I6, OP_I7) = range(21)
+OP_COLUMNS = 21
 
 
 # -- the deterministic random stream (dropout masks) -----------------------------------------
