@@ -29,6 +29,13 @@ def dense(units, activation="tanh"):
     return {"type": "dense", "units": units, "activation": activation}
 
 
+POOLS = ("maxpool", "avgpool", "globalmaxpool", "globalavgpool")
+
+
+def pool_entry(kind, size):
+    return {"type": kind} if kind.startswith("global") else {"type": kind, "size": size}
+
+
 #: Example networks per kind (each exercises the kind; several cover its variants).
 EXAMPLES: dict[str, list[dict]] = {
     "dense": [
@@ -58,6 +65,14 @@ EXAMPLES: dict[str, list[dict]] = {
                                             "layers": [dense(4, "swish")]},
                                  dense(3, "softmax")], "loss": "softmax_ce"},
     ],
+    # pools directly on image inputs with several channels, and after a layer with
+    # parameters that keeps the image shape (so gradients flow back through the pool)
+    **{pool: [
+        {"inputs": [4, 6, 3], "layers": [{"type": "layernorm"}, pool_entry(pool, 2),
+                                         dense(5), dense(3, "softmax")], "loss": "softmax_ce"},
+        {"inputs": [6, 6, 2], "layers": [pool_entry(pool, 3), dense(4, "relu"),
+                                         dense(1, "sigmoid")], "loss": "bce"},
+    ] for pool in POOLS},
 }
 
 #: A bad entry per kind and the field its SpecError must name (entry at layers[1]).
@@ -77,6 +92,18 @@ BAD_ENTRIES: dict[str, list[tuple[dict, str]]] = {
                   "layers[1].layers[0].type"),
                  ({"type": "residual", "layers": [{"type": "dense", "units": 0}]},
                   "layers[1].layers[0].units")],
+    # (the entry follows a dense layer: a pool there is refused for its non-image input)
+    **{pool: [({"type": pool, "size": 0}, "layers[1].size"),
+              ({"type": pool, "size": 65}, "layers[1].size"),
+              ({"type": pool, "size": 2.0}, "layers[1].size"),
+              ({"type": pool, "size": True}, "layers[1].size"),
+              ({"type": pool, "units": 3}, "layers[1]: unknown key"),
+              ({"type": pool, "size": 2}, f"layers[1]: {pool} needs an image input [H, W, C]")]
+       for pool in ("maxpool", "avgpool")},
+    **{pool: [({"type": pool, "size": 2}, "layers[1]: unknown key"),
+              ({"type": pool}, f"layers[1]: {pool} needs an image input [H, W, C], "
+                               f"got shape [3]")]
+       for pool in ("globalmaxpool", "globalavgpool")},
 }
 
 
