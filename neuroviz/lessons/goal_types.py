@@ -59,6 +59,8 @@ KIND_LABELS: dict[str, str] = {
     "dropout": "Dropout layers",
     "layernorm": "Layer-normalisation layers",
     "residual": "Residual blocks",
+    "conv2d": "Convolution layers",
+    "flatten": "Flatten layers",
     "maxpool": "Max-pooling layers",
     "avgpool": "Average-pooling layers",
     "globalmaxpool": "Global max-pooling layers",
