@@ -291,109 +291,149 @@ class Conv2D(Layer):
 # reassoc lets LLVM vectorise the sums; contract allows fused multiply-adds. Neither touches
 # NaN/inf handling, so the driver's finiteness checks stay truthful.
 _FAST = dict(_OPTS, fastmath={"reassoc", "contract"})
+_U = np.uint64  # unsigned indices spare Numba's negative-index wraparound checks
+
+
+@njit(inline="always", **_FAST)
+def _window(i, j, s, pt, pl, k, h, w):
+    """The patch of output (i, j): top-left input row and column (may be negative: padding)
+    and the kernel rows u0:u1 and columns v0:v1 that fall inside the image."""
+    r0 = i * s - pt
+    c0 = j * s - pl
+    return r0, c0, max(0, -r0), min(k, h - r0), max(0, -c0), min(k, w - c0)
 
 
 @njit(**_FAST)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
-    """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z)."""
+    """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z).
+
+    Per output position, eight filters at a time are summed in registers; each kernel row's
+    patch (kernel columns × channels) is one contiguous run of x and of K's rows.
+    """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
-    h = ops[o, OP_I0]
-    w = ops[o, OP_I1]
-    k = ops[o, OP_I2]
-    s = ops[o, OP_I3]
-    pt = ops[o, OP_I4]
-    pl = ops[o, OP_I5]
-    ho = ops[o, OP_I6]
-    wo = ops[o, OP_I7]
+    h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
+    pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    nin = h * w * c
+    f8 = f - f % 8
+    uf = _U(f)
     for e in range(n):
-        xe = x0 + e * nin
+        xe = x0 + e * h * w * c
         for i in range(ho):
-            r0 = i * s - pt
-            u0 = max(0, -r0)
-            u1 = min(k, h - r0)
             for j in range(wo):
-                c0 = j * s - pl
-                v0 = max(0, -c0)
-                v1 = min(k, w - c0)
-                zr = out + ((e * ho + i) * wo + j) * f
-                for q in range(f):
-                    Z[zr + q] = params[bp + q]
-                run = (v1 - v0) * c  # one kernel row's patch: contiguous in x and in K
+                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
+                zr = _U(out + ((e * ho + i) * wo + j) * f)
+                run = _U((v1 - v0) * c)
+                for q in range(0, f8, 8):  # eight filters, summed in registers
+                    b = _U(bp + q)
+                    a0, a1, a2, a3 = params[b], params[b + 1], params[b + 2], params[b + 3]
+                    a4, a5, a6, a7 = params[b + 4], params[b + 5], params[b + 6], params[b + 7]
+                    for u in range(u0, u1):
+                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                        kt = _U(kp + (u * k + v0) * c * f + q)
+                        for t in range(run):
+                            xv = A[xr + t]
+                            a0 += xv * params[kt]
+                            a1 += xv * params[kt + 1]
+                            a2 += xv * params[kt + 2]
+                            a3 += xv * params[kt + 3]
+                            a4 += xv * params[kt + 4]
+                            a5 += xv * params[kt + 5]
+                            a6 += xv * params[kt + 6]
+                            a7 += xv * params[kt + 7]
+                            kt += uf
+                    zq = zr + _U(q)
+                    Z[zq], Z[zq + 1], Z[zq + 2], Z[zq + 3] = a0, a1, a2, a3
+                    Z[zq + 4], Z[zq + 5], Z[zq + 6], Z[zq + 7] = a4, a5, a6, a7
+                if f8 == f:
+                    continue
+                for q in range(f8, f):  # the remaining filters, summed in z
+                    Z[zr + _U(q)] = params[bp + q]
                 for u in range(u0, u1):
-                    xr = xe + ((r0 + u) * w + c0 + v0) * c
-                    kr = kp + (u * k + v0) * c * f
+                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                    kr = _U(kp + (u * k + v0) * c * f)
                     for t in range(run):
                         xv = A[xr + t]
-                        kt = kr + t * f
-                        for q in range(f):
+                        kt = kr + t * uf
+                        for q in range(_U(f8), uf):
                             Z[zr + q] += xv * params[kt + q]
     K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, ops[o, OP_NOUT])
 
 
 @njit(**_FAST)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
-    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch."""
+    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch.
+
+    Per output position, eight filters' dz at a time sit in registers while the patch's
+    kernel gradients (and input gradients) are accumulated.
+    """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
-    h = ops[o, OP_I0]
-    w = ops[o, OP_I1]
-    k = ops[o, OP_I2]
-    s = ops[o, OP_I3]
-    pt = ops[o, OP_I4]
-    pl = ops[o, OP_I5]
-    ho = ops[o, OP_I6]
-    wo = ops[o, OP_I7]
+    h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
+    pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    nin = h * w * c
+    f8 = f - f % 8
+    uf = _U(f)
     if ops[o, OP_DZ] == 0:
         K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * ops[o, OP_NOUT])
     for t in range(k * k * c * f):
         grads[kp + t] = 0.0
     for q in range(f):
         grads[bp + q] = 0.0
-    want_dx = x0 != 0
+    want_dx = x0 != 0  # no gradient for the network input
     if want_dx:
-        for t in range(n * nin):
+        for t in range(n * h * w * c):
             D[x0 + t] = 0.0
     for e in range(n):
-        xe = x0 + e * nin
+        xe = x0 + e * h * w * c
         for i in range(ho):
-            r0 = i * s - pt
-            u0 = max(0, -r0)
-            u1 = min(k, h - r0)
             for j in range(wo):
-                c0 = j * s - pl
-                v0 = max(0, -c0)
-                v1 = min(k, w - c0)
-                dr = out + ((e * ho + i) * wo + j) * f
-                for q in range(f):
-                    grads[bp + q] += D[dr + q]
-                run = (v1 - v0) * c
-                for u in range(u0, u1):
-                    xr = xe + ((r0 + u) * w + c0 + v0) * c
-                    kr = kp + (u * k + v0) * c * f
-                    if want_dx:
+                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
+                dr = _U(out + ((e * ho + i) * wo + j) * f)
+                run = _U((v1 - v0) * c)
+                for q in range(uf):
+                    grads[_U(bp) + q] += D[dr + q]
+                for q in range(0, f8, 8):  # eight filters' dz in registers
+                    dq = dr + _U(q)
+                    d0, d1, d2, d3 = D[dq], D[dq + 1], D[dq + 2], D[dq + 3]
+                    d4, d5, d6, d7 = D[dq + 4], D[dq + 5], D[dq + 6], D[dq + 7]
+                    for u in range(u0, u1):
+                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                        kt = _U(kp + (u * k + v0) * c * f + q)
                         for t in range(run):
                             xv = A[xr + t]
-                            kt = kr + t * f
-                            acc = 0.0
-                            for q in range(f):
-                                g = D[dr + q]
-                                grads[kt + q] += xv * g
-                                acc += g * params[kt + q]
+                            grads[kt] += xv * d0
+                            grads[kt + 1] += xv * d1
+                            grads[kt + 2] += xv * d2
+                            grads[kt + 3] += xv * d3
+                            grads[kt + 4] += xv * d4
+                            grads[kt + 5] += xv * d5
+                            grads[kt + 6] += xv * d6
+                            grads[kt + 7] += xv * d7
+                            if want_dx:
+                                D[xr + t] += (d0 * params[kt] + d1 * params[kt + 1]
+                                              + d2 * params[kt + 2] + d3 * params[kt + 3]
+                                              + d4 * params[kt + 4] + d5 * params[kt + 5]
+                                              + d6 * params[kt + 6] + d7 * params[kt + 7])
+                            kt += uf
+                if f8 == f:
+                    continue
+                for u in range(u0, u1):  # the remaining filters
+                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                    kr = _U(kp + (u * k + v0) * c * f)
+                    for t in range(run):
+                        xv = A[xr + t]
+                        kt = kr + t * uf
+                        acc = 0.0
+                        for q in range(_U(f8), uf):
+                            g = D[dr + q]
+                            grads[kt + q] += xv * g
+                            acc += g * params[kt + q]
+                        if want_dx:
                             D[xr + t] += acc
-                    else:
-                        for t in range(run):
-                            xv = A[xr + t]
-                            kt = kr + t * f
-                            for q in range(f):
-                                grads[kt + q] += xv * D[dr + q]
