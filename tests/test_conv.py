@@ -236,3 +236,36 @@ def test_parameter_limit_is_checked_from_the_spec():
     with pytest.raises(SpecError, match=r"layers\[4\]: the network would have more than"):
         normalise_spec({"inputs": [10, 10, 1], "layers": layers + [
             {"type": "dense", "units": 1}]})
+
+
+@pytest.mark.parametrize("kernel,stride,padding", [(3, 1, "valid"), (3, 2, "same"),
+                                                   (2, 1, "same"), (4, 3, "same"),
+                                                   (2, 2, "valid")])
+def test_exports_predict_like_the_network(kernel, stride, padding):
+    """ONNX in float64 (the im2col form) and float32 (Conv), and PyTorch, against predict."""
+    spec = {"inputs": [7, 6, 2], "layers": [
+        conv(3, kernel, stride, padding, "tanh"), conv(4, 2, 1, "same", "relu"),
+        {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "softmax"}],
+        "loss": "softmax_ce"}
+    net = Network.from_spec(spec, seed=1)
+    net.params[...] += np.random.default_rng(2).normal(scale=0.3, size=net.param_size)
+    X = np.random.default_rng(3).normal(size=(9, 7, 6, 2))
+    expected = net.predict(X)
+    ort = pytest.importorskip("onnxruntime")
+    from neuroviz.export import onnx_model
+
+    for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
+        session = ort.InferenceSession(onnx_model(net, dtype=dtype).SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        got = session.run(["y"], {"x": X.astype(dtype)})[0]
+        np.testing.assert_allclose(got, expected, atol=tol)
+    torch = pytest.importorskip("torch")
+    from neuroviz.export import torch_source
+
+    text, weights = torch_source(net)
+    namespace = {"__name__": "exported_conv", "__file__": "model.py"}
+    exec(compile(text, "model.py", "exec"), namespace)
+    model = namespace["Network"]().double().eval()
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    with torch.no_grad():
+        np.testing.assert_allclose(model(torch.from_numpy(X)).numpy(), expected, atol=1e-12)

@@ -32,10 +32,12 @@ Seen as a matrix product (im2col): every output position's patch is one row of `
 (k·k·c_in values), so ``z = cols @ K.reshape(k·k·c_in, filters) + b``; the reference below
 computes it that way.
 
-Export: ONNX, reshape to NHWC, transpose to NCHW, ``Conv`` (kernel as (filters, c_in, k, k),
-explicit pads), transpose back to NHWC and flatten; PyTorch ``nn.Conv2d`` between the same
-reshapes (``ToNCHW`` / ``ToNHWC``), explicit padding (``nn.ZeroPad2d`` first when it is
-uneven).
+Export (through the shared helpers of :mod:`neuroviz.export.images`): ONNX float32, the row
+reshaped to NHWC, transposed to NCHW, ``Conv`` (kernel as (filters, c_in, k, k), explicit
+pads), transposed back and flattened; ONNX float64 (ONNX Runtime has no float64 ``Conv``),
+the im2col form above in plain operators (``Pad``, strided ``Slice``, ``Concat``,
+``MatMul``); PyTorch ``nn.Conv2d`` in the ``ChannelsLast`` wrapper, uneven padding as an
+``nn.ZeroPad2d`` before it.
 
 Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, ``OP_I2`` = k,
 ``OP_I3`` = stride, ``OP_I4`` = top padding, ``OP_I5`` = left padding, ``OP_I6`` = H',
@@ -277,6 +279,65 @@ class Conv2D(Layer):
 
     def dz_from_da(self, z, a, da):
         return da * act.derivative(self.activation, z, a)
+
+    # -- export -------------------------------------------------------------------------------
+    def pads(self) -> tuple[int, int, int, int]:
+        """Zero padding (top, left, bottom, right) around the input map."""
+        k, s = self.kernel, self.stride
+        return (self.pt, self.pl, max((self.Ho - 1) * s + k - self.H, 0) - self.pt,
+                max((self.Wo - 1) * s + k - self.W, 0) - self.pl)
+
+    def export_onnx(self, graph, x):
+        """ONNX: float32, the row as an NCHW image, Conv (kernel as (filters, c_in, k, k),
+        explicit pads, strides), back to a row; float64 (ONNX Runtime has no float64 Conv),
+        the same sum written out as im2col: Pad the NHWC image, one strided Slice per kernel
+        position, Concat them to the patches (u, v, c order) and MatMul with K as
+        (k·k·c_in, filters). Then + b and the activation's nodes."""
+        from neuroviz.export import images
+
+        k, s = self.kernel, self.stride
+        pt, pl, pb, pr = self.pads()
+        if graph.dtype != "float64":
+            z = images.image_node(
+                graph, "Conv", x, self.in_shape, self.out_shape,
+                (graph.weight("K", self.K.transpose(3, 2, 0, 1)), graph.weight("b", self.b)),
+                kernel_shape=[k, k], strides=[s, s], pads=[pt, pl, pb, pr])
+            return graph.activation(self.activation, z)
+        image = images.reshape(graph, x, self.in_shape)  # (n, H, W, C)
+        if pt or pl or pb or pr:
+            image = graph.node("Pad", [image, graph.constant([0, pt, pl, 0, 0, pb, pr, 0],
+                                                             np.int64)])
+        ints = lambda values: graph.constant(values, np.int64)  # noqa: E731
+        patches = [graph.node("Slice", [image, ints([u, v]),
+                                        ints([u + s * (self.Ho - 1) + 1,
+                                              v + s * (self.Wo - 1) + 1]),
+                                        ints([1, 2]), ints([s, s])])
+                   for u in range(k) for v in range(k)]
+        cols = patches[0] if len(patches) == 1 else graph.node("Concat", patches, axis=3)
+        z = graph.node("Add", [graph.node("MatMul", [cols, graph.weight(
+            "K", self.K.reshape(-1, self.filters))]), graph.weight("b", self.b)])
+        return graph.activation(self.activation, images.reshape(graph, z, [self.n_out]))
+
+    def export_torch(self, writer):
+        """PyTorch: nn.Conv2d(c_in, filters, k, stride, padding) on the row as an NCHW image
+        (weight K as (filters, c_in, k, k)); uneven 'same' padding is an nn.ZeroPad2d before
+        it. Then the activation's module."""
+        from neuroviz.export import images
+
+        k, s = self.kernel, self.stride
+        pt, pl, pb, pr = self.pads()
+        weight, note = self.K.transpose(3, 2, 0, 1), (
+            f"conv2d, {self.filters} filters {k}x{k}, stride {s}, {self.padding}")
+        if (pt, pl) == (pb, pr):
+            module = f"nn.Conv2d({self.C}, {self.filters}, {k}, stride={s}, padding=({pt}, {pl}))"
+            images.torch_image_module(writer, module, self.in_shape, note, weight=weight,
+                                      bias=self.b)
+        else:
+            module = (f"nn.Sequential(nn.ZeroPad2d(({pl}, {pr}, {pt}, {pb})), "
+                      f"nn.Conv2d({self.C}, {self.filters}, {k}, stride={s}))")
+            images.torch_image_module(writer, module, self.in_shape, note,
+                                      **{"1.weight": weight, "1.bias": self.b})
+        writer.activation(self.activation)
 
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
