@@ -73,6 +73,7 @@ from neuroviz.engine.kinds.base import (
     OP_OUT,
     OP_P0,
     OP_P1,
+    OP_S,
     Layer,
     LayerValues,
     SpecError,
@@ -342,7 +343,10 @@ class Conv2D(Layer):
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
         out = plan.slot(self.n_out)
+        # scratch for one example at a time: its patches, its maps or dz, one row of dx
+        need = self.Ho * self.Wo * (self.kernel ** 2 * self.C + self.filters + 1)
         plan.add(self.code, IN=x, OUT=out, NIN=self.n_in, NOUT=self.n_out, P0=self.offsets[0],
+                 S=plan.scratch(-(-need // plan.bmax)),
                  P1=self.offsets[1], ACT=act.CODES[self.activation], I0=self.H, I1=self.W,
                  I2=self.kernel, I3=self.stride, I4=self.pt, I5=self.pl, I6=self.Ho,
                  I7=self.Wo)
@@ -356,20 +360,66 @@ _U = np.uint64  # unsigned indices spare Numba's negative-index wraparound check
 
 
 @njit(inline="always", **_FAST)
-def _window(i, j, s, pt, pl, k, h, w):
-    """The patch of output (i, j): top-left input row and column (may be negative: padding)
-    and the kernel rows u0:u1 and columns v0:v1 that fall inside the image."""
-    r0 = i * s - pt
-    c0 = j * s - pl
-    return r0, c0, max(0, -r0), min(k, h - r0), max(0, -c0), min(k, w - c0)
+def _inside(v, s, pl, w, wo):
+    """The output columns j0:j1 whose input column j·s + v − pl lies inside 0:w."""
+    j0 = max(0, -((v - pl) // s)) if v < pl else 0
+    j1 = min(wo, (w - 1 - v + pl) // s + 1) if w - 1 - v + pl >= 0 else 0
+    return j0, max(j0, j1)
+
+
+@njit(inline="always", **_FAST)
+def _patches(A, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo):
+    """im2col of one example, transposed: S[cs + t·P + p] = x[i·s+u−pt, j·s+v−pl, ch] for
+    t = (u·k + v)·c + ch and p = i·wo + j (P = ho·wo positions; 0 outside the image)."""
+    n_pos = ho * wo
+    step = _U(s * c)
+    for u in range(k):
+        for v in range(k):
+            j0, j1 = _inside(v, s, pl, w, wo)
+            for ch in range(c):
+                row = cs + ((u * k + v) * c + ch) * n_pos
+                for i in range(ho):
+                    r = i * s + u - pt
+                    base = _U(row + i * wo)
+                    if r < 0 or r >= h:
+                        for j in range(_U(wo)):
+                            S[base + j] = 0.0
+                        continue
+                    for j in range(j0):
+                        S[base + _U(j)] = 0.0
+                    for j in range(j1, wo):
+                        S[base + _U(j)] = 0.0
+                    xb = _U(xe + (r * w + j0 * s + v - pl) * c + ch)
+                    sb = base + _U(j0)
+                    for j in range(_U(j1 - j0)):
+                        S[sb + j] = A[xb + j * step]
+
+
+@njit(inline="always", **_FAST)
+def _add_patches(D, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo, t):
+    """col2im of one row t = (u·k + v)·c + ch: D[x[i·s+u−pt, j·s+v−pl, ch]] += S[cs + p]."""
+    ch = t % c
+    v = (t // c) % k
+    u = t // (c * k)
+    j0, j1 = _inside(v, s, pl, w, wo)
+    step = _U(s * c)
+    for i in range(ho):
+        r = i * s + u - pt
+        if r < 0 or r >= h:
+            continue
+        xb = _U(xe + (r * w + j0 * s + v - pl) * c + ch)
+        sb = _U(cs + i * wo + j0)
+        for j in range(_U(j1 - j0)):
+            D[xb + j * step] += S[sb + j]
 
 
 @njit(**_FAST)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
     """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z).
 
-    Per output position, eight filters at a time are summed in registers; each kernel row's
-    patch (kernel columns × channels) is one contiguous run of x and of K's rows.
+    Per example: the patches into the scratch space, transposed (one row of P positions per
+    kernel value t), then each filter's map as Σ_t K[t, f] · row t, a loop over positions,
+    and the maps written into z channels last.
     """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
@@ -379,58 +429,34 @@ def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    f8 = f - f % 8
-    uf = _U(f)
+    n_pos = ho * wo
+    taps = k * k * c
+    cs = ops[o, OP_S]  # patches (taps × P), then the maps (f × P)
+    ms = cs + taps * n_pos
+    up = _U(n_pos)
     for e in range(n):
-        xe = x0 + e * h * w * c
-        for i in range(ho):
-            for j in range(wo):
-                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
-                zr = _U(out + ((e * ho + i) * wo + j) * f)
-                run = _U((v1 - v0) * c)
-                for q in range(0, f8, 8):  # eight filters, summed in registers
-                    b = _U(bp + q)
-                    a0, a1, a2, a3 = params[b], params[b + 1], params[b + 2], params[b + 3]
-                    a4, a5, a6, a7 = params[b + 4], params[b + 5], params[b + 6], params[b + 7]
-                    for u in range(u0, u1):
-                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                        kt = _U(kp + (u * k + v0) * c * f + q)
-                        for t in range(run):
-                            xv = A[xr + t]
-                            a0 += xv * params[kt]
-                            a1 += xv * params[kt + 1]
-                            a2 += xv * params[kt + 2]
-                            a3 += xv * params[kt + 3]
-                            a4 += xv * params[kt + 4]
-                            a5 += xv * params[kt + 5]
-                            a6 += xv * params[kt + 6]
-                            a7 += xv * params[kt + 7]
-                            kt += uf
-                    zq = zr + _U(q)
-                    Z[zq], Z[zq + 1], Z[zq + 2], Z[zq + 3] = a0, a1, a2, a3
-                    Z[zq + 4], Z[zq + 5], Z[zq + 6], Z[zq + 7] = a4, a5, a6, a7
-                if f8 == f:
-                    continue
-                for q in range(f8, f):  # the remaining filters, summed in z
-                    Z[zr + _U(q)] = params[bp + q]
-                for u in range(u0, u1):
-                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                    kr = _U(kp + (u * k + v0) * c * f)
-                    for t in range(run):
-                        xv = A[xr + t]
-                        kt = kr + t * uf
-                        for q in range(_U(f8), uf):
-                            Z[zr + q] += xv * params[kt + q]
+        _patches(A, x0 + e * h * w * c, S, cs, h, w, c, k, s, pt, pl, ho, wo)
+        for q in range(f):
+            mq = _U(ms + q * n_pos)
+            b = params[bp + q]
+            for p in range(up):
+                S[mq + p] = b
+            for t in range(taps):
+                kv = params[kp + t * f + q]
+                ct = _U(cs + t * n_pos)
+                for p in range(up):
+                    S[mq + p] += kv * S[ct + p]
+        zr = out + e * n_pos * f
+        for p in range(n_pos):
+            for q in range(f):
+                Z[_U(zr + p * f + q)] = S[_U(ms + q * n_pos + p)]
     K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, ops[o, OP_NOUT])
 
 
 @njit(**_FAST)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
-    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch.
-
-    Per output position, eight filters' dz at a time sit in registers while the patch's
-    kernel gradients (and input gradients) are accumulated.
-    """
+    """dz = da·f'(z); dK[t, f] = Σ_p patch[t, p]·dz[p, f], db = Σ dz, and dx: each
+    patch row Σ_f K[t, f]·dz[:, f] added back where it came from (col2im)."""
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
     h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
@@ -439,11 +465,15 @@ def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    f8 = f - f % 8
-    uf = _U(f)
+    n_pos = ho * wo
+    taps = k * k * c
+    cs = ops[o, OP_S]  # patches (taps × P), dz transposed (f × P), one row of dpatches (P)
+    ds = cs + taps * n_pos
+    rs = ds + f * n_pos
+    up = _U(n_pos)
     if ops[o, OP_DZ] == 0:
         K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * ops[o, OP_NOUT])
-    for t in range(k * k * c * f):
+    for t in range(taps * f):
         grads[kp + t] = 0.0
     for q in range(f):
         grads[bp + q] = 0.0
@@ -453,48 +483,31 @@ def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
             D[x0 + t] = 0.0
     for e in range(n):
         xe = x0 + e * h * w * c
-        for i in range(ho):
-            for j in range(wo):
-                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
-                dr = _U(out + ((e * ho + i) * wo + j) * f)
-                run = _U((v1 - v0) * c)
-                for q in range(uf):
-                    grads[_U(bp) + q] += D[dr + q]
-                for q in range(0, f8, 8):  # eight filters' dz in registers
-                    dq = dr + _U(q)
-                    d0, d1, d2, d3 = D[dq], D[dq + 1], D[dq + 2], D[dq + 3]
-                    d4, d5, d6, d7 = D[dq + 4], D[dq + 5], D[dq + 6], D[dq + 7]
-                    for u in range(u0, u1):
-                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                        kt = _U(kp + (u * k + v0) * c * f + q)
-                        for t in range(run):
-                            xv = A[xr + t]
-                            grads[kt] += xv * d0
-                            grads[kt + 1] += xv * d1
-                            grads[kt + 2] += xv * d2
-                            grads[kt + 3] += xv * d3
-                            grads[kt + 4] += xv * d4
-                            grads[kt + 5] += xv * d5
-                            grads[kt + 6] += xv * d6
-                            grads[kt + 7] += xv * d7
-                            if want_dx:
-                                D[xr + t] += (d0 * params[kt] + d1 * params[kt + 1]
-                                              + d2 * params[kt + 2] + d3 * params[kt + 3]
-                                              + d4 * params[kt + 4] + d5 * params[kt + 5]
-                                              + d6 * params[kt + 6] + d7 * params[kt + 7])
-                            kt += uf
-                if f8 == f:
-                    continue
-                for u in range(u0, u1):  # the remaining filters
-                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                    kr = _U(kp + (u * k + v0) * c * f)
-                    for t in range(run):
-                        xv = A[xr + t]
-                        kt = kr + t * uf
-                        acc = 0.0
-                        for q in range(_U(f8), uf):
-                            g = D[dr + q]
-                            grads[kt + q] += xv * g
-                            acc += g * params[kt + q]
-                        if want_dx:
-                            D[xr + t] += acc
+        _patches(A, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo)
+        dr = out + e * n_pos * f
+        for p in range(n_pos):
+            for q in range(f):
+                S[_U(ds + q * n_pos + p)] = D[_U(dr + p * f + q)]
+        for q in range(f):
+            dq = _U(ds + q * n_pos)
+            acc = 0.0
+            for p in range(up):
+                acc += S[dq + p]
+            grads[bp + q] += acc
+        for t in range(taps):
+            ct = _U(cs + t * n_pos)
+            for q in range(f):
+                dq = _U(ds + q * n_pos)
+                acc = 0.0
+                for p in range(up):
+                    acc += S[ct + p] * S[dq + p]
+                grads[kp + t * f + q] += acc
+            if want_dx:
+                for p in range(up):
+                    S[_U(rs) + p] = 0.0
+                for q in range(f):
+                    kv = params[kp + t * f + q]
+                    dq = _U(ds + q * n_pos)
+                    for p in range(up):
+                        S[_U(rs) + p] += kv * S[dq + p]
+                _add_patches(D, xe, S, rs, h, w, c, k, s, pt, pl, ho, wo, t)
