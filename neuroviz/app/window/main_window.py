@@ -164,6 +164,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         self._running = False
         self._probe = None  # private Network for per-example activations (tabular/image)
         self._example: tuple[str, int] | None = None
+        self._drawn_example = None  # the learner's drawing, (1, n_features), or None
         self._frames = 0
         self._message_boxes: list[QMessageBox] = []
         self.latest_snapshot = None
