@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -67,6 +67,7 @@ class SketchCanvas(QWidget):
         self.setObjectName("sketch_canvas")
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # keys (Ctrl+Z) reach the pad
         self.setToolTip("Draw with the left mouse button; the right button (or the eraser) "
                         "rubs out. Ctrl+Z undoes a stroke.")
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -283,9 +284,6 @@ class SketchPad(QWidget):
         self.clear_button.clicked.connect(self.canvas.clear)
         tools.addWidget(self.undo_button)
         tools.addWidget(self.clear_button)
-        self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self)
-        self.undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.undo_shortcut.activated.connect(self.canvas.undo)
 
         self.answer = QLabel(self)
         self.answer.setObjectName("sketch_prediction")
@@ -314,6 +312,15 @@ class SketchPad(QWidget):
         layout.addLayout(right, 1)
         self.canvas.image_changed.connect(self._sync_buttons)
         self._sync_buttons()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Ctrl+Z (the platform's undo key) anywhere in the pad takes back a stroke (keys
+        the canvas and the buttons do not use come up to the pad)."""
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.canvas.undo()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _tool_button(self, name: str, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)

@@ -315,6 +315,19 @@ class MisclassifiedGallery(QListWidget):
         self._rows: tuple = ()
         self.itemClicked.connect(lambda it: self.image_clicked.emit(int(it.data(Qt.UserRole))))
 
+    def setIconSize(self, size: QSize) -> None:  # noqa: N802 - Qt override
+        super().setIconSize(size)
+        self._fit_grid()
+
+    def _fit_grid(self) -> None:
+        """Room for the longest predicted class name under each thumbnail ("triangle")."""
+        fm = QFontMetricsF(self.font())
+        icon = self.iconSize()
+        text_w = max((fm.horizontalAdvance(n) for n in getattr(self, "_labels", ())),
+                     default=0.0)
+        self.setGridSize(QSize(int(max(icon.width(), min(text_w, 3 * icon.width())) + 8),
+                               int(icon.height() + fm.height() + 8)))
+
     def set_images(self, rows, pixels, true, pred, names, limit: int = 60, shape=None,
                    levels=None) -> None:
         """Show misclassified test ``rows`` with pixels (of ``shape``, drawn with
@@ -324,6 +337,8 @@ class MisclassifiedGallery(QListWidget):
             return
         self._rows = key
         self.clear()
+        self._labels = [str(names[int(x)]) for x in pred[:limit]]
+        self._fit_grid()
         for r, px, t, pr in list(zip(rows, pixels, true, pred))[:limit]:
             icon = QIcon(QPixmap.fromImage(digit_qimage(px, shape, levels).scaled(40, 40)))
             item = QListWidgetItem(icon, f"{names[pr]}")
