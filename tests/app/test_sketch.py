@@ -147,6 +147,7 @@ def test_drawing_predicts_live_and_becomes_the_selected_example(make_window, qtb
     np.testing.assert_allclose(nv.example_values(len(nv.columns) - 1), p, atol=1e-9)
     # ... and the output panel its answer
     ov = win.output_view
+    qtbot.waitUntil(lambda: ov.prob_bars.probs is not None, timeout=60_000)
     np.testing.assert_allclose(ov.drawn, x)
     np.testing.assert_allclose(ov.prob_bars.probs, p, atol=1e-9)
     assert "Your drawing" in ov.digit_image.caption and best in ov.digit_image.caption
@@ -156,6 +157,21 @@ def test_drawing_predicts_live_and_becomes_the_selected_example(make_window, qtb
     _stroke(canvas, [_centre(canvas, 1, 1), _centre(canvas, h - 2, w - 2)])
     assert not np.array_equal(before, canvas.image())
     qtbot.waitUntil(shown_matches, timeout=60_000)
+    # the saliency view follows the selected example too: d P(predicted) / d pixel of the
+    # drawing, checked by central differences
+    win.saliency_view.open()
+    qtbot.waitUntil(lambda: "your drawing" in win.saliency_view.title.text(), timeout=60_000)
+    x = canvas.image()
+    net = Network.from_spec(win.state.spec, seed=1)
+    net.set_weights(win.latest_snapshot.weights)
+    c = int(np.argmax(net.predict(x[None, :])[0]))
+    g = win.saliency_view.gradients
+    assert g.shape == (h * w,)
+    for j in (int(np.argmax(np.abs(g))), int(np.argmin(np.abs(g)))):
+        e = np.zeros_like(x)
+        e[j] = 1e-6
+        fd = (net.predict((x + e)[None, :])[0, c] - net.predict((x - e)[None, :])[0, c]) / 2e-6
+        assert fd == pytest.approx(g[j], rel=1e-4, abs=1e-8)
     if name == "shapes":
         _shot(sketch.dialog, "sketch_shapes")
         ov.flush()

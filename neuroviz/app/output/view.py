@@ -373,6 +373,8 @@ class OutputView(OutputDrawingMixin, QWidget):
                 raise ValueError(f"a drawing of {self.ds.title} has {self.ds.n_features} "
                                  f"values, got {x.size}")
             self.drawn = x.copy()
+            if not self._weights_ok:
+                self._load_weights()  # answer at once, not at the next throttled update
         if self.ds is not None and self.ds.kind == "image":
             self._update_digit()
             self._update_title()

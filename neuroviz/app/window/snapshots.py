@@ -158,6 +158,7 @@ class SnapshotDrawingMixin:
             self.output_view.set_drawn_example(x[0])
         if self.latest_snapshot is not None and ds is not None and ds.kind != "2d":
             self._update_example(self.latest_snapshot)
+        self.selected_example_changed.emit()
         return True
 
     def _on_neuron_hovered(self, k: int, j: int) -> None:
