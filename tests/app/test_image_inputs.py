@@ -140,3 +140,30 @@ def test_an_old_digits_file_with_a_number_of_inputs_opens(make_window, qtbot, tm
     loaded = Network.from_spec(win.state.spec)
     loaded.set_weights(win.latest_snapshot.weights)
     np.testing.assert_allclose(loaded.predict(ds.X_test), expected, rtol=1e-12)
+
+
+def test_named_dataset_options_round_trip_through_files(tmp_path):
+    import json
+
+    from neuroviz.experiment import ExperimentError, load_experiment
+
+    ds = load_dataset("strokes", placement="split")
+    spec = _dense_spec(ds.spec_inputs, 4)
+    exp = Experiment(DatasetSettings(name="strokes", options={"placement": "split"}), spec,
+                     Hyperparameters(), 0, None)
+    path = save_experiment(exp, tmp_path / "strokes.json")
+    back = load_experiment(path)
+    assert back.dataset.options == {"placement": "split"}
+    assert back.spec["inputs"] == [12, 12, 1]
+    raw = json.loads(path.read_text())
+    raw["dataset"]["options"]["placement"] = "left"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ExperimentError) as info:
+        load_experiment(path)
+    assert "dataset" in str(info.value) and "'placement' of 'strokes' must be one of" in \
+        str(info.value)
+    raw["dataset"]["options"]["placement"] = 3
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ExperimentError) as info:
+        load_experiment(path)
+    assert "dataset.options.placement" in str(info.value)
