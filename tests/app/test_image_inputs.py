@@ -167,3 +167,28 @@ def test_named_dataset_options_round_trip_through_files(tmp_path):
     with pytest.raises(ExperimentError) as info:
         load_experiment(path)
     assert "dataset.options.placement" in str(info.value)
+
+
+def test_data_panel_options_change_the_data(make_window, qtbot):
+    win = make_window(restore=False)
+    win.data_panel.dataset_buttons["strokes"].click()
+    qtbot.waitUntil(lambda: win.dataset.name == "strokes", timeout=60_000)
+    assert win.state.spec["inputs"] == [12, 12, 1]
+    combo = win.data_panel.option_boxes["placement"]
+    assert combo.objectName() == "option_placement" and combo.isVisibleTo(win.data_panel)
+    assert [combo.itemData(i) for i in range(combo.count())] == ["anywhere", "split"]
+    combo.setCurrentIndex(combo.findData("split"))
+    qtbot.waitUntil(lambda: win.state.dataset.options == {"placement": "split"},
+                    timeout=60_000)
+    test = win.dataset.X_test.reshape(-1, 12, 12)
+    train = win.dataset.X_train.reshape(-1, 12, 12)
+    # noise 0: the test strokes' ink is all in the right half, the training strokes' left
+    assert test[:, :, :6].sum() == 0 < test[:, :, 6:].sum()
+    assert train[:, :, 6:].sum() == 0 < train[:, :, :6].sum()
+    win.data_panel.dataset_buttons["shapes"].click()
+    qtbot.waitUntil(lambda: win.dataset.name == "shapes", timeout=60_000)
+    size = win.data_panel.option_boxes["size"]
+    size.setCurrentIndex(size.findData("large"))
+    qtbot.waitUntil(lambda: win.state.dataset.options == {"size": "large"}, timeout=60_000)
+    assert "placement" not in win.data_panel.option_boxes
+    assert win.data_panel.noise.isEnabled()
