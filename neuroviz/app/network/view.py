@@ -74,6 +74,12 @@ try:
 except ImportError:
     _FORMULAS = {}
 
+#: Short caption forms of the map kinds: (word, letter).
+_MAP_SHORT = {"conv2d": ("Conv", "C"), "maxpool": ("Max pool", "P"),
+              "avgpool": ("Avg pool", "P"), "globalmaxpool": ("Global max", "G"),
+              "globalavgpool": ("Global avg", "G"), "flatten": ("Flatten", "F")}
+
+
 class NetworkView(DescriptionsMixin, QWidget):
     """Centre canvas of the playground (see /work/notes/api.md for the contract).
 
@@ -501,6 +507,12 @@ class NetworkView(DescriptionsMixin, QWidget):
         col = self.columns[k] if k < len(self.columns) else None
         if col is not None and 0 < k < last and (col.kind != "dense" or col.inner is not None):
             return self._kind_caption_texts(k)
+        shape = col.info.get("shape", ()) if col is not None else ()
+        if k == 0 and len(shape) == 3:
+            h, w, c = shape
+            size = f"{h}\u00d7{w}" + (f"\u00d7{c}" if c > 1 else "")
+            return [("Input", f"{size} image"), ("Input", size), ("In", size),
+                    ("In", f"{h}\u00d7{w}"), ("I", "")]
         unit = "feature" if k == 0 else "neuron"
         plural = unit if n == 1 else unit + "s"
         name = self.column_title(k)
@@ -526,6 +538,12 @@ class NetworkView(DescriptionsMixin, QWidget):
         if col.kind == "layernorm":
             return [(title, second), ("Layer norm", f"{n} units"), ("Norm", str(n)),
                     ("N", str(n)), ("N", "")]
+        if col.kind in _MAP_SHORT:
+            short, letter = _MAP_SHORT[col.kind]
+            shape = col.info.get("shape")
+            size = "\u00d7".join(str(d) for d in shape) if shape else str(n)
+            return [(title, second), (short, second), (short, size), (letter, size),
+                    (letter, "")]
         return [(title, f"{n} neuron{'s' if n != 1 else ''}"), (f"B{b} dense", f"{n} neurons"),
                 (f"B{b} dense", str(n)), (f"B{b}", str(n)), (str(k), str(n))]
 
@@ -770,6 +788,8 @@ class NetworkView(DescriptionsMixin, QWidget):
                 want = ((n_in, n), (n,))
             elif col.kind == "layernorm":
                 want = ((n,), (n,))
+            elif col.kind == "conv2d":
+                want = tuple(col.info["params"])
             elif col.kind == "sum" and a is not None:
                 block = self.layout.block_of(k)
                 want = ((self.layer_sizes[block.source], n), None)
