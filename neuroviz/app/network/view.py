@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import (
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
 from neuroviz.app.network.editor import ValueEditor
+from neuroviz.app.network.feature_maps import is_map
+from neuroviz.app.network.filter_editor import FilterEditor
 from neuroviz.app.network.heatmaps import HeatmapLayer
 from neuroviz.app.network.kinds import (
     DRAWERS,
@@ -41,6 +44,12 @@ from neuroviz.app.network.kinds import (
     column_params,
     column_values,
     dense_layout,
+)
+from neuroviz.app.network.layer_settings import (
+    MAP_INSERTS,
+    ConvSettings,
+    conv_summary,
+    image_kinds,
 )
 from neuroviz.app.network.text import DescriptionsMixin, activation_title
 
@@ -105,6 +114,10 @@ class NetworkView(DescriptionsMixin, QWidget):
     #: An edit of hidden column k from its menu: "insert_dropout", "insert_layernorm",
     #: "wrap" (in a residual block) or "remove".
     column_edit_requested = Signal(int, str)
+    #: New settings of a convolution or pooling column (column, {"filters": 16, ...}).
+    layer_settings_requested = Signal(int, object)
+    #: A convolution filter typed in its editor (column, filter, kernel (k, k, c_in), bias).
+    filter_edited = Signal(int, int, object, float)
     zoom_changed = Signal(float)
 
     canvas_help = ("Hover a neuron or a connection to see its exact value; click it to type a "
@@ -174,6 +187,16 @@ class NetworkView(DescriptionsMixin, QWidget):
             action.setStatusTip(tip)
             action.triggered.connect(lambda _=False, kk=kind: self.layer_kind_requested.emit(kk))
             self.kind_actions[kind] = action
+        # Image inputs: the convolutional part, inserted after the last map layer (before
+        # the dense part); shown only when the input is an image.
+        self.image_separator = self.add_kind_menu.addSeparator()
+        for kind, text, tip in image_kinds():
+            action = self.add_kind_menu.addAction(text)
+            action.setObjectName(f"add_{kind}_layer")
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _=False, kk=kind: self.layer_kind_requested.emit(kk))
+            self.kind_actions[kind] = action
         self.add_kind_menu.setToolTipsVisible(True)
         self.add_kind_btn.clicked.connect(lambda: self.add_kind_menu.popup(
             self.add_kind_btn.mapToGlobal(self.add_kind_btn.rect().bottomLeft())))
@@ -202,6 +225,12 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.editor = ValueEditor(self.canvas)
         self._edit_target: tuple | None = None
         self.editor.value_accepted.connect(self._apply_edit)
+        self.filter_editor = FilterEditor(self.canvas)
+        self._filter_target: tuple[int, int] | None = None
+        self.filter_editor.filter_accepted.connect(self._apply_filter)
+        self.conv_settings = ConvSettings(self.canvas)
+        self.conv_settings.settings_accepted.connect(
+            lambda k, settings: self.layer_settings_requested.emit(k, settings))
 
         lay = QVBoxLayout(self)
         # Minimum size from minimumSizeHint (below): the colour key and the edge-mode caption
@@ -281,9 +310,17 @@ class NetworkView(DescriptionsMixin, QWidget):
         col = self.columns[k]
         menu = QMenu(self.canvas)
         menu.setObjectName(f"layer_menu_{k}")
-        items = [("insert_dropout", "Insert a dropout layer after this one"),
-                 ("insert_layernorm", "Insert a layer norm after this one")]
-        if col.inner is None and col.kind != "sum":
+        if is_map(col):  # the convolutional part: more maps, or the step to the dense part
+            if col.kind == "conv2d":
+                action = menu.addAction("Convolution settings\u2026")
+                action.setObjectName(f"conv_settings_{k}")
+                action.triggered.connect(lambda _=False, kk=k: self.open_conv_settings(kk))
+            items = list(MAP_INSERTS)
+        else:
+            items = [("insert_dropout", "Insert a dropout layer after this one"),
+                     ("insert_layernorm", "Insert a layer norm after this one")]
+        if col.inner is None and col.kind != "sum" and not is_map(col) and \
+                col.kind not in ("flatten", "globalmaxpool", "globalavgpool"):
             items.append(("wrap", "Wrap this layer in a residual block"))
         what = "this residual block" if col.kind == "sum" else "this layer"
         items.append(("remove", f"Remove {what}"))
@@ -321,8 +358,12 @@ class NetworkView(DescriptionsMixin, QWidget):
             for k, c in enumerate(self._layer_controls):
                 if "activation" in c:
                     self._fill_combo(k)
+                if "conv" in c:
+                    c["conv"].setText(conv_summary(self.columns[k].info,
+                                                   self.columns[k].activation))
                 for key, setter, value in (("rate", "setValue", "rate"),
-                                           ("skip", "setChecked", "skip")):
+                                           ("skip", "setChecked", "skip"),
+                                           ("size", "setValue", "size")):
                     if key in c:
                         c[key].blockSignals(True)
                         getattr(c[key], setter)(self.columns[k].info[value])
@@ -377,6 +418,27 @@ class NetworkView(DescriptionsMixin, QWidget):
                     lambda v, kk=k: self.dropout_rate_requested.emit(kk, float(v))
                     if abs(v - self.columns[kk].info["rate"]) > 1e-9 else None)
                 c["rate"] = spin
+            elif col.kind == "conv2d":
+                b = QPushButton(conv_summary(col.info, col.activation), self.canvas)
+                b.setObjectName(f"conv_settings_button_{k}")
+                b.setToolTip("This convolution's filters, kernel size, stride, padding and "
+                             "activation: click to change them")
+                b.clicked.connect(lambda _=False, kk=k: self.open_conv_settings(kk))
+                c["conv"] = b
+            elif col.kind in ("maxpool", "avgpool"):
+                spin = QSpinBox(self.canvas)
+                spin.setObjectName(f"pool_size_{k}")
+                spin.setRange(2, 4)
+                spin.setValue(int(col.info["size"]))
+                spin.setPrefix("size ")
+                spin.setKeyboardTracking(False)
+                spin.setToolTip("Pool size: each value pools a size \u00d7 size window (the "
+                                "windows do not overlap); it must divide the map's height "
+                                "and width")
+                spin.valueChanged.connect(
+                    lambda v, kk=k: self.layer_settings_requested.emit(kk, {"size": int(v)})
+                    if v != self.columns[kk].info["size"] else None)
+                c["size"] = spin
             elif col.kind == "sum":
                 box = QCheckBox("skip", self.canvas)
                 box.setObjectName(f"residual_skip_{k}")
@@ -436,6 +498,15 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.kind_actions["wrap"].setEnabled(
             can_add and last_hidden is not None and last_hidden.inner is None
             and last_hidden.kind != "sum")
+        image = bool(self.columns) and is_map(self.columns[0])
+        self.image_separator.setVisible(image)
+        for kind, _text, _tip in image_kinds():
+            self.kind_actions[kind].setVisible(image)
+            self.kind_actions[kind].setEnabled(can_add)
+        self.add_kind_btn.setToolTip(
+            "Add a layer of another kind: convolution, pooling, flatten, dropout, layer norm "
+            "or a residual block" if image else
+            "Add a layer of another kind: dropout, layer norm or a residual block")
         self.remove_layer_btn.setEnabled(can_remove)
         self.add_layer_btn.setToolTip(
             "Add a hidden layer before the output" if can_add
@@ -632,7 +703,7 @@ class NetworkView(DescriptionsMixin, QWidget):
                     c["add_neuron"].setGeometry(int(cx + 3 * s), int(y), int(bs), int(bs))
             if show_buttons:
                 y += bs + 4 * s
-            for key in ("activation", "rate", "skip"):  # the kind's own control
+            for key in ("activation", "rate", "skip", "conv", "size"):  # the kind's control
                 if key in c:
                     c[key].setVisible(show_combo)
                     if show_combo:
@@ -930,6 +1001,49 @@ class NetworkView(DescriptionsMixin, QWidget):
             pos = self.canvas.node_rect(k, j).center().toPoint()
         self.editor.open_at(pos, f"New bias of {self._neuron_name(k, j)}", value)
         return self.editor
+
+    def edit_filter(self, k: int, f: int, pos=None) -> FilterEditor:
+        """Open the editor of filter ``f`` of convolution column ``k``."""
+        col = self.columns[k]
+        kh, kw, cin, _ = col.info["params"][0]
+        if self.weights is not None and self.weights[k - 1][0] is not None:
+            kernel, bias = self.weights[k - 1][0][..., f], float(self.weights[k - 1][1][f])
+        else:
+            kernel, bias = np.zeros((kh, kw, cin)), 0.0
+        self._filter_target = (k, f)
+        self.editor.close_editor()
+        if pos is None:
+            pos = self.canvas.map_geom[k].filters[f].center().toPoint()
+        self.filter_editor.open_at(
+            pos, f"Filter {f + 1} of {self.column_title(k).lower()} ({kh}\u00d7{kw}"
+            + (f", {cin} input channels)" if cin > 1 else ")"), kernel, bias)
+        return self.filter_editor
+
+    def _apply_filter(self, kernel, bias: float) -> None:
+        t = self._filter_target
+        if t is None or not 1 <= t[0] < len(self.columns) or \
+                self.columns[t[0]].kind != "conv2d":
+            return
+        k, f = t
+        if self.weights is not None:  # show the new filter at once; the owner confirms later
+            self.weights = [(None if W is None else W.copy(), None if b is None else b.copy())
+                            for W, b in self.weights]
+            self.weights[k - 1][0][..., f] = kernel
+            self.weights[k - 1][1][f] = bias
+        self.canvas.update()
+        self.filter_edited.emit(k, f, np.array(kernel, dtype=np.float64), float(bias))
+
+    def open_conv_settings(self, k: int, pos=None):
+        """Open the settings of convolution column ``k`` (filters, kernel, stride, padding,
+        activation)."""
+        col = self.columns[k]
+        if pos is None:
+            cap = self._layer_controls[k]["caption"] if k < len(self._layer_controls) else None
+            pos = cap.geometry().bottomLeft() if cap is not None else \
+                self.canvas.rect().center()
+        self.conv_settings.open_at(pos, k, self.column_title(k), col.info, col.activation,
+                                   _ACTIVATIONS)
+        return self.conv_settings
 
     def _apply_edit(self, value: float) -> None:
         t = self._edit_target
