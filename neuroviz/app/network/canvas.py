@@ -493,9 +493,9 @@ class NetworkCanvas(QWidget):
         font = QFont(self.font())
         p.setFont(font)
         for k, col in enumerate(self.view.columns):
+            if k in self.map_geom:  # tiles of feature maps (or of the image)
+                paint_maps(self, p, k)
             if k == 0:
-                if k in self.map_geom:  # an image input
-                    paint_maps(self, p, 0)
                 continue
             DRAWERS[col.owner].paint(self, p, k)
 
@@ -509,7 +509,8 @@ class NetworkCanvas(QWidget):
         maxw = max(maxw_in, 1.0)
         half = self.node_sizes[0] / 2 + 6 * v.scale
         pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
-        inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
+        inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 and \
+            0 not in self.map_geom else []  # an image has no names beside its pixels
         room = pitch0 if v.layer_sizes[0] > 1 else 3 * h  # height free for each label
         for j, name in enumerate(inputs):
             r = self.node_rect(0, j)

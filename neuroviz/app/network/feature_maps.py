@@ -27,7 +27,7 @@ __all__ = ["MAP_KINDS", "MapGeometry", "hit_maps", "is_map", "paint_map_edges",
            "paint_maps", "place_maps", "receptive_windows", "unit_of", "width_weight"]
 
 #: Column kinds drawn as maps (when their values have an (H, W, C) shape).
-MAP_KINDS = ("input", "conv2d", "maxpool", "avgpool")
+MAP_KINDS = ("input", "conv2d", "maxpool", "avgpool", "layernorm", "dropout")
 #: A filter heatmap's side as a share of its tile's height.
 FILTER_SHARE = 0.62
 #: The largest map pixel at scale 1.

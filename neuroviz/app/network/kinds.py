@@ -25,7 +25,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
 from neuroviz.app.network.feature_maps import is_map, paint_maps
-from neuroviz.app.network.receptive import step_of
+from neuroviz.app.network.receptive import MapStep, step_of
 
 __all__ = ["DRAWERS", "Column", "KindDrawer", "Layout", "build_columns", "column_params",
            "column_values", "dense_layout", "layer_shapes", "spec_layout", "top_sizes"]
@@ -171,7 +171,7 @@ class LayerNormDrawer(KindDrawer):
     def paint(self, canvas, p, k):
         # a bracket on the left of the column: all units are normalised together
         ys = canvas.node_y[k]
-        if not len(ys):
+        if not len(ys) or k in canvas.map_geom:
             return
         ns = canvas.node_sizes[k]
         s = canvas.view.scale
@@ -282,8 +282,7 @@ class MapDrawer(KindDrawer):
         size = col.info["size"]
         return f"{size}\u00d7{size} \u2192 {h}\u00d7{w}\u00d7{c}"
 
-    def paint(self, canvas, p, k):
-        paint_maps(canvas, p, k)
+    # the canvas paints every map column's tiles (feature_maps.paint_maps)
 
 
 class ReduceDrawer(KindDrawer):
@@ -300,8 +299,8 @@ class ReduceDrawer(KindDrawer):
     def caption(self, col):
         if col.kind == "flatten":
             return f"{col.units} values"
-        what = "max" if col.kind == "globalmaxpool" else "mean"
-        return f"{col.units} channel {what}s"
+        what = "maxima" if col.kind == "globalmaxpool" else "means"
+        return f"{col.units} channel {what}"
 
     def paint(self, canvas, p, k):
         if canvas.view.columns[k].kind != "flatten" or not len(canvas.node_y[k]):
@@ -351,6 +350,13 @@ def build_columns(n_inputs: int, describe: list[dict]) -> Layout:
         if desc["kind"] == "residual":
             blocks.append(Block(top, start - 1, start, len(cols) - 2, len(cols) - 1,
                                 bool(desc["skip"]), bool(desc["projection"])))
+    for k, desc_shape in _out_shapes(describe):
+        if cols[k].kind in ("dropout", "layernorm") and len(desc_shape) == 3:
+            # on maps: drawn as maps, channel by channel (a 1x1 window per pixel)
+            h, w, _ = desc_shape
+            info = {**cols[k].info, "shape": desc_shape,
+                    "step": MapStep(1, 1, 1, 0, 0, int(h), int(w))}
+            cols[k] = replace(cols[k], edges="maps", info=info)
     for k in range(1, len(cols)):
         # a layer of units on maps, or on a long flattened strip: one fan, not 1000s of lines
         if cols[k].edges == "full" and (is_map(cols[k - 1]) or (
@@ -358,6 +364,18 @@ def build_columns(n_inputs: int, describe: list[dict]) -> Layout:
                 cols[k - 1].units * cols[k].units > MAX_FLAT_EDGES)):
             cols[k] = replace(cols[k], edges="maps")
     return Layout(cols, blocks)
+
+
+def _out_shapes(describe: list[dict]) -> list[tuple[int, tuple[int, ...]]]:
+    """(column, output shape) of each top-level layer that is one column (not a block)."""
+    out, k = [], 1
+    for desc in describe:
+        if desc["kind"] == "residual":
+            k += len(desc["children"]) + 1
+            continue
+        out.append((k, tuple(int(d) for d in desc.get("out_shape", ()))))
+        k += 1
+    return out
 
 
 def dense_layout(sizes: list[int], activations: list[str]) -> Layout:

@@ -297,7 +297,8 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     def has_bias(self, k: int) -> bool:
         """Whether column ``k`` has a bias per unit (dense, layer norm)."""
-        return 1 <= k < len(self.columns) and self.columns[k].kind in ("dense", "layernorm")
+        return 1 <= k < len(self.columns) and self.columns[k].kind in (
+            "dense", "layernorm") and not is_map(self.columns[k])
 
     def dropout_mask(self, k: int) -> np.ndarray | None:
         """The keep-mask drawn for dropout column ``k`` (0 = dropped), or None."""
