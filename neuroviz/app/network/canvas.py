@@ -93,6 +93,7 @@ class NetworkCanvas(QWidget):
         self.label_width = (0.0, 0.0)  # room for the input and output names (relayout)
         self.map_geom: dict = {}  # map columns (image, conv, pool): tiles, see feature_maps
         self.unit_x: dict[int, np.ndarray] = {}  # x of each unit of a map column
+        self.col_widths: list[float] = []  # each column's width (map columns are wider)
 
     # -- geometry ----------------------------------------------------------------------
     def relayout(self) -> None:
@@ -121,6 +122,7 @@ class NetworkCanvas(QWidget):
             [1.0] * n_cols
         col_w = max((width - left - right) / sum(shares), 4.0)
         self.col_w = col_w
+        self.col_widths = [share * col_w for share in shares]
         # The header (captions, +/- buttons, activation pickers) as the columns allow.
         self.header_h = v.header_height(col_w)
         # Room for residual blocks' bypass arcs (and their labels) above the units.

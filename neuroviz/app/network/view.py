@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
 from neuroviz.app.network.editor import ValueEditor
-from neuroviz.app.network.feature_maps import is_map
+from neuroviz.app.network.feature_maps import is_map, width_weight
 from neuroviz.app.network.filter_editor import FilterEditor
 from neuroviz.app.network.heatmaps import HeatmapLayer
 from neuroviz.app.network.kinds import (
@@ -84,9 +84,9 @@ except ImportError:
     _FORMULAS = {}
 
 #: Short caption forms of the map kinds: (word, letter).
-_MAP_SHORT = {"conv2d": ("Conv", "C"), "maxpool": ("Max pool", "P"),
-              "avgpool": ("Avg pool", "P"), "globalmaxpool": ("Global max", "G"),
-              "globalavgpool": ("Global avg", "G"), "flatten": ("Flatten", "F")}
+_MAP_SHORT = {"conv2d": ("Conv", "C"), "maxpool": ("Max pool", "Pool"),
+              "avgpool": ("Avg pool", "Pool"), "globalmaxpool": ("Global max", "GMP"),
+              "globalavgpool": ("Global avg", "GAP"), "flatten": ("Flatten", "Flat")}
 
 
 class NetworkView(DescriptionsMixin, QWidget):
@@ -569,8 +569,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.editor.setFont(font)
         self.fit_top_bar()
         for c in self._layer_controls:
-            for w in c.values():
-                w.setFont(bold if isinstance(w, QPushButton) else font)
+            for key, w in c.items():
+                w.setFont(bold if isinstance(w, QPushButton) and key != "conv" else font)
 
     def _caption_texts(self, k: int) -> list[tuple[str, str]]:
         """(bold first line, second line) from the longest to the shortest form."""
@@ -652,9 +652,30 @@ class NetworkView(DescriptionsMixin, QWidget):
         bs, show_buttons, _cw, show_combo = self._header_parts(col_w)
         if show_buttons:
             h += bs + 4 * s
-        if show_combo:
+        if show_combo or self._map_controls_fit(col_w):
             h += self.combo_height + 2 * s
         return h
+
+    def _map_control_width(self, key: str, col=None) -> float:
+        """The narrowest a convolution's settings button or a pool's size box may be."""
+        fm = QFontMetricsF(self.canvas.font())
+        if key == "conv":
+            text = conv_summary(col.info, col.activation) if col is not None else \
+                "64\u00d7 9\u00d79 \u25be"
+            return fm.horizontalAdvance(text) + 14 * self.scale
+        return fm.horizontalAdvance("size 4") + 26 * self.scale
+
+    def _map_controls_fit(self, col_w: float) -> bool:
+        """Whether a map column's control fits its (wider) column: the header then has a
+        row for it even where the columns of units are too narrow for theirs."""
+        s = self.scale
+        for col in self.columns:
+            key = "conv" if col.kind == "conv2d" else "size" if col.kind in (
+                "maxpool", "avgpool") else None
+            if key and min(width_weight(col) * col_w - 4 * s, self.column_min_width + 12 * s) \
+                    >= self._map_control_width(key, col):
+                return True
+        return False
 
     def _place_controls(self) -> None:
         cv = self.canvas
@@ -669,22 +690,37 @@ class NetworkView(DescriptionsMixin, QWidget):
         bs, show_buttons, cw, show_combo = self._header_parts(cv.col_w)
         width = max(int(cv.col_w - 2 * s), 4)
         last = len(self._layer_controls) - 1
+        # map columns are wider than columns of units: their captions and controls use it
+        widths = [max(int(w - 2 * s), 4) for w in cv.col_widths] \
+            if len(cv.col_widths) == len(self._layer_controls) else [width] * (last + 1)
         # Very deep networks: when even "12" does not fit a column, caption every
         # ``every``-th hidden layer (the caption then spans its neighbours' room).
         widest = max(bold_fm.horizontalAdvance(str(last)), fm.horizontalAdvance("64")) + 4
         every = max(1, math.ceil(widest / max(cv.col_w, 1.0)))
         # One caption form for every hidden layer: the one the widest label fits.
-        room = width if every == 1 else int(every * cv.col_w)
-        widest_texts = self._caption_texts(max(last - 1, 0))
-        form = next((i for i, (a, b) in enumerate(widest_texts)
-                     if max(bold_fm.horizontalAdvance(a), fm.horizontalAdvance(b)) + 4 <= room),
-                    len(widest_texts) - 1)
+        def fits(text: tuple[str, str], room: int) -> bool:
+            return max(bold_fm.horizontalAdvance(text[0]), fm.horizontalAdvance(text[1])) + 4 \
+                <= room
+
+        maps = any(is_map(col) for col in self.columns)
+        if every == 1 and maps:
+            form = 0  # columns of different widths: each the longest caption it fits
+        elif every == 1:
+            hidden = [(self._caption_texts(k), widths[k]) for k in range(1, last)]
+            n_forms = min((len(t) for t, _ in hidden), default=1)
+            form = next((i for i in range(n_forms) if all(fits(t[i], r) for t, r in hidden)),
+                        n_forms - 1)
+        else:
+            room = int(every * cv.col_w)
+            widest_texts = self._caption_texts(max(last - 1, 0))
+            form = next((i for i, text in enumerate(widest_texts) if fits(text, room)),
+                        len(widest_texts) - 1)
         for k, c in enumerate(self._layer_controls):
             cx = cv.col_x[k]
             y = 4 * s
             texts = self._caption_texts(k)
-            room = width if every == 1 else int(every * cv.col_w)
-            first, second = texts[form if 0 < k < last else 0]
+            room = widths[k] if every == 1 else int(every * cv.col_w)
+            first, second = texts[min(form, len(texts) - 1) if 0 < k < last else 0]
             if max(bold_fm.horizontalAdvance(first), fm.horizontalAdvance(second)) + 4 > room:
                 first, second = next(
                     ((a, b) for a, b in texts
@@ -704,11 +740,19 @@ class NetworkView(DescriptionsMixin, QWidget):
                     c["add_neuron"].setGeometry(int(cx + 3 * s), int(y), int(bs), int(bs))
             if show_buttons:
                 y += bs + 4 * s
-            for key in ("activation", "rate", "skip", "conv", "size"):  # the kind's control
+            for key in ("activation", "rate", "skip"):  # the kind's own control
                 if key in c:
                     c[key].setVisible(show_combo)
                     if show_combo:
                         c[key].setGeometry(int(cx - cw / 2), int(y), int(cw),
+                                           int(self.combo_height))
+            for key in ("conv", "size"):  # a map column's control, in its wider column
+                if key in c:
+                    mw = min(widths[k] - 2 * s, self.column_min_width + 12 * s)
+                    show = mw >= self._map_control_width(key, self.columns[k])
+                    c[key].setVisible(show)
+                    if show:
+                        c[key].setGeometry(int(cx - mw / 2), int(y), int(mw),
                                            int(self.combo_height))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
