@@ -472,8 +472,10 @@ def test_hovering_a_map_pixel_outlines_its_receptive_field(qtbot):
         geom = cv.map_geom[m]
         t = geom.pixel
         for tile in geom.tiles:
-            left = QPoint(int(tile.left() + c0 * t), int(tile.top() + (r0 + r1 + 1) * t / 2))
-            assert before.pixel(left) != after.pixel(left), (m, tile)
+            middle = int(tile.top() + (r0 + r1 + 1) * t / 2)
+            for x in (tile.left() + c0 * t, tile.left() + (c1 + 1) * t - 1):  # both sides
+                edge = QPoint(int(x), middle)
+                assert before.pixel(edge) != after.pixel(edge), (m, tile, x)
             inside = QPoint(int(tile.left() + (c0 + 1.5) * t), int(tile.top() + (r0 + 1.5) * t))
             assert before.pixel(inside) == after.pixel(inside), (m, tile)
     view.close()

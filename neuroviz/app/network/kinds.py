@@ -24,7 +24,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
-from neuroviz.app.network.feature_maps import is_map, paint_maps
+from neuroviz.app.network.feature_maps import is_map
 from neuroviz.app.network.receptive import MapStep, step_of
 
 __all__ = ["DRAWERS", "Column", "KindDrawer", "Layout", "build_columns", "column_params",
