@@ -94,6 +94,7 @@ class NetworkCanvas(QWidget):
         self.map_geom: dict = {}  # map columns (image, conv, pool): tiles, see feature_maps
         self.unit_x: dict[int, np.ndarray] = {}  # x of each unit of a map column
         self.col_widths: list[float] = []  # each column's width (map columns are wider)
+        self.fans = None  # the fans into map columns, built on the first paint after relayout
 
     # -- geometry ----------------------------------------------------------------------
     def relayout(self) -> None:
@@ -156,7 +157,7 @@ class NetworkCanvas(QWidget):
             y0 = centre - n * pk / 2 + pk / 2
             self.node_y.append(y0 + pk * np.arange(n, dtype=np.float64))
             self.node_sizes.append(size)
-        self.map_geom, self.unit_x = {}, {}
+        self.map_geom, self.unit_x, self.fans = {}, {}, None
         for k in maps:
             place_maps(self, k, v.columns[k], left + edges[k] * col_w + 4 * s,
                        shares[k] * col_w - 8 * s, top, area_h)
