@@ -97,8 +97,9 @@ def kind_edit_text(op: str, value) -> str:
     if op == "dropout_rate":
         return f"Set dropout rate to {value:g}"
     if op == "layer_settings":
-        parts = [f"{key} {v}" for key, v in value.items()]
-        return "Set " + ", ".join(parts)
+        if set(value) == {"size"}:
+            return f"Set pool size to {value['size']}"
+        return "Set convolution " + ", ".join(f"{key} {v}" for key, v in value.items())
     if op == "column":
         if value.startswith("insert_") and value[7:] in _KIND_NAMES:
             return f"Insert {_KIND_NAMES[value[7:]]}"
