@@ -342,22 +342,33 @@ def paint_map_edges(canvas, p: QPainter) -> None:
 
 
 def _fan_bands(canvas) -> list[QPolygonF]:
+    """The bands run in the gap between two columns only: from the right edge of the maps
+    before (at a tile's height) to the left edge of the maps after, so a grid of several
+    tiles a row is not crossed."""
     cols = canvas.view.columns
     bands: list[QPolygonF] = []
+
+    def out_of(geom: MapGeometry, tile: QRectF) -> QRectF:
+        return QRectF(geom.bounds().right(), tile.top(), 0.0, tile.height())
+
+    def into(geom: MapGeometry, tile: QRectF) -> QRectF:
+        return QRectF(geom.bounds().left(), tile.top(), 0.0, tile.height())
+
     for k in range(1, len(cols)):
         if cols[k].edges != "maps":
             continue
         src, dst = canvas.map_geom.get(k - 1), canvas.map_geom.get(k)
         kind = cols[k].kind
         if src is not None and dst is not None and kind != "conv2d" and \
-                len(src.tiles) == len(dst.tiles):
-            bands += [_band(a, b) for a, b in zip(src.tiles, dst.tiles)]  # channel to channel
-        elif src is not None and dst is not None:
+                len(src.tiles) == len(dst.tiles):  # a pool: channel to channel
+            bands += [_band(out_of(src, a), into(dst, b)) for a, b in zip(src.tiles, dst.tiles)]
+        elif src is not None and dst is not None:  # every filter reads every channel
             whole = src.bounds()
-            bands += [_band(whole, b) for b in dst.tiles]
+            bands += [_band(whole, into(dst, b)) for b in dst.tiles]
         elif src is not None and kind in ("globalmaxpool", "globalavgpool") and \
                 len(src.tiles) == cols[k].units:
-            bands += [_band(a, canvas.node_rect(k, ch)) for ch, a in enumerate(src.tiles)]
+            bands += [_band(out_of(src, a), canvas.node_rect(k, ch))
+                      for ch, a in enumerate(src.tiles)]
         else:
             bands.append(_band(_span(canvas, k - 1), _span(canvas, k)))
     return bands
