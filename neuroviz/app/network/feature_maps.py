@@ -180,8 +180,9 @@ def paint_maps(canvas, p: QPainter, k: int) -> None:
 
 
 def filter_kernel(view, k: int) -> np.ndarray | None:
-    """The kernel (kh, kw, c_in, filters) of conv column ``k`` as the view shows it."""
-    weights = view.weights
+    """The kernel (kh, kw, c_in, filters) of conv column ``k`` as the view shows it: its
+    weights, or their gradients of the last mini-batch when the edges show gradients."""
+    weights = view.gradients if view.edge_mode == "gradients" else view.weights
     if weights is None or len(weights) < k or weights[k - 1][0] is None:
         return None
     K = np.asarray(weights[k - 1][0])
