@@ -7,6 +7,14 @@ the rendered image of the real NetworkView); dropout columns grey exactly the un
 colour of the gain; a residual block's bypass is drawn solid when its skip path is on and
 dashed grey when off. Editing: adding each kind, the dropout rate and the skip switch go
 through the window's undo stack.
+
+Convolutional networks: the tiles of every conv and pool column are the engine's maps for
+the example, a convolution's filter heatmaps its kernels, an image input is drawn as the
+image; hovering a map pixel outlines its receptive field on the maps before it; a filter
+typed in its editor reaches the trainer, the maps shown become the NumPy convolution of the
+selected image with it, and Undo takes it back; conv, pool, global-pool and flatten layers
+are inserted and changed in the editor (undoably, with the engine's message for shapes
+that do not fit) and the parameter count follows; a CNN fits the window at 1280x720.
 """
 
 from __future__ import annotations
