@@ -41,9 +41,11 @@ the im2col form above in plain operators (``Pad``, strided ``Slice``, ``Concat``
 
 Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, ``OP_I2`` = k,
 ``OP_I3`` = stride, ``OP_I4`` = top padding, ``OP_I5`` = left padding, ``OP_I6`` = H',
-``OP_I7`` = W'; channels follow as NIN/(H·W) and filters as NOUT/(H'·W'). For each output
-position and kernel row the patch is one contiguous run of (kernel columns × channels)
-values, and the innermost loop runs over the filters (contiguous in both K and z).
+``OP_I7`` = W'; channels follow as NIN/(H·W) and filters as NOUT/(H'·W'). The same im2col,
+one example at a time in the op's scratch space and transposed (a row of H'·W' positions per
+kernel value), so every inner loop runs along the positions, long and contiguous: forward,
+each filter's map is Σ_t K[t, f] · row t; backward, dK[t, f] is the dot product of row t
+with filter f's dz, and dx adds Σ_f K[t, f] · dz back into the image row by row (col2im).
 """
 
 from __future__ import annotations
