@@ -1033,6 +1033,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         """Open the editor for the weight from node ``i`` of layer ``k-1`` to node ``j``."""
         value = self.weights[k - 1][0][i, j] if self.weights is not None else 0.0
         self._edit_target = ("edge", k, i, j)
+        self.filter_editor.close_editor()
         if pos is None:
             pos = self.canvas.edge_point(k, i, j).toPoint()
         self.editor.open_at(pos, f"New weight: {self._edge_name(k, i, j)}", value)
@@ -1042,6 +1043,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         """Open the editor for the bias of neuron ``j`` in node layer ``k >= 1``."""
         value = self.weights[k - 1][1][j] if self.weights is not None else 0.0
         self._edit_target = ("bias", k, j)
+        self.filter_editor.close_editor()
         if pos is None:
             pos = self.canvas.node_rect(k, j).center().toPoint()
         self.editor.open_at(pos, f"New bias of {self._neuron_name(k, j)}", value)
