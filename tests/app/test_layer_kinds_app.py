@@ -7,6 +7,14 @@ the rendered image of the real NetworkView); dropout columns grey exactly the un
 colour of the gain; a residual block's bypass is drawn solid when its skip path is on and
 dashed grey when off. Editing: adding each kind, the dropout rate and the skip switch go
 through the window's undo stack.
+
+Convolutional networks: the tiles of every conv and pool column are the engine's maps for
+the example, a convolution's filter heatmaps its kernels, an image input is drawn as the
+image; hovering a map pixel outlines its receptive field on the maps before it; a filter
+typed in its editor reaches the trainer, the maps shown become the NumPy convolution of the
+selected image with it, and Undo takes it back; conv, pool, global-pool and flatten layers
+are inserted and changed in the editor (undoably, with the engine's message for shapes
+that do not fit) and the parameter count follows; a CNN fits the window at 1280x720.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QAction, QColor
 
 from neuroviz.app import palette as _palette
@@ -78,7 +87,8 @@ def test_canvas_draws_every_registered_kind(kind, qtbot):
         for k, col in enumerate(view.columns):
             assert view.layer_sizes[k] == col.units
             for j in range(col.units):  # every unit is painted (not background)
-                c = pixel(image, cv.node_rect(k, j).center())
+                r = cv.node_rect(k, j)  # left of the value written on large units
+                c = pixel(image, QPointF(r.left() + 0.2 * r.width(), r.center().y()))
                 assert c != bg, f"{kind}: unit {j} of column {k} ({col.kind}) not drawn"
         for block in view.layout.blocks:
             assert kinds[block.sum] == "sum" and block.source == block.first - 1
@@ -352,4 +362,258 @@ def test_layer_menu_inserts_wraps_and_removes_at_the_column_chosen(window, qtbot
     for _ in range(4):
         win.undo_stack.undo()
     assert win.state.spec == start
+    _wait_fits(qtbot, win)
+
+
+# -- convolutional networks: feature maps, filters, receptive fields, building -----------------
+MAP_KINDS = ("conv2d", "maxpool", "avgpool")
+CNN = {"inputs": [8, 8, 1], "loss": "softmax_ce", "layers": [
+    {"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1, "padding": "same",
+     "activation": "relu"},
+    {"type": "maxpool", "size": 2},
+    {"type": "conv2d", "filters": 16, "kernel": 3, "stride": 1, "padding": "same",
+     "activation": "relu"},
+    {"type": "globalavgpool"},
+    {"type": "dense", "units": 10, "activation": "softmax"}]}
+
+
+def _lut_colour(value: float, ref: float) -> QColor:
+    """The palette colour of ``value`` on a symmetric scale ``[-ref, ref]`` (as the LUT)."""
+    pal = _palette.current_palette()
+    i = int(np.clip((value / ref + 1.0) * 127.5, 0, 255))
+    return QColor.fromRgb(int(pal.lut32()[i]))
+
+
+def _check_tile_colours(image, canvas, k: int, values: np.ndarray) -> None:
+    """Every pixel of every tile of map column ``k`` has the colour of ``values`` (the
+    engine's (H, W, C) maps) on the column's symmetric scale."""
+    geom = canvas.map_geom[k]
+    h, w, c = values.shape
+    ref = max(float(np.abs(values).max()), 1e-12)
+    for ch, tile in enumerate(geom.tiles):
+        for i in range(h):
+            for j in range(w):
+                point = tile.topLeft() + (tile.bottomRight() - tile.topLeft()) * 0.0
+                x = tile.left() + (j + 0.5) * geom.pixel
+                y = tile.top() + (i + 0.5) * geom.pixel
+                point.setX(x)
+                point.setY(y)
+                assert pixel(image, point) == _lut_colour(values[i, j, ch], ref), (k, ch, i, j)
+
+
+@pytest.mark.parametrize("kind", [k for k in LAYER_KINDS if k in MAP_KINDS])
+def test_map_columns_show_the_engine_maps_and_filters(kind, qtbot):
+    """The tiles of a conv or pool column are the selected example's maps as the engine
+    computes them, one per channel; a convolution's filter heatmaps are its kernel."""
+    for spec in EXAMPLES[kind]:
+        view, net, image = render(qtbot, spec)
+        x = np.linspace(-1.0, 1.0, net.n_inputs)
+        values = net.forward_all(x[None, :])
+        weights = {}
+        g = 0
+        for top, d in enumerate(net.describe()):
+            if d["params"]:
+                weights[top] = net.get_weights()[g]
+                g += 1
+        for k, col in enumerate(view.columns):
+            if k == 0 or col.kind not in MAP_KINDS:
+                continue
+            shape = tuple(net.describe()[col.top]["out_shape"])
+            assert col.info["shape"] == shape
+            maps = values[col.top].a[0].reshape(shape)
+            _check_tile_colours(image, view.canvas, k, maps)
+            geom = view.canvas.map_geom[k]
+            assert len(geom.tiles) == shape[2]
+            if col.kind != "conv2d":
+                assert geom.filters == []
+                continue
+            K = weights[col.top][0]
+            ref = float(np.abs(K).max())
+            assert len(geom.filters) == K.shape[3]
+            if K.shape[2] == 1:  # one input channel: the heatmap is the k x k kernel
+                for f, r in enumerate(geom.filters):
+                    cell = r.width() / K.shape[0]
+                    for u in range(K.shape[0]):
+                        for v in range(K.shape[1]):
+                            point = r.topLeft()
+                            point.setX(r.left() + (v + 0.5) * cell)
+                            point.setY(r.top() + (u + 0.5) * cell)
+                            assert pixel(image, point) == _lut_colour(K[u, v, 0, f], ref)
+        view.close()
+
+
+def test_image_input_is_drawn_as_the_image(qtbot):
+    spec = {"inputs": [6, 6, 2], "loss": "mse", "layers": [
+        {"type": "conv2d", "filters": 2, "kernel": 3, "activation": "relu"},
+        {"type": "flatten"}, {"type": "dense", "units": 1, "activation": "linear"}]}
+    view, net, image = render(qtbot, spec)
+    geom = view.canvas.map_geom[0]
+    assert len(geom.tiles) == 2  # channels as tiles
+    x = np.linspace(-1.0, 1.0, net.n_inputs).reshape(6, 6, 2)
+    # dark ink for the largest value, light paper for the smallest
+    lo = np.unravel_index(np.argmin(x), x.shape)
+    hi = np.unravel_index(np.argmax(x), x.shape)
+    light = pixel(image, view.canvas.node_rect(0, int(np.ravel_multi_index(lo, x.shape)))
+                  .center())
+    dark = pixel(image, view.canvas.node_rect(0, int(np.ravel_multi_index(hi, x.shape)))
+                 .center())
+    assert light.lightness() > 220 and dark.lightness() < 40
+    view.close()
+
+
+def test_hovering_a_map_pixel_outlines_its_receptive_field(qtbot):
+    from PySide6.QtCore import QPoint
+
+    view, net, before = render(qtbot, CNN, size=(1100, 620))
+    cv = view.canvas
+    k = 3  # the second convolution (4x4 maps after the pool)
+    assert view.columns[k].kind == "conv2d"
+    u = (1 * 4 + 2) * 16 + 5  # row 1, column 2 of filter 5
+    point = cv.node_rect(k, u).center()
+    qtbot.mouseMove(cv, QPoint(int(point.x()), int(point.y())))
+    qtbot.waitUntil(lambda: cv._hover == ("node", k, u), timeout=60_000)
+    view.redraw_now()
+    after = cv.grab().toImage()
+    # the pool pixel window rows 0..2, columns 1..3 (3x3 same), the image rows 0..5,
+    # columns 1..7 (pool 2x2, then 3x3 same): their outlines are drawn on every tile
+    for m, (r0, r1, c0, c1) in ((2, (0, 2, 1, 3)), (0, (0, 5, 1, 7))):
+        geom = cv.map_geom[m]
+        t = geom.pixel
+        for tile in geom.tiles:
+            middle = int(tile.top() + (r0 + r1 + 1) * t / 2)
+            for x in (tile.left() + c0 * t, tile.left() + (c1 + 1) * t - 1):  # both sides
+                edge = QPoint(int(x), middle)
+                assert before.pixel(edge) != after.pixel(edge), (m, tile, x)
+            inside = QPoint(int(tile.left() + (c0 + 1.5) * t), int(tile.top() + (r0 + 1.5) * t))
+            assert before.pixel(inside) == after.pixel(inside), (m, tile)
+    view.close()
+
+
+def _cnn_window(win, qtbot):
+    """The window training the CNN on the digits' 8x8 images."""
+    import copy
+
+    win.apply_preset(dataset={"name": "digits"})
+    win.apply_network(copy.deepcopy(CNN))
+    win.undo_stack.clear()
+    _wait_fits(qtbot, win)
+    qtbot.waitUntil(lambda: win.network_view.weights is not None and
+                    win.network_view.example_values(1) is not None, timeout=60_000)
+
+
+def test_a_cnn_fits_the_window_at_1280x720(window, qtbot, screenshot):
+    win = window
+    win.resize(1280, 720)
+    _cnn_window(win, qtbot)
+    nv = win.network_view
+    cv = nv.canvas
+    qtbot.waitUntil(lambda: cv.width() <= nv.scroll.viewport().width(), timeout=60_000)
+    assert cv.height() <= nv.scroll.viewport().height()  # nothing to scroll
+    box = cv.rect()
+    for k, geom in cv.map_geom.items():
+        for r in geom.tiles + geom.filters:
+            assert box.contains(r.toRect()), (k, r)
+    assert len(cv.map_geom[3].tiles) == 16 and min(r.width() for r in cv.map_geom[3].tiles) >= 16
+    screenshot(win, "cnn_1280x720")
+
+
+def test_editing_a_filter_sets_it_and_the_maps_follow_undoably(window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    win = window
+    _cnn_window(win, qtbot)
+    nv = win.network_view
+    f = 2
+    old = win.worker.optimizer_state()["weights"][0][0][..., f].copy()
+    r = nv.canvas.map_geom[1].filters[f]
+    qtbot.mouseClick(nv.canvas, Qt.LeftButton,
+                     pos=QPoint(int(r.center().x()), int(r.center().y())))
+    editor = nv.filter_editor
+    assert editor.isVisible()
+    qtbot.mouseClick(editor.preset_buttons["vertical"], Qt.LeftButton)
+    editor.cells[0][0].setValue(-2.0)
+    editor.bias.setValue(0.25)
+    qtbot.mouseClick(editor.ok, Qt.LeftButton)
+    want = np.array([[-2.0, 0.0, 1.0], [-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]])
+
+    def trainer_has(kernel):
+        K = win.worker.optimizer_state()["weights"][0][0]
+        return np.array_equal(K[..., f], kernel)
+
+    qtbot.waitUntil(lambda: trainer_has(want[:, :, None]), timeout=60_000)
+    # the map shown is the convolution of the selected image with the new filter
+    split, row = win._example
+    X = win.dataset.X_train if split == "train" else win.dataset.X_test
+    img = np.pad(X[row].reshape(8, 8), 1)
+    ref = np.maximum(0.25 + sum(img[u:u + 8, v:v + 8] * want[u, v] for u in range(3)
+                                for v in range(3)), 0.0)
+
+    def shown():
+        vals = nv.example_values(1)
+        return vals is not None and np.allclose(vals.reshape(8, 8, 8)[:, :, f], ref,
+                                                rtol=0, atol=1e-9)
+
+    qtbot.waitUntil(shown, timeout=60_000)
+    nv.redraw_now()
+    image = nv.canvas.grab().toImage()
+    _check_tile_colours(image, nv.canvas, 1, nv.example_values(1).reshape(8, 8, 8))
+    assert win.undo_stack.undoText() == "Set filter 3 of layer 1"
+    win.undo_stack.undo()
+    qtbot.waitUntil(lambda: trainer_has(old), timeout=60_000)
+    win.undo_stack.redo()
+    qtbot.waitUntil(lambda: trainer_has(want[:, :, None]), timeout=60_000)
+
+
+def test_building_a_cnn_in_the_editor_is_undoable(window, qtbot):
+    win = window
+    nv = win.network_view
+    # tabular or 2-D inputs: no convolutional layers on offer
+    assert not win.controls.require("add_conv2d_layer").isVisible()
+    _cnn_window(win, qtbot)
+    base = win.state.spec
+    for kind in ("conv2d", "maxpool", "avgpool", "globalavgpool", "globalmaxpool", "flatten"):
+        assert win.controls.require(f"add_{kind}_layer").isVisible()
+    # a convolution goes after the last conv or pool, before the global pool
+    win.controls.require("add_conv2d_layer").trigger()
+    layers = win.state.spec["layers"]
+    assert [layer["type"] for layer in layers] == ["conv2d", "maxpool", "conv2d", "conv2d",
+                                                  "globalavgpool", "dense"]
+    assert layers[3] == {"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1,
+                         "padding": "same", "activation": "relu"}
+    # parameters: k*k*c_in*filters + filters per convolution, then the dense layer
+    total = (9 * 1 * 8 + 8) + (9 * 8 * 16 + 16) + (9 * 16 * 8 + 8) + (8 * 10 + 10)
+    param_label = win.findChild(type(nv.layers_label), "param_count")
+    assert param_label.text() == f"{total:,} parameters"
+    _wait_fits(qtbot, win)
+    win.undo_stack.undo()
+    assert win.state.spec == base
+    # the convolution's settings popover
+    settings = nv.open_conv_settings(1)
+    settings.filters.setValue(4)
+    settings.kernel.setValue(5)
+    settings.apply()
+    assert win.state.spec["layers"][0] == {"type": "conv2d", "filters": 4, "kernel": 5,
+                                           "stride": 1, "padding": "same",
+                                           "activation": "relu"}
+    _wait_fits(qtbot, win)
+    assert nv.columns[1].info["shape"] == (8, 8, 4)
+    win.undo_stack.undo()
+    assert win.state.spec == base
+    # a pool size that does not divide the 8x8 maps: the engine's message, nothing changes
+    _wait_fits(qtbot, win)
+    win.controls.require("pool_size_2").setValue(3)
+    assert win.state.spec == base
+    assert "layers[1]" in win.last_error and "3" in win.last_error
+    assert win.controls.require("pool_size_2").value() == 2
+    # the pool's menu: a flatten after it leaves the next convolution without an image
+    nv.layer_menu(2).findChild(QAction, "insert_flatten_2").trigger()
+    assert win.state.spec == base
+    assert "conv2d needs an image input" in win.last_error
+    nv.layer_menu(2).findChild(QAction, "insert_avgpool_2").trigger()
+    assert [layer["type"] for layer in win.state.spec["layers"]][:3] == [
+        "conv2d", "maxpool", "avgpool"]
+    _wait_fits(qtbot, win)
+    assert nv.columns[3].kind == "avgpool" and nv.columns[3].info["shape"] == (2, 2, 8)
+    win.undo_stack.undo()
+    assert win.state.spec == base
     _wait_fits(qtbot, win)

@@ -33,6 +33,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from neuroviz.app import palette as _palette
+from neuroviz.app.network.feature_maps import (
+    hit_maps,
+    is_map,
+    paint_map_edges,
+    paint_maps,
+    place_maps,
+    width_weight,
+)
 from neuroviz.app.network.heatmaps import value_range
 from neuroviz.app.network.kinds import DRAWERS, arc_path
 from neuroviz.app.painting import painter_for
@@ -83,6 +91,10 @@ class NetworkCanvas(QWidget):
         self._edge_xy: list[np.ndarray] = []  # per dense layer: (n_in*n_out, 4) x0 y0 x1 y1
         self._hover: tuple | None = None
         self.label_width = (0.0, 0.0)  # room for the input and output names (relayout)
+        self.map_geom: dict = {}  # map columns (image, conv, pool): tiles, see feature_maps
+        self.unit_x: dict[int, np.ndarray] = {}  # x of each unit of a map column
+        self.col_widths: list[float] = []  # each column's width (map columns are wider)
+        self.fans = None  # the fans into map columns, built on the first paint after relayout
 
     # -- geometry ----------------------------------------------------------------------
     def relayout(self) -> None:
@@ -105,8 +117,13 @@ class NetworkCanvas(QWidget):
             min(max((fm.horizontalAdvance(n) for n in v.output_names), default=0), label_cap))
         left = 10 * s + self.label_width[0]
         right = 10 * s + self.label_width[1]
-        col_w = max((width - left - right) / n_cols, 4.0)
+        # Map columns (tiles of feature maps) get a wider share; columns of units share the
+        # rest evenly (all shares 1 without maps).
+        shares = [width_weight(c) for c in v.columns] if len(v.columns) == n_cols else \
+            [1.0] * n_cols
+        col_w = max((width - left - right) / sum(shares), 4.0)
         self.col_w = col_w
+        self.col_widths = [share * col_w for share in shares]
         # The header (captions, +/- buttons, activation pickers) as the columns allow.
         self.header_h = v.header_height(col_w)
         # Room for residual blocks' bypass arcs (and their labels) above the units.
@@ -115,8 +132,11 @@ class NetworkCanvas(QWidget):
         area_h = max(height - top - 10 * s, 10.0)
         # Reference count: the tallest layer drawn at full size; wider layers are packed
         # into the same height (and a digit's 64 input pixels never set the node size).
-        counts = sizes[1:] + ([sizes[0]] if sizes[0] <= FULL_SIZE_UNITS else [])
-        ref = max(1, min(max(counts), FULL_SIZE_UNITS))
+        maps = [k for k, c in enumerate(v.columns) if is_map(c)] if len(v.columns) == n_cols \
+            else []
+        counts = [n for k, n in enumerate(sizes[1:], start=1) if k not in maps] + (
+            [sizes[0]] if sizes[0] <= FULL_SIZE_UNITS and 0 not in maps else [])
+        ref = max(1, min(max(counts, default=1), FULL_SIZE_UNITS))
         ns = min(area_h / ref / PITCH, col_w * 0.62, MAX_NODE_SIZE * s)
         ns = max(ns, 2.0)
         self.node_size = ns
@@ -125,7 +145,8 @@ class NetworkCanvas(QWidget):
         pitch = max(ns * PITCH, min(area_h / ref, ns * PITCH + 12 * v.scale))
         block_h = ref * pitch
         centre = top + min(block_h, area_h) / 2
-        self.col_x = [left + (k + 0.5) * col_w for k in range(n_cols)]
+        edges = np.concatenate([[0.0], np.cumsum(shares)])
+        self.col_x = [left + (edges[k] + shares[k] / 2) * col_w for k in range(n_cols)]
         self.node_y, self.node_sizes = [], []
         for n in sizes:
             if n <= ref:
@@ -136,6 +157,10 @@ class NetworkCanvas(QWidget):
             y0 = centre - n * pk / 2 + pk / 2
             self.node_y.append(y0 + pk * np.arange(n, dtype=np.float64))
             self.node_sizes.append(size)
+        self.map_geom, self.unit_x, self.fans = {}, {}, None
+        for k in maps:
+            place_maps(self, k, v.columns[k], left + edges[k] * col_w + 4 * s,
+                       shares[k] * col_w - 8 * s, top, area_h)
         self._build_edge_geometry()
         self.forget_stale_targets()
         v._place_controls()
@@ -156,7 +181,9 @@ class NetworkCanvas(QWidget):
             ya, yb = self.node_y[k - 1], self.node_y[k]
             x0 = self.col_x[k - 1] + self.node_sizes[k - 1] / 2
             x1 = self.col_x[k] - self.node_sizes[k] / 2
-            if columns[k].edges == "one_to_one":  # dropout, layernorm, a block's sum
+            if columns[k].edges == "maps":  # fans into feature maps (feature_maps.py)
+                xy = np.zeros((0, 4))
+            elif columns[k].edges == "one_to_one":  # dropout, layernorm, a block's sum
                 n = min(len(ya), len(yb))
                 xy = np.stack([np.full(n, x0), ya[:n], np.full(n, x1), yb[:n]], axis=1)
             else:
@@ -205,7 +232,8 @@ class NetworkCanvas(QWidget):
 
     def node_rect(self, k: int, j: int) -> QRectF:
         ns = self.node_sizes[k]
-        return QRectF(self.col_x[k] - ns / 2, float(self.node_y[k][j]) - ns / 2, ns, ns)
+        x = self.unit_x[k][j] if k in self.unit_x else self.col_x[k]
+        return QRectF(x - ns / 2, float(self.node_y[k][j]) - ns / 2, ns, ns)
 
     def bias_rect(self, k: int, j: int) -> QRectF:
         r = self.node_rect(k, j)
@@ -261,6 +289,9 @@ class NetworkCanvas(QWidget):
         v = self.view
         if not self.col_x or not self._geometry_fits():
             return None
+        on_map = hit_maps(self, pos)
+        if on_map is not None:
+            return on_map
         for k in range(1, len(v.layer_sizes)):
             if not v.has_bias(k):
                 continue
@@ -268,14 +299,14 @@ class NetworkCanvas(QWidget):
                 if self.bias_rect(k, j).adjusted(-1, -1, 1, 1).contains(pos):
                     return ("bias", k, j)
         for k, n in enumerate(v.layer_sizes):
-            for j in range(n):
+            for j in range(n if k not in self.map_geom else 0):
                 if self.node_rect(k, j).contains(pos):
                     return ("node", k, j)
         px, py = pos.x(), pos.y()
         best, best_d = None, 5.0 * v.scale
         for k, xy in enumerate(self._edge_xy, start=1):
             x0, y0, x1, y1 = xy.T
-            if not (x0[0] - 2 <= px <= x1[0] + 2):
+            if not len(xy) or not (x0[0] - 2 <= px <= x1[0] + 2):
                 continue
             dx, dy = x1 - x0, y1 - y0
             t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.maximum(dx * dx + dy * dy, 1e-9),
@@ -324,6 +355,8 @@ class NetworkCanvas(QWidget):
         block = self.bypass_hit(event.position()) if h is None else None
         if block is not None:
             self.view.toggle_skip(block.sum)
+        elif h is not None and h[0] == "filter":
+            self.view.edit_filter(h[1], h[2], event.position().toPoint())
         elif h is None:
             self.view.editor.close_editor()
         elif h[0] == "edge":
@@ -343,6 +376,7 @@ class NetworkCanvas(QWidget):
                 return
             p.setRenderHint(QPainter.Antialiasing, True)
             self._paint_edges(p, pal)
+            paint_map_edges(self, p)
             p.setRenderHint(QPainter.Antialiasing, False)
             self._paint_nodes(p, pal)
             p.setRenderHint(QPainter.Antialiasing, True)
@@ -368,6 +402,8 @@ class NetworkCanvas(QWidget):
             return
         ref = v.edge_reference(values)
         for k, (lines, w) in enumerate(zip(self._edge_lines, values), start=1):
+            if not lines:  # drawn as fans (feature maps)
+                continue
             if w is None:  # no weights on this connection (dropout, a block's sum)
                 p.setPen(zero_pen)
                 p.drawLines(lines)
@@ -413,6 +449,8 @@ class NetworkCanvas(QWidget):
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, min(BASE_POINT_SIZE * s, self.node_size * 0.3)))
         for k, n in enumerate(v.layer_sizes):
+            if k in self.map_geom:  # tiles of feature maps: feature_maps.paint_maps
+                continue
             heat = v.heatmaps.get(k)
             vals = v.example_values(k)
             if vals is not None:
@@ -458,6 +496,8 @@ class NetworkCanvas(QWidget):
         font = QFont(self.font())
         p.setFont(font)
         for k, col in enumerate(self.view.columns):
+            if k in self.map_geom:  # tiles of feature maps (or of the image)
+                paint_maps(self, p, k)
             if k == 0:
                 continue
             DRAWERS[col.owner].paint(self, p, k)
@@ -472,7 +512,8 @@ class NetworkCanvas(QWidget):
         maxw = max(maxw_in, 1.0)
         half = self.node_sizes[0] / 2 + 6 * v.scale
         pitch0 = self.node_y[0][1] - self.node_y[0][0] if v.layer_sizes[0] > 1 else h
-        inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 else []
+        inputs = v.feature_names[: v.layer_sizes[0]] if pitch0 >= h * 0.9 and \
+            0 not in self.map_geom else []  # an image has no names beside its pixels
         room = pitch0 if v.layer_sizes[0] > 1 else 3 * h  # height free for each label
         for j, name in enumerate(inputs):
             r = self.node_rect(0, j)

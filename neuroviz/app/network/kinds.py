@@ -17,15 +17,18 @@ else ``(None, None)``. :func:`column_params` maps weights or gradients grouped l
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
+from neuroviz.app.network.feature_maps import is_map
+from neuroviz.app.network.receptive import MapStep, step_of
+
 __all__ = ["DRAWERS", "Column", "KindDrawer", "Layout", "build_columns", "column_params",
-           "column_values", "dense_layout", "spec_layout", "top_sizes"]
+           "column_values", "dense_layout", "layer_shapes", "spec_layout", "top_sizes"]
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ class LayerNormDrawer(KindDrawer):
     def paint(self, canvas, p, k):
         # a bracket on the left of the column: all units are normalised together
         ys = canvas.node_y[k]
-        if not len(ys):
+        if not len(ys) or k in canvas.map_geom:
             return
         ns = canvas.node_sizes[k]
         s = canvas.view.scale
@@ -253,15 +256,86 @@ class ResidualDrawer(KindDrawer):
         p.drawText(label, Qt.AlignCenter, what)
 
 
+class MapDrawer(KindDrawer):
+    """A conv2d, maxpool or avgpool layer: its feature maps, one tile per filter (channel),
+    for the selected example; a convolution's filters as small heatmaps beside the tiles
+    (:mod:`.feature_maps`)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def columns(self, desc, top, path, inner=None):
+        info = {"shape": tuple(int(d) for d in desc["out_shape"]),
+                "in_shape": tuple(int(d) for d in desc["in_shape"]),
+                "step": step_of(desc), "params": [tuple(s) for s in desc["params"]]}
+        for key in ("filters", "kernel", "stride", "padding", "size"):
+            if key in desc:
+                info[key] = desc[key]
+        activation = desc["activation"] if self.kind == "conv2d" else None
+        return [Column(self.kind, desc["units"], activation, top, inner, "maps", path, info)]
+
+    def caption(self, col):
+        h, w, c = col.info["shape"]
+        if col.kind == "conv2d":
+            k = col.info["kernel"]
+            return f"{c} filters {k}\u00d7{k}, {h}\u00d7{w}"
+        size = col.info["size"]
+        return f"{size}\u00d7{size} \u2192 {h}\u00d7{w}\u00d7{c}"
+
+    # the canvas paints every map column's tiles (feature_maps.paint_maps)
+
+
+class ReduceDrawer(KindDrawer):
+    """A global pool (a column of one value per channel) or a flatten (the maps' values as
+    one thin strip); both fed by a fan from the maps before them."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def columns(self, desc, top, path, inner=None):
+        info = {"in_shape": tuple(int(d) for d in desc["in_shape"])}
+        return [Column(self.kind, desc["units"], None, top, inner, "maps", None, info)]
+
+    def caption(self, col):
+        if col.kind == "flatten":
+            return f"{col.units} values"
+        what = "maxima" if col.kind == "globalmaxpool" else "means"
+        return f"{col.units} channel {what}"
+
+    def paint(self, canvas, p, k):
+        if canvas.view.columns[k].kind != "flatten" or not len(canvas.node_y[k]):
+            return
+        # a bracket on the left of the strip: the maps' values laid out in one row
+        ys, ns, s = canvas.node_y[k], canvas.node_sizes[k], canvas.view.scale
+        x = canvas.col_x[k] - ns / 2 - 4 * s
+        top, bottom = ys[0] - ns / 2, ys[-1] + ns / 2
+        p.setPen(QPen(canvas.palette().text().color(), 1.2 * s))
+        p.drawLine(QPointF(x, top), QPointF(x, bottom))
+        p.drawLine(QPointF(x, top), QPointF(x + 3 * s, top))
+        p.drawLine(QPointF(x, bottom), QPointF(x + 3 * s, bottom))
+
+
 #: Canvas drawer per engine layer kind (every registered kind needs one).
 DRAWERS: dict[str, KindDrawer] = {d.kind: d for d in (
-    DenseDrawer(), DropoutDrawer(), LayerNormDrawer(), ResidualDrawer())}
+    DenseDrawer(), DropoutDrawer(), LayerNormDrawer(), ResidualDrawer(),
+    MapDrawer("conv2d"), MapDrawer("maxpool"), MapDrawer("avgpool"),
+    ReduceDrawer("globalmaxpool"), ReduceDrawer("globalavgpool"), ReduceDrawer("flatten"))}
+
+
+#: A dense layer after a flatten with more connections than this is fed by a fan.
+MAX_FLAT_EDGES = 2048
 
 
 # -- layouts ------------------------------------------------------------------------------------
 def build_columns(n_inputs: int, describe: list[dict]) -> Layout:
-    """Columns and blocks for a network's :meth:`~neuroviz.engine.Network.describe`."""
-    cols = [Column("input", int(n_inputs))]
+    """Columns and blocks for a network's :meth:`~neuroviz.engine.Network.describe`.
+
+    An image input (``in_shape`` (H, W, C) of the first layer) is a map column; a layer of
+    units right after a map column is fed by a fan ("maps" edges), not a line per value.
+    """
+    first_shape = tuple(describe[0].get("in_shape", ())) if describe else ()
+    info = {"shape": tuple(int(d) for d in first_shape)} if len(first_shape) == 3 else {}
+    cols = [Column("input", int(n_inputs), info=info)]
     blocks: list[Block] = []
     g = 0
     for top, desc in enumerate(describe):
@@ -276,7 +350,32 @@ def build_columns(n_inputs: int, describe: list[dict]) -> Layout:
         if desc["kind"] == "residual":
             blocks.append(Block(top, start - 1, start, len(cols) - 2, len(cols) - 1,
                                 bool(desc["skip"]), bool(desc["projection"])))
+    for k, desc_shape in _out_shapes(describe):
+        if cols[k].kind in ("dropout", "layernorm") and len(desc_shape) == 3:
+            # on maps: drawn as maps, channel by channel (a 1x1 window per pixel)
+            h, w, _ = desc_shape
+            info = {**cols[k].info, "shape": desc_shape,
+                    "step": MapStep(1, 1, 1, 0, 0, int(h), int(w))}
+            cols[k] = replace(cols[k], edges="maps", info=info)
+    for k in range(1, len(cols)):
+        # a layer of units on maps, or on a long flattened strip: one fan, not 1000s of lines
+        if cols[k].edges == "full" and (is_map(cols[k - 1]) or (
+                cols[k - 1].kind == "flatten" and
+                cols[k - 1].units * cols[k].units > MAX_FLAT_EDGES)):
+            cols[k] = replace(cols[k], edges="maps")
     return Layout(cols, blocks)
+
+
+def _out_shapes(describe: list[dict]) -> list[tuple[int, tuple[int, ...]]]:
+    """(column, output shape) of each top-level layer that is one column (not a block)."""
+    out, k = [], 1
+    for desc in describe:
+        if desc["kind"] == "residual":
+            k += len(desc["children"]) + 1
+            continue
+        out.append((k, tuple(int(d) for d in desc.get("out_shape", ()))))
+        k += 1
+    return out
 
 
 def dense_layout(sizes: list[int], activations: list[str]) -> Layout:
@@ -295,24 +394,24 @@ def spec_layout(spec: dict) -> Layout:
 
 
 def top_sizes(spec: dict) -> tuple[int, ...]:
-    """``(inputs, width of each top-level layer)`` of a spec, as snapshots' ``layer_sizes``."""
-    from neuroviz.engine.network import input_shape
+    """``(inputs, width of each top-level layer)`` of a spec, as snapshots' ``layer_sizes``
+    (the engine's shapes: a convolution's ``H'·W'·filters``, a pool's reduced maps)."""
+    return tuple(math.prod(shape) for shape in layer_shapes(spec))
 
-    def width(layer: dict, n: int) -> int:
-        kind = layer.get("type", "dense")
-        if kind == "dense":
-            return int(layer["units"])
-        if kind == "residual":
-            for sub in layer["layers"]:
-                n = width(sub, n)
-        return n
 
-    n = math.prod(input_shape(spec["inputs"]))
-    out = [n]
-    for layer in spec["layers"]:
-        n = width(layer, n)
-        out.append(n)
-    return tuple(out)
+def layer_shapes(spec: dict) -> list[tuple[int, ...]]:
+    """The input's shape, then each top-level layer's output shape (SpecError if the spec
+    does not fit together)."""
+    from neuroviz.engine.kinds import LAYER_KINDS
+    from neuroviz.engine.network import input_shape, normalise_spec
+
+    spec = normalise_spec(spec)
+    shape = input_shape(spec["inputs"])
+    out = [tuple(shape)]
+    for i, entry in enumerate(spec["layers"]):
+        shape = LAYER_KINDS[entry["type"]].output_shape(entry, shape, f"layers[{i}]")
+        out.append(tuple(shape))
+    return out
 
 
 def _at(tree: Any, path: tuple[int, ...]) -> Any:

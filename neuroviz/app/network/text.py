@@ -22,9 +22,27 @@ def _exact(v: float) -> str:
     return repr(float(v))
 
 
-_SHORT = {"dense": "dense", "dropout": "dropout", "layernorm": "norm"}
+_SHORT = {"dense": "dense", "dropout": "dropout", "layernorm": "norm", "conv2d": "conv",
+          "maxpool": "max pool", "avgpool": "avg pool", "globalmaxpool": "global max",
+          "globalavgpool": "global avg", "flatten": "flatten"}
 _KIND_TITLES = {"dense": "Dense", "dropout": "Dropout", "layernorm": "Layer norm",
-                "sum": "Block output"}
+                "sum": "Block output", "conv2d": "Convolution", "maxpool": "Max pool",
+                "avgpool": "Average pool", "globalmaxpool": "Global max pool",
+                "globalavgpool": "Global average pool", "flatten": "Flatten"}
+_MAP_HELP = {
+    "conv2d": ". Each filter slides over every channel of the maps before it; each tile is "
+              "one filter's feature map for the selected example, the small heatmap beside it "
+              "the filter's weights (click it to edit them). Hover a pixel to see which input "
+              "pixels it looks at (its receptive field).",
+    "maxpool": ". Each value is the largest of a size \u00d7 size window of its channel: the "
+               "maps shrink and keep their strongest responses.",
+    "avgpool": ". Each value is the mean of a size \u00d7 size window of its channel: the maps "
+               "shrink and get smoother.",
+    "globalmaxpool": ". One value per channel: the largest value of its whole map.",
+    "globalavgpool": ". One value per channel: the mean of its whole map.",
+    "flatten": ". The maps' values in one row (row by row, channels last) for the dense "
+               "layers after it; nothing is computed.",
+}
 
 
 def layer_name(k: int, n_layers: int) -> str:
@@ -73,10 +91,19 @@ class DescriptionsMixin:
             return (f". The block's input h comes round the bypass{extra} and is added to "
                     "what its layers computed, f(h); backward, the gradient flows both ways "
                     "and adds up, which keeps deep networks trainable.")
-        return ""
+        return _MAP_HELP.get(col.kind, "")
 
     def _neuron_name(self, k: int, j: int) -> str:
         last = len(self.layer_sizes) - 1
+        shape = self.columns[k].info.get("shape", ()) if k < len(self.columns) else ()
+        if len(shape) == 3:  # a pixel of a feature map (or of the image)
+            h, w, c = shape
+            i, jj, ch = j // (w * c), (j // c) % w, j % c
+            where = f"pixel (row {i + 1}, column {jj + 1})"
+            if k == 0:
+                return where + (f" of channel {ch + 1}" if c > 1 else "") + " of the image"
+            what = "map of filter" if self.columns[k].kind == "conv2d" else "channel"
+            return f"{where} of {what} {ch + 1} in {self.column_title(k).lower()}"
         if k == 0:
             name = self.feature_names[j] if j < len(self.feature_names) else f"x{j + 1}"
             return f"input \u201c{name}\u201d"
@@ -91,6 +118,8 @@ class DescriptionsMixin:
     def describe(self, target: tuple) -> str:
         """Tooltip text for a hit-test result (exact values included)."""
         kind = target[0]
+        if kind == "filter":
+            return self._describe_filter(target[1], target[2])
         if kind == "edge" and self.columns[target[1]].kind != "dense":
             return self._describe_link(*target[1:])
         if kind == "edge":
@@ -152,3 +181,16 @@ class DescriptionsMixin:
         if col.kind == "dropout":
             return f"{head}: passed on (\u00d71/(1 \u2212 rate)) or dropped while training"
         return f"{head}: f(h) goes into the sum"
+
+    def _describe_filter(self, k: int, f: int) -> str:
+        col = self.columns[k]
+        size = col.info.get("kernel", 0)
+        lines = [f"Filter {f + 1} of {self.column_title(k).lower()}: {size}\u00d7{size} "
+                 f"weights per input channel"]
+        if self.weights is not None and self.weights[k - 1][0] is not None:
+            K, b = self.weights[k - 1]
+            kf = K[..., f]
+            lines.append(f"weights from {_fmt(kf.min())} to {_fmt(kf.max())}, "
+                         f"bias b = {_fmt(b[f])}")
+        lines.append("Click to edit this filter's weights.")
+        return "\n".join(lines)

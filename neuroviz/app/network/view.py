@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import (
 from neuroviz.app import palette as _palette
 from neuroviz.app.network.canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
 from neuroviz.app.network.editor import ValueEditor
+from neuroviz.app.network.feature_maps import is_map, width_weight
+from neuroviz.app.network.filter_editor import FilterEditor
 from neuroviz.app.network.heatmaps import HeatmapLayer
 from neuroviz.app.network.kinds import (
     DRAWERS,
@@ -41,6 +44,12 @@ from neuroviz.app.network.kinds import (
     column_params,
     column_values,
     dense_layout,
+)
+from neuroviz.app.network.layer_settings import (
+    MAP_INSERTS,
+    ConvSettings,
+    conv_summary,
+    image_kinds,
 )
 from neuroviz.app.network.text import DescriptionsMixin, activation_title
 
@@ -74,6 +83,12 @@ try:
 except ImportError:
     _FORMULAS = {}
 
+#: Short caption forms of the map kinds: (word, letter).
+_MAP_SHORT = {"conv2d": ("Conv", "C"), "maxpool": ("Max pool", "Pool"),
+              "avgpool": ("Avg pool", "Pool"), "globalmaxpool": ("Global max", "GMP"),
+              "globalavgpool": ("Global avg", "GAP"), "flatten": ("Flatten", "Flat")}
+
+
 class NetworkView(DescriptionsMixin, QWidget):
     """Centre canvas of the playground (see /work/notes/api.md for the contract).
 
@@ -99,6 +114,10 @@ class NetworkView(DescriptionsMixin, QWidget):
     #: An edit of hidden column k from its menu: "insert_dropout", "insert_layernorm",
     #: "wrap" (in a residual block) or "remove".
     column_edit_requested = Signal(int, str)
+    #: New settings of a convolution or pooling column (column, {"filters": 16, ...}).
+    layer_settings_requested = Signal(int, object)
+    #: A convolution filter typed in its editor (column, filter, kernel (k, k, c_in), bias).
+    filter_edited = Signal(int, int, object, float)
     zoom_changed = Signal(float)
 
     canvas_help = ("Hover a neuron or a connection to see its exact value; click it to type a "
@@ -168,6 +187,16 @@ class NetworkView(DescriptionsMixin, QWidget):
             action.setStatusTip(tip)
             action.triggered.connect(lambda _=False, kk=kind: self.layer_kind_requested.emit(kk))
             self.kind_actions[kind] = action
+        # Image inputs: the convolutional part, inserted after the last map layer (before
+        # the dense part); shown only when the input is an image.
+        self.image_separator = self.add_kind_menu.addSeparator()
+        for kind, text, tip in image_kinds():
+            action = self.add_kind_menu.addAction(text)
+            action.setObjectName(f"add_{kind}_layer")
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _=False, kk=kind: self.layer_kind_requested.emit(kk))
+            self.kind_actions[kind] = action
         self.add_kind_menu.setToolTipsVisible(True)
         self.add_kind_btn.clicked.connect(lambda: self.add_kind_menu.popup(
             self.add_kind_btn.mapToGlobal(self.add_kind_btn.rect().bottomLeft())))
@@ -196,6 +225,12 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.editor = ValueEditor(self.canvas)
         self._edit_target: tuple | None = None
         self.editor.value_accepted.connect(self._apply_edit)
+        self.filter_editor = FilterEditor(self.canvas)
+        self._filter_target: tuple[int, int] | None = None
+        self.filter_editor.filter_accepted.connect(self._apply_filter)
+        self.conv_settings = ConvSettings(self.canvas)
+        self.conv_settings.settings_accepted.connect(
+            lambda k, settings: self.layer_settings_requested.emit(k, settings))
 
         lay = QVBoxLayout(self)
         # Minimum size from minimumSizeHint (below): the colour key and the edge-mode caption
@@ -262,7 +297,8 @@ class NetworkView(DescriptionsMixin, QWidget):
 
     def has_bias(self, k: int) -> bool:
         """Whether column ``k`` has a bias per unit (dense, layer norm)."""
-        return 1 <= k < len(self.columns) and self.columns[k].kind in ("dense", "layernorm")
+        return 1 <= k < len(self.columns) and self.columns[k].kind in (
+            "dense", "layernorm") and not is_map(self.columns[k])
 
     def dropout_mask(self, k: int) -> np.ndarray | None:
         """The keep-mask drawn for dropout column ``k`` (0 = dropped), or None."""
@@ -275,9 +311,17 @@ class NetworkView(DescriptionsMixin, QWidget):
         col = self.columns[k]
         menu = QMenu(self.canvas)
         menu.setObjectName(f"layer_menu_{k}")
-        items = [("insert_dropout", "Insert a dropout layer after this one"),
-                 ("insert_layernorm", "Insert a layer norm after this one")]
-        if col.inner is None and col.kind != "sum":
+        if is_map(col):  # the convolutional part: more maps, or the step to the dense part
+            if col.kind == "conv2d":
+                action = menu.addAction("Convolution settings\u2026")
+                action.setObjectName(f"conv_settings_{k}")
+                action.triggered.connect(lambda _=False, kk=k: self.open_conv_settings(kk))
+            items = list(MAP_INSERTS)
+        else:
+            items = [("insert_dropout", "Insert a dropout layer after this one"),
+                     ("insert_layernorm", "Insert a layer norm after this one")]
+        if col.inner is None and col.kind != "sum" and not is_map(col) and \
+                col.kind not in ("flatten", "globalmaxpool", "globalavgpool"):
             items.append(("wrap", "Wrap this layer in a residual block"))
         what = "this residual block" if col.kind == "sum" else "this layer"
         items.append(("remove", f"Remove {what}"))
@@ -315,8 +359,12 @@ class NetworkView(DescriptionsMixin, QWidget):
             for k, c in enumerate(self._layer_controls):
                 if "activation" in c:
                     self._fill_combo(k)
+                if "conv" in c:
+                    c["conv"].setText(conv_summary(self.columns[k].info,
+                                                   self.columns[k].activation))
                 for key, setter, value in (("rate", "setValue", "rate"),
-                                           ("skip", "setChecked", "skip")):
+                                           ("skip", "setChecked", "skip"),
+                                           ("size", "setValue", "size")):
                     if key in c:
                         c[key].blockSignals(True)
                         getattr(c[key], setter)(self.columns[k].info[value])
@@ -371,6 +419,27 @@ class NetworkView(DescriptionsMixin, QWidget):
                     lambda v, kk=k: self.dropout_rate_requested.emit(kk, float(v))
                     if abs(v - self.columns[kk].info["rate"]) > 1e-9 else None)
                 c["rate"] = spin
+            elif col.kind == "conv2d":
+                b = QPushButton(conv_summary(col.info, col.activation), self.canvas)
+                b.setObjectName(f"conv_settings_button_{k}")
+                b.setToolTip("This convolution's filters, kernel size, stride, padding and "
+                             "activation: click to change them")
+                b.clicked.connect(lambda _=False, kk=k: self.open_conv_settings(kk))
+                c["conv"] = b
+            elif col.kind in ("maxpool", "avgpool"):
+                spin = QSpinBox(self.canvas)
+                spin.setObjectName(f"pool_size_{k}")
+                spin.setRange(2, 4)
+                spin.setValue(int(col.info["size"]))
+                spin.setPrefix("size ")
+                spin.setKeyboardTracking(False)
+                spin.setToolTip("Pool size: each value pools a size \u00d7 size window (the "
+                                "windows do not overlap); it must divide the map's height "
+                                "and width")
+                spin.valueChanged.connect(
+                    lambda v, kk=k: self.layer_settings_requested.emit(kk, {"size": int(v)})
+                    if v != self.columns[kk].info["size"] else None)
+                c["size"] = spin
             elif col.kind == "sum":
                 box = QCheckBox("skip", self.canvas)
                 box.setObjectName(f"residual_skip_{k}")
@@ -430,6 +499,15 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.kind_actions["wrap"].setEnabled(
             can_add and last_hidden is not None and last_hidden.inner is None
             and last_hidden.kind != "sum")
+        image = bool(self.columns) and is_map(self.columns[0])
+        self.image_separator.setVisible(image)
+        for kind, _text, _tip in image_kinds():
+            self.kind_actions[kind].setVisible(image)
+            self.kind_actions[kind].setEnabled(can_add)
+        self.add_kind_btn.setToolTip(
+            "Add a layer of another kind: convolution, pooling, flatten, dropout, layer norm "
+            "or a residual block" if image else
+            "Add a layer of another kind: dropout, layer norm or a residual block")
         self.remove_layer_btn.setEnabled(can_remove)
         self.add_layer_btn.setToolTip(
             "Add a hidden layer before the output" if can_add
@@ -491,8 +569,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.editor.setFont(font)
         self.fit_top_bar()
         for c in self._layer_controls:
-            for w in c.values():
-                w.setFont(bold if isinstance(w, QPushButton) else font)
+            for key, w in c.items():
+                w.setFont(bold if isinstance(w, QPushButton) and key != "conv" else font)
 
     def _caption_texts(self, k: int) -> list[tuple[str, str]]:
         """(bold first line, second line) from the longest to the shortest form."""
@@ -501,6 +579,12 @@ class NetworkView(DescriptionsMixin, QWidget):
         col = self.columns[k] if k < len(self.columns) else None
         if col is not None and 0 < k < last and (col.kind != "dense" or col.inner is not None):
             return self._kind_caption_texts(k)
+        shape = col.info.get("shape", ()) if col is not None else ()
+        if k == 0 and len(shape) == 3:
+            h, w, c = shape
+            size = f"{h}\u00d7{w}" + (f"\u00d7{c}" if c > 1 else "")
+            return [("Input", f"{size} image"), ("Input", size), ("In", size),
+                    ("In", f"{h}\u00d7{w}"), ("I", "")]
         unit = "feature" if k == 0 else "neuron"
         plural = unit if n == 1 else unit + "s"
         name = self.column_title(k)
@@ -526,6 +610,12 @@ class NetworkView(DescriptionsMixin, QWidget):
         if col.kind == "layernorm":
             return [(title, second), ("Layer norm", f"{n} units"), ("Norm", str(n)),
                     ("N", str(n)), ("N", "")]
+        if col.kind in _MAP_SHORT:
+            short, letter = _MAP_SHORT[col.kind]
+            shape = col.info.get("shape")
+            size = "\u00d7".join(str(d) for d in shape) if shape else str(n)
+            return [(title, second), (short, second), (short, size), (letter, size),
+                    (letter, "")]
         return [(title, f"{n} neuron{'s' if n != 1 else ''}"), (f"B{b} dense", f"{n} neurons"),
                 (f"B{b} dense", str(n)), (f"B{b}", str(n)), (str(k), str(n))]
 
@@ -562,9 +652,30 @@ class NetworkView(DescriptionsMixin, QWidget):
         bs, show_buttons, _cw, show_combo = self._header_parts(col_w)
         if show_buttons:
             h += bs + 4 * s
-        if show_combo:
+        if show_combo or self._map_controls_fit(col_w):
             h += self.combo_height + 2 * s
         return h
+
+    def _map_control_width(self, key: str, col=None) -> float:
+        """The narrowest a convolution's settings button or a pool's size box may be."""
+        fm = QFontMetricsF(self.canvas.font())
+        if key == "conv":
+            text = conv_summary(col.info, col.activation) if col is not None else \
+                "64\u00d7 9\u00d79 \u25be"
+            return fm.horizontalAdvance(text) + 14 * self.scale
+        return fm.horizontalAdvance("size 4") + 26 * self.scale
+
+    def _map_controls_fit(self, col_w: float) -> bool:
+        """Whether a map column's control fits its (wider) column: the header then has a
+        row for it even where the columns of units are too narrow for theirs."""
+        s = self.scale
+        for col in self.columns:
+            key = "conv" if col.kind == "conv2d" else "size" if col.kind in (
+                "maxpool", "avgpool") else None
+            if key and min(width_weight(col) * col_w - 4 * s, self.column_min_width + 12 * s) \
+                    >= self._map_control_width(key, col):
+                return True
+        return False
 
     def _place_controls(self) -> None:
         cv = self.canvas
@@ -579,22 +690,37 @@ class NetworkView(DescriptionsMixin, QWidget):
         bs, show_buttons, cw, show_combo = self._header_parts(cv.col_w)
         width = max(int(cv.col_w - 2 * s), 4)
         last = len(self._layer_controls) - 1
+        # map columns are wider than columns of units: their captions and controls use it
+        widths = [max(int(w - 2 * s), 4) for w in cv.col_widths] \
+            if len(cv.col_widths) == len(self._layer_controls) else [width] * (last + 1)
         # Very deep networks: when even "12" does not fit a column, caption every
         # ``every``-th hidden layer (the caption then spans its neighbours' room).
         widest = max(bold_fm.horizontalAdvance(str(last)), fm.horizontalAdvance("64")) + 4
         every = max(1, math.ceil(widest / max(cv.col_w, 1.0)))
         # One caption form for every hidden layer: the one the widest label fits.
-        room = width if every == 1 else int(every * cv.col_w)
-        widest_texts = self._caption_texts(max(last - 1, 0))
-        form = next((i for i, (a, b) in enumerate(widest_texts)
-                     if max(bold_fm.horizontalAdvance(a), fm.horizontalAdvance(b)) + 4 <= room),
-                    len(widest_texts) - 1)
+        def fits(text: tuple[str, str], room: int) -> bool:
+            return max(bold_fm.horizontalAdvance(text[0]), fm.horizontalAdvance(text[1])) + 4 \
+                <= room
+
+        maps = any(is_map(col) for col in self.columns)
+        if every == 1 and maps:
+            form = 0  # columns of different widths: each the longest caption it fits
+        elif every == 1:
+            hidden = [(self._caption_texts(k), widths[k]) for k in range(1, last)]
+            n_forms = min((len(t) for t, _ in hidden), default=1)
+            form = next((i for i in range(n_forms) if all(fits(t[i], r) for t, r in hidden)),
+                        n_forms - 1)
+        else:
+            room = int(every * cv.col_w)
+            widest_texts = self._caption_texts(max(last - 1, 0))
+            form = next((i for i, text in enumerate(widest_texts) if fits(text, room)),
+                        len(widest_texts) - 1)
         for k, c in enumerate(self._layer_controls):
             cx = cv.col_x[k]
             y = 4 * s
             texts = self._caption_texts(k)
-            room = width if every == 1 else int(every * cv.col_w)
-            first, second = texts[form if 0 < k < last else 0]
+            room = widths[k] if every == 1 else int(every * cv.col_w)
+            first, second = texts[min(form, len(texts) - 1) if 0 < k < last else 0]
             if max(bold_fm.horizontalAdvance(first), fm.horizontalAdvance(second)) + 4 > room:
                 first, second = next(
                     ((a, b) for a, b in texts
@@ -619,6 +745,14 @@ class NetworkView(DescriptionsMixin, QWidget):
                     c[key].setVisible(show_combo)
                     if show_combo:
                         c[key].setGeometry(int(cx - cw / 2), int(y), int(cw),
+                                           int(self.combo_height))
+            for key in ("conv", "size"):  # a map column's control, in its wider column
+                if key in c:
+                    mw = min(widths[k] - 2 * s, self.column_min_width + 12 * s)
+                    show = mw >= self._map_control_width(key, self.columns[k])
+                    c[key].setVisible(show)
+                    if show:
+                        c[key].setGeometry(int(cx - mw / 2), int(y), int(mw),
                                            int(self.combo_height))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -770,6 +904,8 @@ class NetworkView(DescriptionsMixin, QWidget):
                 want = ((n_in, n), (n,))
             elif col.kind == "layernorm":
                 want = ((n,), (n,))
+            elif col.kind == "conv2d":
+                want = tuple(col.info["params"])
             elif col.kind == "sum" and a is not None:
                 block = self.layout.block_of(k)
                 want = ((self.layer_sizes[block.source], n), None)
@@ -897,6 +1033,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         """Open the editor for the weight from node ``i`` of layer ``k-1`` to node ``j``."""
         value = self.weights[k - 1][0][i, j] if self.weights is not None else 0.0
         self._edit_target = ("edge", k, i, j)
+        self.filter_editor.close_editor()
         if pos is None:
             pos = self.canvas.edge_point(k, i, j).toPoint()
         self.editor.open_at(pos, f"New weight: {self._edge_name(k, i, j)}", value)
@@ -906,10 +1043,54 @@ class NetworkView(DescriptionsMixin, QWidget):
         """Open the editor for the bias of neuron ``j`` in node layer ``k >= 1``."""
         value = self.weights[k - 1][1][j] if self.weights is not None else 0.0
         self._edit_target = ("bias", k, j)
+        self.filter_editor.close_editor()
         if pos is None:
             pos = self.canvas.node_rect(k, j).center().toPoint()
         self.editor.open_at(pos, f"New bias of {self._neuron_name(k, j)}", value)
         return self.editor
+
+    def edit_filter(self, k: int, f: int, pos=None) -> FilterEditor:
+        """Open the editor of filter ``f`` of convolution column ``k``."""
+        col = self.columns[k]
+        kh, kw, cin, _ = col.info["params"][0]
+        if self.weights is not None and self.weights[k - 1][0] is not None:
+            kernel, bias = self.weights[k - 1][0][..., f], float(self.weights[k - 1][1][f])
+        else:
+            kernel, bias = np.zeros((kh, kw, cin)), 0.0
+        self._filter_target = (k, f)
+        self.editor.close_editor()
+        if pos is None:
+            pos = self.canvas.map_geom[k].filters[f].center().toPoint()
+        self.filter_editor.open_at(
+            pos, f"Filter {f + 1} of {self.column_title(k).lower()} ({kh}\u00d7{kw}"
+            + (f", {cin} input channels)" if cin > 1 else ")"), kernel, bias)
+        return self.filter_editor
+
+    def _apply_filter(self, kernel, bias: float) -> None:
+        t = self._filter_target
+        if t is None or not 1 <= t[0] < len(self.columns) or \
+                self.columns[t[0]].kind != "conv2d":
+            return
+        k, f = t
+        if self.weights is not None:  # show the new filter at once; the owner confirms later
+            self.weights = [(None if W is None else W.copy(), None if b is None else b.copy())
+                            for W, b in self.weights]
+            self.weights[k - 1][0][..., f] = kernel
+            self.weights[k - 1][1][f] = bias
+        self.canvas.update()
+        self.filter_edited.emit(k, f, np.array(kernel, dtype=np.float64), float(bias))
+
+    def open_conv_settings(self, k: int, pos=None):
+        """Open the settings of convolution column ``k`` (filters, kernel, stride, padding,
+        activation)."""
+        col = self.columns[k]
+        if pos is None:
+            cap = self._layer_controls[k]["caption"] if k < len(self._layer_controls) else None
+            pos = cap.geometry().bottomLeft() if cap is not None else \
+                self.canvas.rect().center()
+        self.conv_settings.open_at(pos, k, self.column_title(k), col.info, col.activation,
+                                   _ACTIVATIONS)
+        return self.conv_settings
 
     def _apply_edit(self, value: float) -> None:
         t = self._edit_target

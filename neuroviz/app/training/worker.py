@@ -202,6 +202,11 @@ class TrainingWorker(QThread):
     def set_weights(self, weights) -> None:
         self._post("weights", _copy_weights(weights))
 
+    def set_filter(self, node_layer: int, f: int, kernel, bias: float) -> None:
+        """Filter ``f`` (kernel (k, k, c_in), bias) of convolution column ``node_layer``."""
+        self._post("filter", int(node_layer), int(f), np.array(kernel, dtype=np.float64),
+                   float(bias))
+
     def restore_best(self) -> None:
         """Put back the weights of the lowest test loss so far (training pauses); reported
         by ``best_restored``, or ``failed`` when there are none yet."""
@@ -700,6 +705,16 @@ class TrainingWorker(QThread):
 
         return self._edit(node_layer, apply)
 
+    def _do_filter(self, node_layer, f, kernel, bias) -> bool:
+        if not (np.isfinite(kernel).all() and math.isfinite(bias)):
+            raise ValueError("a filter's weights and bias must be finite numbers")
+
+        def apply(pair):
+            pair[0][..., f] = kernel  # (k, k, c_in, filters): a shape mismatch raises
+            pair[1][f] = bias
+
+        return self._edit(node_layer, apply)
+
     def _do_weights(self, weights) -> bool:
         if self._trainer is None:
             return False
@@ -777,6 +792,7 @@ def _describe(command: str) -> str:
         "weight": "Could not set the weight",
         "bias": "Could not set the bias",
         "weights": "Could not set the weights",
+        "filter": "Could not set the filter",
         "reset": "Could not reset",
         "step": "Could not train one epoch",
         "restore_best": "Could not restore the best weights",

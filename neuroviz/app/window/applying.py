@@ -11,6 +11,7 @@ from neuroviz.app import palette as palettes
 from neuroviz.app.constants import GRID_N
 from neuroviz.app.window.commands import (
     KIND_EDITS,
+    FilterEditCommand,
     NetworkEditCommand,
     WeightEditCommand,
     kind_edit_text,
@@ -171,6 +172,32 @@ class ExperimentApplyingMixin:
         else:
             self.worker.set_weight(node_layer, i, j, value)
         self.weight_edited.emit(node_layer, i, -1 if j is None else j, value)
+
+    def apply_filter(self, node_layer: int, f: int, kernel, bias: float) -> None:
+        """Used by undo commands: set filter ``f`` of convolution column ``node_layer``."""
+        self.worker.set_filter(node_layer, f, kernel, bias)
+        self.weight_edited.emit(node_layer, f, 0, float(np.asarray(kernel).flat[0]))
+
+    def _on_filter_edited(self, k: int, f: int, kernel, bias: float) -> None:
+        """A filter set in the canvas's filter editor: an undoable edit of the trainer's
+        weights (nothing happens if the network has changed since the editor opened)."""
+        snap = self.latest_snapshot
+        columns = self.network_view.columns
+        if snap is None or not 1 <= k < len(columns) or columns[k].kind != "conv2d":
+            return
+        from neuroviz.app.network.kinds import column_params
+
+        params = column_params(self.network_view.layout, snap.weights)
+        kernel = np.asarray(kernel, dtype=np.float64)
+        if params is None or params[k - 1][0] is None:
+            return
+        K, b = params[k - 1]
+        if K.ndim != 4 or not 0 <= f < K.shape[3] or kernel.shape != K.shape[:3] or \
+                not np.isfinite(kernel).all() or not math.isfinite(bias):
+            return
+        text = f"Set filter {f + 1} of layer {k}"
+        self.undo_stack.push(FilterEditCommand(self, text, k, f, (K[..., f].copy(), b[f]),
+                                               (kernel, bias)))
 
     def _edit_network(self, op: str, layer: int | None = None, value=None) -> None:
         """A network edit from the canvas; ``layer`` is the canvas column edited."""

@@ -296,6 +296,9 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
             lambda k, rate: self._edit_network("dropout_rate", k, rate))
         nv.skip_requested.connect(lambda k, on: self._edit_network("skip", k, on))
         nv.column_edit_requested.connect(lambda k, op: self._edit_network("column", k, op))
+        nv.layer_settings_requested.connect(
+            lambda k, settings: self._edit_network("layer_settings", k, settings))
+        nv.filter_edited.connect(self._on_filter_edited)
         nv.weight_edited.connect(self._on_weight_edited)
         nv.bias_edited.connect(lambda k, j, v: self._on_weight_edited(k, j, -1, v))
         nv.neuron_hovered.connect(self._on_neuron_hovered)

@@ -41,9 +41,12 @@ the im2col form above in plain operators (``Pad``, strided ``Slice``, ``Concat``
 
 Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, ``OP_I2`` = k,
 ``OP_I3`` = stride, ``OP_I4`` = top padding, ``OP_I5`` = left padding, ``OP_I6`` = H',
-``OP_I7`` = W'; channels follow as NIN/(H·W) and filters as NOUT/(H'·W'). For each output
-position and kernel row the patch is one contiguous run of (kernel columns × channels)
-values, and the innermost loop runs over the filters (contiguous in both K and z).
+``OP_I7`` = W'; ``OP_FLAG`` is the number of examples per im2col chunk; channels follow as
+NIN/(H·W) and filters as NOUT/(H'·W'). It is the im2col form above: a chunk of examples'
+patches go into the op's scratch space (at most :data:`CHUNK_VALUES` values), then one BLAS
+matrix product gives z (positions × filters, exactly the layout z has between layers);
+backward, ``dK = colsᵀ @ dz`` and the patches' gradients ``dz @ Kᵀ`` added back where they
+came from (col2im).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from neuroviz.engine import kernels as K
 from neuroviz.engine.kinds.base import (
     OP_ACT,
     OP_DZ,
+    OP_FLAG,
     OP_I0,
     OP_I1,
     OP_I2,
@@ -88,6 +92,8 @@ MAX_STRIDE = 4
 #: Output values per example (H'·W'·filters): the buffers of the compiled path hold a slot of
 #: this width per layer for a whole mini-batch (and for 256 rows in evaluation).
 MAX_VALUES = 8192
+#: Patch values the compiled path puts into its scratch space at a time (2 MB).
+CHUNK_VALUES = 1 << 18
 _OPTS = dict(nogil=True, cache=True, error_model="numpy")
 
 
@@ -343,10 +349,11 @@ class Conv2D(Layer):
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
         out = plan.slot(self.n_out)
-        # scratch for one example at a time: its patches, its maps or dz, one row of dx
-        need = self.Ho * self.Wo * (self.kernel ** 2 * self.C + self.filters + 1)
+        # scratch for the patches of one chunk of examples (im2col)
+        n_pos, taps = self.Ho * self.Wo, self.kernel ** 2 * self.C
+        rows = chunk_rows(n_pos, taps, plan.bmax)
         plan.add(self.code, IN=x, OUT=out, NIN=self.n_in, NOUT=self.n_out, P0=self.offsets[0],
-                 S=plan.scratch(-(-need // plan.bmax)),
+                 S=plan.scratch(-(-rows * n_pos * taps // plan.bmax)), FLAG=rows,
                  P1=self.offsets[1], ACT=act.CODES[self.activation], I0=self.H, I1=self.W,
                  I2=self.kernel, I3=self.stride, I4=self.pt, I5=self.pl, I6=self.Ho,
                  I7=self.Wo)
@@ -360,154 +367,131 @@ _U = np.uint64  # unsigned indices spare Numba's negative-index wraparound check
 
 
 @njit(inline="always", **_FAST)
-def _inside(v, s, pl, w, wo):
-    """The output columns j0:j1 whose input column j·s + v − pl lies inside 0:w."""
-    j0 = max(0, -((v - pl) // s)) if v < pl else 0
-    j1 = min(wo, (w - 1 - v + pl) // s + 1) if w - 1 - v + pl >= 0 else 0
-    return j0, max(j0, j1)
+def _window(i, j, s, pt, pl, k, h, w):
+    """The patch of output (i, j): top-left input row and column (negative in the padding)
+    and the kernel rows u0:u1 and columns v0:v1 that fall inside the image."""
+    r0 = i * s - pt
+    c0 = j * s - pl
+    return r0, c0, max(0, -r0), min(k, h - r0), max(0, -c0), min(k, w - c0)
 
 
-@njit(inline="always", **_FAST)
-def _patches(A, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo):
-    """im2col of one example, transposed: S[cs + t·P + p] = x[i·s+u−pt, j·s+v−pl, ch] for
-    t = (u·k + v)·c + ch and p = i·wo + j (P = ho·wo positions; 0 outside the image)."""
-    n_pos = ho * wo
-    step = _U(s * c)
-    for u in range(k):
-        for v in range(k):
-            j0, j1 = _inside(v, s, pl, w, wo)
-            for ch in range(c):
-                row = cs + ((u * k + v) * c + ch) * n_pos
-                for i in range(ho):
-                    r = i * s + u - pt
-                    base = _U(row + i * wo)
-                    if r < 0 or r >= h:
-                        for j in range(_U(wo)):
-                            S[base + j] = 0.0
-                        continue
-                    for j in range(j0):
-                        S[base + _U(j)] = 0.0
-                    for j in range(j1, wo):
-                        S[base + _U(j)] = 0.0
-                    xb = _U(xe + (r * w + j0 * s + v - pl) * c + ch)
-                    sb = base + _U(j0)
-                    for j in range(_U(j1 - j0)):
-                        S[sb + j] = A[xb + j * step]
+@njit(**_FAST)
+def _patches(A, xe, m, S, h, w, c, k, s, pt, pl, ho, wo, add_back):
+    """im2col of m examples from A[xe:]: row ((e·ho + i)·wo + j) of S holds the patch of
+    output (i, j), values in (u, v, channel) order, 0 in the padding. With ``add_back``,
+    col2im instead: each patch row of S is added into A where it came from."""
+    taps = k * k * c
+    for e in range(m):
+        xb = xe + e * h * w * c
+        for i in range(ho):
+            for j in range(wo):
+                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
+                row = _U(((e * ho + i) * wo + j) * taps)
+                if not add_back and (u0 > 0 or u1 < k or v0 > 0 or v1 < k):
+                    for t in range(_U(taps)):
+                        S[row + t] = 0.0
+                run = _U((v1 - v0) * c)
+                for u in range(u0, u1):
+                    x = _U(xb + ((r0 + u) * w + c0 + v0) * c)
+                    r = row + _U((u * k + v0) * c)
+                    if add_back:
+                        for t in range(run):
+                            A[x + t] += S[r + t]
+                    else:
+                        for t in range(run):
+                            S[r + t] = A[x + t]
 
 
-@njit(inline="always", **_FAST)
-def _add_patches(D, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo, t):
-    """col2im of one row t = (u·k + v)·c + ch: D[x[i·s+u−pt, j·s+v−pl, ch]] += S[cs + p]."""
-    ch = t % c
-    v = (t // c) % k
-    u = t // (c * k)
-    j0, j1 = _inside(v, s, pl, w, wo)
-    step = _U(s * c)
-    for i in range(ho):
-        r = i * s + u - pt
-        if r < 0 or r >= h:
-            continue
-        xb = _U(xe + (r * w + j0 * s + v - pl) * c + ch)
-        sb = _U(cs + i * wo + j0)
-        for j in range(_U(j1 - j0)):
-            D[xb + j * step] += S[sb + j]
+def chunk_rows(n_pos: int, taps: int, bmax: int) -> int:
+    """Examples per im2col chunk: all of a mini-batch when their patches take at most
+    :data:`CHUNK_VALUES` values, fewer (at least one) otherwise."""
+    return max(1, min(bmax, CHUNK_VALUES // (n_pos * taps)))
 
 
 @njit(**_FAST)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
     """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z).
 
-    Per example: the patches into the scratch space, transposed (one row of P positions per
-    kernel value t), then each filter's map as Σ_t K[t, f] · row t, a loop over positions,
-    and the maps written into z channels last.
+    In chunks of examples: their patches into the scratch space (im2col), then one matrix
+    product with K as (k·k·c, filters) straight into z (positions × filters), then + b.
     """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
     h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
     pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
-    f = ops[o, OP_NOUT] // (ho * wo)
+    n_pos = ho * wo
+    f = ops[o, OP_NOUT] // n_pos
+    taps = k * k * c
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    n_pos = ho * wo
-    taps = k * k * c
-    cs = ops[o, OP_S]  # patches (taps × P), then the maps (f × P)
-    ms = cs + taps * n_pos
-    up = _U(n_pos)
-    for e in range(n):
-        _patches(A, x0 + e * h * w * c, S, cs, h, w, c, k, s, pt, pl, ho, wo)
-        for q in range(f):
-            mq = _U(ms + q * n_pos)
-            b = params[bp + q]
-            for p in range(up):
-                S[mq + p] = b
-            for t in range(taps):
-                kv = params[kp + t * f + q]
-                ct = _U(cs + t * n_pos)
-                for p in range(up):
-                    S[mq + p] += kv * S[ct + p]
-        zr = out + e * n_pos * f
-        for p in range(n_pos):
-            for q in range(f):
-                Z[_U(zr + p * f + q)] = S[_U(ms + q * n_pos + p)]
+    cs = ops[o, OP_S]
+    rows = ops[o, OP_FLAG]  # examples per chunk
+    kernel = params[kp:kp + taps * f].reshape((taps, f))
+    for e0 in range(0, n, rows):
+        m = min(rows, n - e0)
+        _patches(A, x0 + e0 * h * w * c, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, False)
+        z0 = out + e0 * n_pos * f
+        K.matmul(S[cs:cs + m * n_pos * taps].reshape((m * n_pos, taps)), kernel,
+                 Z[z0:z0 + m * n_pos * f].reshape((m * n_pos, f)))
+    for p in range(n * n_pos):
+        zr = _U(out + p * f)
+        for q in range(_U(f)):
+            Z[zr + q] += params[_U(bp) + q]
     K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, ops[o, OP_NOUT])
 
 
 @njit(**_FAST)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
-    """dz = da·f'(z); dK[t, f] = Σ_p patch[t, p]·dz[p, f], db = Σ dz, and dx: each
-    patch row Σ_f K[t, f]·dz[:, f] added back where it came from (col2im)."""
+    """dz = da·f'(z); per chunk dK += patchesᵀ @ dz, db = Σ dz, and dx: the patches'
+    gradients dz @ Kᵀ added back where they came from (col2im)."""
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
     h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
     pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
-    f = ops[o, OP_NOUT] // (ho * wo)
+    n_pos = ho * wo
+    f = ops[o, OP_NOUT] // n_pos
+    taps = k * k * c
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    n_pos = ho * wo
-    taps = k * k * c
-    cs = ops[o, OP_S]  # patches (taps × P), dz transposed (f × P), one row of dpatches (P)
-    ds = cs + taps * n_pos
-    rs = ds + f * n_pos
-    up = _U(n_pos)
+    cs = ops[o, OP_S]
+    rows = ops[o, OP_FLAG]
     if ops[o, OP_DZ] == 0:
         K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * ops[o, OP_NOUT])
     for t in range(taps * f):
         grads[kp + t] = 0.0
     for q in range(f):
         grads[bp + q] = 0.0
+    for p in range(n * n_pos):
+        dr = _U(out + p * f)
+        for q in range(_U(f)):
+            grads[_U(bp) + q] += D[dr + q]
     want_dx = x0 != 0  # no gradient for the network input
     if want_dx:
         for t in range(n * h * w * c):
             D[x0 + t] = 0.0
-    for e in range(n):
-        xe = x0 + e * h * w * c
-        _patches(A, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo)
-        dr = out + e * n_pos * f
-        for p in range(n_pos):
+    # dK = colsᵀ @ dz, or (dzᵀ @ cols)ᵀ when dz is the smaller one to transpose
+    small_dz = f < taps
+    dkernel = np.empty((f, taps)) if small_dz else np.empty((taps, f))
+    dk = dkernel.reshape(taps * f)
+    kernel_t = K.transposed(params[kp:kp + taps * f].reshape((taps, f)))
+    for e0 in range(0, n, rows):
+        m = min(rows, n - e0)
+        xe = x0 + e0 * h * w * c
+        cols = S[cs:cs + m * n_pos * taps].reshape((m * n_pos, taps))
+        d0 = out + e0 * n_pos * f
+        dz = D[d0:d0 + m * n_pos * f].reshape((m * n_pos, f))
+        _patches(A, xe, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, False)
+        if small_dz:
+            K.matmul(K.transposed(dz), cols, dkernel)
             for q in range(f):
-                S[_U(ds + q * n_pos + p)] = D[_U(dr + p * f + q)]
-        for q in range(f):
-            dq = _U(ds + q * n_pos)
-            acc = 0.0
-            for p in range(up):
-                acc += S[dq + p]
-            grads[bp + q] += acc
-        for t in range(taps):
-            ct = _U(cs + t * n_pos)
-            for q in range(f):
-                dq = _U(ds + q * n_pos)
-                acc = 0.0
-                for p in range(up):
-                    acc += S[ct + p] * S[dq + p]
-                grads[kp + t * f + q] += acc
-            if want_dx:
-                for p in range(up):
-                    S[_U(rs) + p] = 0.0
-                for q in range(f):
-                    kv = params[kp + t * f + q]
-                    dq = _U(ds + q * n_pos)
-                    for p in range(up):
-                        S[_U(rs) + p] += kv * S[dq + p]
-                _add_patches(D, xe, S, rs, h, w, c, k, s, pt, pl, ho, wo, t)
+                for t in range(taps):
+                    grads[kp + t * f + q] += dk[q * taps + t]
+        else:
+            K.matmul(K.transposed(cols), dz, dkernel)
+            for t in range(taps * f):
+                grads[kp + t] += dk[t]
+        if want_dx:
+            K.matmul(dz, kernel_t, cols)  # the patches' gradients, in place of the patches
+            _patches(D, xe, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, True)
