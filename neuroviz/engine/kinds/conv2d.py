@@ -45,8 +45,9 @@ Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, `
 NIN/(H·W) and filters as NOUT/(H'·W'). It is the im2col form above: a chunk of examples'
 patches go into the op's scratch space (at most :data:`CHUNK_VALUES` values), then one BLAS
 matrix product gives z (positions × filters, exactly the layout z has between layers);
-backward, ``dK = colsᵀ @ dz`` and the patches' gradients ``dz @ Kᵀ`` added back where they
-came from (col2im).
+backward (which reuses the forward pass's patches when the batch fits in one chunk),
+``dK = colsᵀ @ dz`` and the patches' gradients ``dz @ Kᵀ`` added back where they came from
+(col2im).
 """
 
 from __future__ import annotations
@@ -482,7 +483,8 @@ def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
         cols = S[cs:cs + m * n_pos * taps].reshape((m * n_pos, taps))
         d0 = out + e0 * n_pos * f
         dz = D[d0:d0 + m * n_pos * f].reshape((m * n_pos, f))
-        _patches(A, xe, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, False)
+        if n > rows:  # one chunk: the forward pass left this batch's patches in S
+            _patches(A, xe, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, False)
         if small_dz:
             K.matmul(K.transposed(dz), cols, dkernel)
             for q in range(f):
