@@ -510,9 +510,11 @@ def _string_list(value, name) -> list[str]:
 def _options(ds_raw: dict) -> dict:
     options = _get(ds_raw, "options", dict, "dataset.", default={})
     for key, value in options.items():
-        if not isinstance(value, bool):
-            raise ExperimentError(f"dataset.options.{key}: expected true or false, found "
-                                  f"{type(value).__name__}")
+        # switches (penguins: island) are true/false; named choices (strokes: placement)
+        # are short names, checked against the dataset by the data package
+        if not isinstance(value, (bool, str)) or isinstance(value, str) and len(value) > 40:
+            raise ExperimentError(f"dataset.options.{key}: expected true, false or a short "
+                                  f"name, found {type(value).__name__}")
     return options
 
 

@@ -33,7 +33,9 @@ class DatasetInfo:
     ``synthetic`` (generated, not measured), ``uses_noise`` (the noise setting changes
     the data; otherwise it is accepted and ignored), ``uses_features`` (the 2-D input
     feature switches apply), ``default_n_samples`` (None: fixed real data, ``n_samples``
-    must stay None), ``options`` (extra keyword options with their defaults) and
+    must stay None), ``options`` (extra keyword options with their defaults: True/False
+    switches, or a name chosen from ``choices[option]``), ``choices`` (the names a named
+    option may take), ``option_help`` (one sentence per option, for tooltips) and
     ``credit`` (source and licence, '' for generated data).
     """
 
@@ -49,6 +51,8 @@ class DatasetInfo:
     default_n_samples: int | None = None
     options: dict = field(default_factory=dict)
     credit: str = ""
+    choices: dict = field(default_factory=dict)
+    option_help: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False, repr=False)
@@ -90,6 +94,18 @@ class Dataset:
     def n_features(self) -> int:
         """Number of input columns (the network's ``inputs``)."""
         return int(self.X_train.shape[1])
+
+    @property
+    def spec_inputs(self) -> int | list[int]:
+        """What a network spec's ``inputs`` should be for this data: the image shape
+        ``[H, W, C]`` (channels last) for images, else the number of input columns."""
+        if self.kind == "image" and self.image_shape is not None:
+            shape = [int(d) for d in self.image_shape]
+            if len(shape) == 2:
+                shape.append(1)
+            if len(shape) == 3 and shape[0] * shape[1] * shape[2] == self.n_features:
+                return shape
+        return self.n_features
 
     @property
     def n_classes(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import boxoffice, digits, penguins, toy2d
+from . import boxoffice, digits, imagegen, penguins, toy2d
 from ._validate import (
     check_features,
     check_n_samples,
@@ -146,8 +146,43 @@ DATASETS: dict[str, DatasetInfo] = {
             uses_noise=False,
             credit=digits.CREDIT,
         ),
+        DatasetInfo(
+            name="strokes",
+            title=imagegen.STROKES_TITLE,
+            task=_C,
+            kind="image",
+            description=imagegen.STROKES_SUMMARY,
+            n_classes=len(imagegen.STROKE_CLASSES),
+            synthetic=True,
+            uses_noise=True,
+            default_n_samples=imagegen.DEFAULT_N_STROKES,
+            options={"placement": "anywhere"},
+            choices={"placement": imagegen.PLACEMENTS},
+            option_help={"placement": "anywhere: strokes anywhere in the image; split: "
+                         "training strokes in the left half, test strokes in the right "
+                         "half (does the network recognise a stroke where it never saw "
+                         "one?)"},
+        ),
+        DatasetInfo(
+            name="shapes",
+            title=imagegen.SHAPES_TITLE,
+            task=_C,
+            kind="image",
+            description=imagegen.SHAPES_SUMMARY,
+            n_classes=len(imagegen.SHAPE_CLASSES),
+            synthetic=True,
+            uses_noise=True,
+            default_n_samples=imagegen.DEFAULT_N_SHAPES,
+            options={"size": "mixed"},
+            choices={"size": imagegen.SIZES},
+            option_help={"size": "mixed, small or large figures; split: small figures to "
+                         "train on, large ones to test on"},
+        ),
     )
 }
+
+#: Generated image sets hold at most this many images.
+MAX_GENERATED_IMAGES = imagegen.MAX_IMAGES
 
 
 def _check_options(name: str, options: dict) -> dict:
@@ -159,7 +194,15 @@ def _check_options(name: str, options: dict) -> dict:
             f"unknown option {unknown[0]!r} for dataset {name!r} (valid options: {valid})"
         )
     merged = dict(allowed)
+    choices = DATASETS[name].choices
     for key, value in options.items():
+        if key in choices:
+            if not isinstance(value, str) or value not in choices[key]:
+                valid = ", ".join(repr(c) for c in choices[key])
+                raise DatasetError(f"option {key!r} of {name!r} must be one of {valid}, "
+                                   f"got {value!r}")
+            merged[key] = value
+            continue
         if not isinstance(value, (bool, np.bool_)):
             raise DatasetError(f"option {key!r} of {name!r} must be True or False, got {value!r}")
         merged[key] = bool(value)
@@ -173,7 +216,7 @@ def load_dataset(
     seed: int = 0,
     n_samples: int | None = None,
     features: tuple[str, ...] | list[str] = ("x1", "x2"),
-    **options: bool,
+    **options: bool | str,
 ) -> Dataset:
     """Load or generate a dataset, split into training and test parts.
 
@@ -199,8 +242,10 @@ def load_dataset(
         2-D sets only: the input features, any of :data:`FEATURES_2D` in the order
         wanted. Names are checked for every dataset but only 2-D sets use them.
     **options
-        Dataset-specific switches, listed in ``DATASETS[name].options``
-        (penguins: ``island=False``, ``sex=False``).
+        Dataset-specific options, listed in ``DATASETS[name].options`` with their
+        defaults (penguins: ``island=False``, ``sex=False``; strokes:
+        ``placement="anywhere"`` or ``"split"``; shapes: ``size="mixed"``, ``"small"``,
+        ``"large"`` or ``"split"``; the names allowed are in ``DATASETS[name].choices``).
 
     Raises
     ------
@@ -224,11 +269,18 @@ def load_dataset(
         n = 0
     else:
         n = check_n_samples(n_samples, info.default_n_samples)
+        if info.kind == "image" and n > MAX_GENERATED_IMAGES:
+            raise DatasetError(f"n_samples of {name!r} must be at most "
+                               f"{MAX_GENERATED_IMAGES:,} images, got {n:,}")
 
     if name == "penguins":
         ds = penguins.load_penguins(train_ratio, seed, **opts)
     elif name == "digits":
         ds = digits.load_digits(train_ratio, seed)
+    elif name == "strokes":
+        ds = imagegen.load_strokes(n, noise, train_ratio, seed, opts["placement"])
+    elif name == "shapes":
+        ds = imagegen.load_shapes(n, noise, train_ratio, seed, opts["size"])
     elif name in ("boxoffice", "boxoffice_budget"):
         ds = boxoffice.load_boxoffice(
             n, noise, train_ratio, seed, budget_only=(name == "boxoffice_budget")

@@ -7,6 +7,7 @@ app does when a step or a "show me" is applied.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -60,7 +61,9 @@ def load_data(setup: Setup) -> Any:
 def spec_fits(spec: Mapping[str, Any], ds: Any) -> str | None:
     """``None`` if ``spec`` suits dataset ``ds``, else the reason it does not."""
     n_features = ds.X_train.shape[1]
-    if spec["inputs"] != n_features:
+    inputs = spec["inputs"]
+    size = math.prod(inputs) if isinstance(inputs, (list, tuple)) else inputs
+    if size != n_features:
         feats = ", ".join(ds.feature_names)
         return (f"the network has {spec['inputs']} input(s) but the data has {n_features} "
                 f"feature(s) ({feats})")
@@ -78,9 +81,12 @@ def spec_fits(spec: Mapping[str, Any], ds: Any) -> str | None:
 def effective_spec(setup: Setup, ds: Any) -> dict[str, Any]:
     """The network spec the app would show: the lesson's spec, fitted to the data if needed."""
     spec = dict(setup.network)
+    shaped = getattr(ds, "spec_inputs", ds.X_train.shape[1])
     if spec_fits(spec, ds) is None:
+        if isinstance(shaped, list) and not isinstance(spec["inputs"], (list, tuple)):
+            spec["inputs"] = shaped  # images: the app takes them as [H, W, C]
         return spec
-    return fit_spec_to_dataset(spec, ds.X_train.shape[1], ds.n_outputs, ds.output_activation,
+    return fit_spec_to_dataset(spec, shaped, ds.n_outputs, ds.output_activation,
                                ds.loss, ds.task)
 
 

@@ -114,7 +114,7 @@ def setup_for_step(lesson: Lesson, number: int, with_solutions: bool = False) ->
     return setup
 
 
-def fit_spec_to_dataset(spec: Mapping[str, Any], n_inputs: int, n_outputs: int,
+def fit_spec_to_dataset(spec: Mapping[str, Any], n_inputs: int | list[int], n_outputs: int,
                         output_activation: str, loss: str, task: str) -> dict[str, Any]:
     """``spec`` with its input and output layers changed to suit a dataset.
 
@@ -124,7 +124,8 @@ def fit_spec_to_dataset(spec: Mapping[str, Any], n_inputs: int, n_outputs: int,
     lesson chose it and the output size allows it).
     """
     new = copy.deepcopy(dict(spec))
-    new["inputs"] = int(n_inputs)
+    new["inputs"] = ([int(d) for d in n_inputs] if isinstance(n_inputs, (list, tuple))
+                     else int(n_inputs))
     layers = [dict(layer) for layer in new["layers"]]
     out = layers[-1]
     keep_mse = (task == "classification" and new.get("loss") == "mse"

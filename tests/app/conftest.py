@@ -6,6 +6,7 @@ QTimer, or a pending QTimer.singleShot (napari's conftest does the same).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -187,7 +188,9 @@ def wait_snapshot_fits(qtbot):
         def fits():
             snap = win.latest_snapshot
             spec = win.state.spec
-            sizes = (spec["inputs"],) + tuple(layer["units"] for layer in spec["layers"])
+            inputs = spec["inputs"]
+            n_in = math.prod(inputs) if isinstance(inputs, list) else inputs
+            sizes = (n_in,) + tuple(layer["units"] for layer in spec["layers"])
             return snap is not None and tuple(snap.layer_sizes) == sizes
         qtbot.waitUntil(fits, timeout=10_000)
     return wait

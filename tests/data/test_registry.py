@@ -24,6 +24,8 @@ def test_documented_names():
         "boxoffice",
         "boxoffice_budget",
         "digits",
+        "strokes",
+        "shapes",
     }
 
 

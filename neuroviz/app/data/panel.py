@@ -5,7 +5,9 @@ user changes the data, and :attr:`DataPanel.batch_size_changed` for the batch si
 live hyperparameter). :meth:`DataPanel.set_settings` updates the controls without
 emitting; :meth:`DataPanel.set_counts` shows how many examples the loaded data has.
 Control IDs: ``dataset_<name>``, ``noise``, ``train_ratio``, ``batch_size``,
-``regenerate``, ``feature_<id>`` (see :data:`FEATURE_IDS`), ``option_<name>``,
+``regenerate``, ``feature_<id>`` (see :data:`FEATURE_IDS`), ``option_<name>`` (a check box
+for a switch such as the penguins' island, a menu for a named choice such as the strokes'
+placement),
 ``dataset_size`` (the label with the counts).
 """
 
@@ -21,6 +23,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -160,7 +163,8 @@ class DataPanel(QWidget):
         self.options_box = QGroupBox("Extra inputs", self)
         self.options_box.setObjectName("dataset_options")
         self._options_layout = QVBoxLayout(self.options_box)
-        self.option_boxes: dict[str, QCheckBox] = {}
+        self.option_boxes: dict[str, QCheckBox | QComboBox] = {}
+        self._option_rows: list[QWidget] = []
         layout.addWidget(self.options_box)
 
         layout.addStretch(1)
@@ -207,7 +211,7 @@ class DataPanel(QWidget):
                                       "Generated data")
                 self.features_box.setVisible(info.uses_features)
                 self.noise.setEnabled(info.uses_noise)
-                self._rebuild_options(info.options, settings.options)
+                self._rebuild_options(info.options, settings.options, info)
         finally:
             self._updating = False
 
@@ -253,21 +257,56 @@ class DataPanel(QWidget):
         layout.addWidget(slider)
         return slider, value
 
-    def _rebuild_options(self, defaults: dict, values: dict) -> None:
-        for box in self.option_boxes.values():
-            box.setParent(None)
-            box.deleteLater()
+    def _rebuild_options(self, defaults: dict, values: dict, info=None) -> None:
+        """Controls for the dataset's options: a check box per switch (penguins: island,
+        sex), a labelled menu per named choice (strokes: placement; shapes: size)."""
+        for widget in self.option_boxes.values():
+            widget.setParent(None)
+            widget.deleteLater()
+        for row in self._option_rows:
+            row.setParent(None)
+            row.deleteLater()
         self.option_boxes.clear()
-        bool_options = {k: v for k, v in defaults.items() if isinstance(v, bool)}
-        for name, default in bool_options.items():
-            box = QCheckBox(f"Use {name}", self.options_box)
-            box.setObjectName(f"option_{name}")
-            box.setToolTip(f"Also feed the penguin's {name} to the network (one-hot)")
-            box.setChecked(bool(values.get(name, default)))
-            box.toggled.connect(self._options_toggled)
-            self._options_layout.addWidget(box)
-            self.option_boxes[name] = box
-        self.options_box.setVisible(bool(bool_options))
+        self._option_rows = []
+        choices = info.choices if info is not None else {}
+        helps = info.option_help if info is not None else {}
+        shown = False
+        for name, default in defaults.items():
+            if isinstance(default, bool):
+                box = QCheckBox(f"Use {name}", self.options_box)
+                box.setObjectName(f"option_{name}")
+                box.setToolTip(helps.get(name, f"Also feed the penguin's {name} to the "
+                                                "network (one-hot)"))
+                box.setChecked(bool(values.get(name, default)))
+                box.toggled.connect(self._options_toggled)
+                self._options_layout.addWidget(box)
+                self.option_boxes[name] = box
+                shown = True
+            elif name in choices:
+                row = QWidget(self.options_box)
+                line = QHBoxLayout(row)
+                line.setContentsMargins(0, 0, 0, 0)
+                label = QLabel(name.capitalize(), row)
+                combo = QComboBox(row)
+                combo.setObjectName(f"option_{name}")
+                for choice in choices[name]:
+                    combo.addItem(str(choice), choice)
+                current = values.get(name, default)
+                combo.setCurrentIndex(max(combo.findData(current), 0))
+                tip = helps.get(name, f"The dataset's {name}")
+                combo.setToolTip(tip)
+                label.setToolTip(tip)
+                label.setBuddy(combo)
+                combo.currentIndexChanged.connect(self._options_toggled)
+                line.addWidget(label)
+                line.addWidget(combo, 1)
+                self._options_layout.addWidget(row)
+                self._option_rows.append(row)
+                self.option_boxes[name] = combo
+                shown = True
+        named = any(not isinstance(v, bool) for v in defaults.values())
+        self.options_box.setTitle("Options" if named else "Extra inputs")
+        self.options_box.setVisible(shown)
 
     def _pick(self, name: str) -> None:
         if self._updating or name == self._settings.name:
@@ -324,7 +363,9 @@ class DataPanel(QWidget):
     def _options_toggled(self) -> None:
         if self._updating:
             return
-        self._settings.options = {n: b.isChecked() for n, b in self.option_boxes.items()}
+        self._settings.options = {
+            n: b.isChecked() if isinstance(b, QCheckBox) else b.currentData()
+            for n, b in self.option_boxes.items()}
         self.settings_changed.emit(self.settings())
 
 
@@ -361,14 +402,19 @@ def _draw_preview(painter: QPainter, name: str, size: int) -> None:
     pal = palettes.current_palette()
     if info.kind == "image":
         ds = load_dataset(name, seed=0)
-        images = ds.X_train[:4].reshape(-1, *ds.image_shape)
+        # one image of each of the first four classes (each set's classes look different)
+        rows = [int(np.flatnonzero(ds.y_train == c)[0]) for c in range(min(ds.n_classes, 4))
+                if np.any(ds.y_train == c)]
+        images = ds.X_train[rows].reshape(-1, *ds.image_shape)
         half = size // 2
         for k, img in enumerate(images):
             grey = (255 - np.clip(img, 0, 1) * 255).astype(np.uint8)
             qimg = QImage(np.ascontiguousarray(grey).data, img.shape[1], img.shape[0],
                           img.shape[1], QImage.Format.Format_Grayscale8).copy()
-            painter.drawImage(QRectF((k % 2) * half + 2, (k // 2) * half + 2, half - 4,
-                                     half - 4), qimg)
+            box = QRectF((k % 2) * half + 2, (k // 2) * half + 2, half - 4, half - 4)
+            painter.drawImage(box, qimg)
+            painter.setPen(QColor("#c8c8c8"))  # each image's frame: where its edges are
+            painter.drawRect(box)
         return
     ds = load_dataset(name, seed=0)
     if info.kind == "2d":

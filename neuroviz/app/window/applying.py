@@ -99,7 +99,7 @@ class ExperimentApplyingMixin:
             # a lesson (or a saved file) chose squared error for two classes: keep it
             out, loss = spec["layers"][-1]["activation"], "mse"
         try:
-            self.state.set_dataset(settings, ds.n_features, ds.n_outputs, out, loss)
+            self.state.set_dataset(settings, ds.spec_inputs, ds.n_outputs, out, loss)
         finally:
             self._applying = False
         self._refresh_controls()
@@ -135,14 +135,14 @@ class ExperimentApplyingMixin:
         takes ``settings`` without a reset, the views show the new examples, and the worker
         trains on them with its current weights. Data of another shape is a new dataset."""
         old = self._dataset
-        if old is None or (ds.kind, ds.task, ds.n_features, ds.n_outputs) != (
-                old.kind, old.task, old.n_features, old.n_outputs):
+        if old is None or (ds.kind, ds.task, ds.spec_inputs, ds.n_outputs) != (
+                old.kind, old.task, old.spec_inputs, old.n_outputs):
             self.set_dataset(settings)
             return
         self._dataset = ds
         self._applying = True
         try:
-            self.state.set_dataset(settings, ds.n_features, ds.n_outputs,
+            self.state.set_dataset(settings, ds.spec_inputs, ds.n_outputs,
                                    ds.output_activation, ds.loss)
         finally:
             self._applying = False

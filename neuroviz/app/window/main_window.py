@@ -363,9 +363,20 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
             self.data_panel.set_settings(self.state.dataset)
             return False
         self._dataset = ds
-        self.state.set_dataset(settings, ds.n_features, ds.n_outputs, ds.output_activation,
+        self.state.set_dataset(settings, ds.spec_inputs, ds.n_outputs, ds.output_activation,
                                ds.loss)
+        self._report_removed_layers()
         return True
+
+    def _report_removed_layers(self) -> None:
+        """Say which layers a dataset change removed because they need other inputs."""
+        removed = self.state.removed_layers
+        if removed:
+            kinds = sorted({layer.get("type", "dense") for layer in removed})
+            self.statusBar().showMessage(
+                f"Removed {len(removed)} layer{'s' if len(removed) > 1 else ''} "
+                f"({', '.join(kinds)}) that do not fit the inputs of {self._dataset.title}",
+                8000)
 
     def set_problem_type(self, task: str) -> None:
         if self._dataset is not None and self._dataset.task == task:
@@ -430,7 +441,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
             except (DatasetError, ValueError) as exc:
                 raise ExperimentError(f"dataset: {exc}") from None
             layers = exp.spec["layers"]
-            exp.spec["inputs"] = ds.n_features
+            exp.spec["inputs"] = ds.spec_inputs  # [H, W, C] for images
             if spec is None:
                 layers[-1]["units"] = ds.n_outputs
                 layers[-1]["activation"] = ds.output_activation

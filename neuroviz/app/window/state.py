@@ -38,6 +38,8 @@ class ExperimentState:
     def __init__(self, experiment: Experiment | None = None) -> None:
         self._exp = experiment.copy() if experiment is not None else Experiment()
         self._observers: list[Observer] = []
+        #: Layers the last dataset change removed because they did not fit its inputs.
+        self.removed_layers: list[dict[str, Any]] = []
 
     # -- observers ---------------------------------------------------------------
     def subscribe(self, callback: Observer) -> Callable[[], None]:
@@ -103,9 +105,16 @@ class ExperimentState:
         self._notify("experiment")
 
     # -- dataset ----------------------------------------------------------------------
-    def set_dataset(self, settings: DatasetSettings, n_inputs: int, n_outputs: int,
+    def set_dataset(self, settings: DatasetSettings, n_inputs: int | list[int], n_outputs: int,
                     output_activation: str, loss: str) -> None:
-        """New dataset settings; the spec's inputs and output layer follow the dataset."""
+        """New dataset settings; the spec's inputs and output layer follow the dataset.
+
+        ``n_inputs`` is the dataset's ``spec_inputs``: a number of input columns, or an
+        image shape ``[H, W, C]`` (then layers that work on images can be inserted).
+        Layers that no longer fit the new inputs (a convolution on a table, pooling that
+        does not divide the new image size) are removed; :attr:`removed_layers` lists
+        them until the next fit.
+        """
         changed_ds = settings != self._exp.dataset
         self._exp.dataset = copy.deepcopy(settings)
         changed_net = self._fit_spec(n_inputs, n_outputs, output_activation, loss)
@@ -119,11 +128,12 @@ class ExperimentState:
     def _fit_spec(self, n_inputs, n_outputs, output_activation, loss) -> bool:
         spec = self._exp.spec
         before = copy.deepcopy(spec)
-        spec["inputs"] = int(n_inputs)
+        spec["inputs"] = spec_inputs(n_inputs)
         out = spec["layers"][-1]
         out["units"] = int(n_outputs)
         out["activation"] = output_activation
         spec["loss"] = loss
+        self.removed_layers = drop_unfitting_layers(spec)
         return spec != before
 
     # -- network ------------------------------------------------------------------------
@@ -220,6 +230,36 @@ class ExperimentState:
         if added:
             self._notify("history")
         return added
+
+
+def spec_inputs(inputs: int | list[int] | tuple[int, ...]) -> int | list[int]:
+    """A spec's ``inputs`` from a dataset's: a whole number, or a shape list such as
+    [8, 8, 1]."""
+    if isinstance(inputs, (list, tuple)):
+        return [int(d) for d in inputs]
+    return int(inputs)
+
+
+def drop_unfitting_layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Remove (in place) the hidden layers that do not fit the spec's inputs, earliest
+    first, until the engine accepts the spec; returns the removed layers. A spec the
+    engine accepts is left alone (dense layers fit any inputs)."""
+    from neuroviz.engine import normalise_spec
+
+    def fits(layers) -> bool:
+        try:
+            normalise_spec({**spec, "layers": layers})
+        except (ValueError, TypeError, KeyError):
+            return False
+        return True
+
+    removed = []
+    while len(spec["layers"]) > 1 and not fits(spec["layers"]):
+        hidden, out = spec["layers"][:-1], spec["layers"][-1]
+        culprit = next((i for i in range(len(hidden)) if not fits(hidden[:i + 1] + [out])),
+                       len(hidden) - 1)
+        removed.append(spec["layers"].pop(culprit))
+    return removed
 
 
 def _copy_group(group):
