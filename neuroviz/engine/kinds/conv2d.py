@@ -32,16 +32,20 @@ Seen as a matrix product (im2col): every output position's patch is one row of `
 (k·k·c_in values), so ``z = cols @ K.reshape(k·k·c_in, filters) + b``; the reference below
 computes it that way.
 
-Export: ONNX, reshape to NHWC, transpose to NCHW, ``Conv`` (kernel as (filters, c_in, k, k),
-explicit pads), transpose back to NHWC and flatten; PyTorch ``nn.Conv2d`` between the same
-reshapes (``ToNCHW`` / ``ToNHWC``), explicit padding (``nn.ZeroPad2d`` first when it is
-uneven).
+Export (through the shared helpers of :mod:`neuroviz.export.images`): ONNX float32, the row
+reshaped to NHWC, transposed to NCHW, ``Conv`` (kernel as (filters, c_in, k, k), explicit
+pads), transposed back and flattened; ONNX float64 (ONNX Runtime has no float64 ``Conv``),
+the im2col form above in plain operators (``Pad``, strided ``Slice``, ``Concat``,
+``MatMul``); PyTorch ``nn.Conv2d`` in the ``ChannelsLast`` wrapper, uneven padding as an
+``nn.ZeroPad2d`` before it.
 
 Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, ``OP_I2`` = k,
 ``OP_I3`` = stride, ``OP_I4`` = top padding, ``OP_I5`` = left padding, ``OP_I6`` = H',
-``OP_I7`` = W'; channels follow as NIN/(H·W) and filters as NOUT/(H'·W'). For each output
-position and kernel row the patch is one contiguous run of (kernel columns × channels)
-values, and the innermost loop runs over the filters (contiguous in both K and z).
+``OP_I7`` = W'; channels follow as NIN/(H·W) and filters as NOUT/(H'·W'). The same im2col,
+one example at a time in the op's scratch space and transposed (a row of H'·W' positions per
+kernel value), so every inner loop runs along the positions, long and contiguous: forward,
+each filter's map is Σ_t K[t, f] · row t; backward, dK[t, f] is the dot product of row t
+with filter f's dz, and dx adds Σ_f K[t, f] · dz back into the image row by row (col2im).
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ from neuroviz.engine.kinds.base import (
     OP_OUT,
     OP_P0,
     OP_P1,
+    OP_S,
     Layer,
     LayerValues,
     SpecError,
@@ -278,10 +283,72 @@ class Conv2D(Layer):
     def dz_from_da(self, z, a, da):
         return da * act.derivative(self.activation, z, a)
 
+    # -- export -------------------------------------------------------------------------------
+    def pads(self) -> tuple[int, int, int, int]:
+        """Zero padding (top, left, bottom, right) around the input map."""
+        k, s = self.kernel, self.stride
+        return (self.pt, self.pl, max((self.Ho - 1) * s + k - self.H, 0) - self.pt,
+                max((self.Wo - 1) * s + k - self.W, 0) - self.pl)
+
+    def export_onnx(self, graph, x):
+        """ONNX: float32, the row as an NCHW image, Conv (kernel as (filters, c_in, k, k),
+        explicit pads, strides), back to a row; float64 (ONNX Runtime has no float64 Conv),
+        the same sum written out as im2col: Pad the NHWC image, one strided Slice per kernel
+        position, Concat them to the patches (u, v, c order) and MatMul with K as
+        (k·k·c_in, filters). Then + b and the activation's nodes."""
+        from neuroviz.export import images
+
+        k, s = self.kernel, self.stride
+        pt, pl, pb, pr = self.pads()
+        if graph.dtype != "float64":
+            z = images.image_node(
+                graph, "Conv", x, self.in_shape, self.out_shape,
+                (graph.weight("K", self.K.transpose(3, 2, 0, 1)), graph.weight("b", self.b)),
+                kernel_shape=[k, k], strides=[s, s], pads=[pt, pl, pb, pr])
+            return graph.activation(self.activation, z)
+        image = images.reshape(graph, x, self.in_shape)  # (n, H, W, C)
+        if pt or pl or pb or pr:
+            image = graph.node("Pad", [image, graph.constant([0, pt, pl, 0, 0, pb, pr, 0],
+                                                             np.int64)])
+        ints = lambda values: graph.constant(values, np.int64)  # noqa: E731
+        patches = [graph.node("Slice", [image, ints([u, v]),
+                                        ints([u + s * (self.Ho - 1) + 1,
+                                              v + s * (self.Wo - 1) + 1]),
+                                        ints([1, 2]), ints([s, s])])
+                   for u in range(k) for v in range(k)]
+        cols = patches[0] if len(patches) == 1 else graph.node("Concat", patches, axis=3)
+        z = graph.node("Add", [graph.node("MatMul", [cols, graph.weight(
+            "K", self.K.reshape(-1, self.filters))]), graph.weight("b", self.b)])
+        return graph.activation(self.activation, images.reshape(graph, z, [self.n_out]))
+
+    def export_torch(self, writer):
+        """PyTorch: nn.Conv2d(c_in, filters, k, stride, padding) on the row as an NCHW image
+        (weight K as (filters, c_in, k, k)); uneven 'same' padding is an nn.ZeroPad2d before
+        it. Then the activation's module."""
+        from neuroviz.export import images
+
+        k, s = self.kernel, self.stride
+        pt, pl, pb, pr = self.pads()
+        weight, note = self.K.transpose(3, 2, 0, 1), (
+            f"conv2d, {self.filters} filters {k}x{k}, stride {s}, {self.padding}")
+        if (pt, pl) == (pb, pr):
+            module = f"nn.Conv2d({self.C}, {self.filters}, {k}, stride={s}, padding=({pt}, {pl}))"
+            images.torch_image_module(writer, module, self.in_shape, note, weight=weight,
+                                      bias=self.b)
+        else:
+            module = (f"nn.Sequential(nn.ZeroPad2d(({pl}, {pr}, {pt}, {pb})), "
+                      f"nn.Conv2d({self.C}, {self.filters}, {k}, stride={s}))")
+            images.torch_image_module(writer, module, self.in_shape, note,
+                                      **{"1.weight": weight, "1.bias": self.b})
+        writer.activation(self.activation)
+
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
         out = plan.slot(self.n_out)
+        # scratch for one example at a time: its patches, its maps or dz, one row of dx
+        need = self.Ho * self.Wo * (self.kernel ** 2 * self.C + self.filters + 1)
         plan.add(self.code, IN=x, OUT=out, NIN=self.n_in, NOUT=self.n_out, P0=self.offsets[0],
+                 S=plan.scratch(-(-need // plan.bmax)),
                  P1=self.offsets[1], ACT=act.CODES[self.activation], I0=self.H, I1=self.W,
                  I2=self.kernel, I3=self.stride, I4=self.pt, I5=self.pl, I6=self.Ho,
                  I7=self.Wo)
@@ -291,109 +358,158 @@ class Conv2D(Layer):
 # reassoc lets LLVM vectorise the sums; contract allows fused multiply-adds. Neither touches
 # NaN/inf handling, so the driver's finiteness checks stay truthful.
 _FAST = dict(_OPTS, fastmath={"reassoc", "contract"})
+_U = np.uint64  # unsigned indices spare Numba's negative-index wraparound checks
+
+
+@njit(inline="always", **_FAST)
+def _inside(v, s, pl, w, wo):
+    """The output columns j0:j1 whose input column j·s + v − pl lies inside 0:w."""
+    j0 = max(0, -((v - pl) // s)) if v < pl else 0
+    j1 = min(wo, (w - 1 - v + pl) // s + 1) if w - 1 - v + pl >= 0 else 0
+    return j0, max(j0, j1)
+
+
+@njit(inline="always", **_FAST)
+def _patches(A, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo):
+    """im2col of one example, transposed: S[cs + t·P + p] = x[i·s+u−pt, j·s+v−pl, ch] for
+    t = (u·k + v)·c + ch and p = i·wo + j (P = ho·wo positions; 0 outside the image)."""
+    n_pos = ho * wo
+    step = _U(s * c)
+    for u in range(k):
+        for v in range(k):
+            j0, j1 = _inside(v, s, pl, w, wo)
+            for ch in range(c):
+                row = cs + ((u * k + v) * c + ch) * n_pos
+                for i in range(ho):
+                    r = i * s + u - pt
+                    base = _U(row + i * wo)
+                    if r < 0 or r >= h:
+                        for j in range(_U(wo)):
+                            S[base + j] = 0.0
+                        continue
+                    for j in range(j0):
+                        S[base + _U(j)] = 0.0
+                    for j in range(j1, wo):
+                        S[base + _U(j)] = 0.0
+                    xb = _U(xe + (r * w + j0 * s + v - pl) * c + ch)
+                    sb = base + _U(j0)
+                    for j in range(_U(j1 - j0)):
+                        S[sb + j] = A[xb + j * step]
+
+
+@njit(inline="always", **_FAST)
+def _add_patches(D, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo, t):
+    """col2im of one row t = (u·k + v)·c + ch: D[x[i·s+u−pt, j·s+v−pl, ch]] += S[cs + p]."""
+    ch = t % c
+    v = (t // c) % k
+    u = t // (c * k)
+    j0, j1 = _inside(v, s, pl, w, wo)
+    step = _U(s * c)
+    for i in range(ho):
+        r = i * s + u - pt
+        if r < 0 or r >= h:
+            continue
+        xb = _U(xe + (r * w + j0 * s + v - pl) * c + ch)
+        sb = _U(cs + i * wo + j0)
+        for j in range(_U(j1 - j0)):
+            D[xb + j * step] += S[sb + j]
 
 
 @njit(**_FAST)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
-    """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z)."""
+    """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z).
+
+    Per example: the patches into the scratch space, transposed (one row of P positions per
+    kernel value t), then each filter's map as Σ_t K[t, f] · row t, a loop over positions,
+    and the maps written into z channels last.
+    """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
-    h = ops[o, OP_I0]
-    w = ops[o, OP_I1]
-    k = ops[o, OP_I2]
-    s = ops[o, OP_I3]
-    pt = ops[o, OP_I4]
-    pl = ops[o, OP_I5]
-    ho = ops[o, OP_I6]
-    wo = ops[o, OP_I7]
+    h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
+    pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    nin = h * w * c
+    n_pos = ho * wo
+    taps = k * k * c
+    cs = ops[o, OP_S]  # patches (taps × P), then the maps (f × P)
+    ms = cs + taps * n_pos
+    up = _U(n_pos)
     for e in range(n):
-        xe = x0 + e * nin
-        for i in range(ho):
-            r0 = i * s - pt
-            u0 = max(0, -r0)
-            u1 = min(k, h - r0)
-            for j in range(wo):
-                c0 = j * s - pl
-                v0 = max(0, -c0)
-                v1 = min(k, w - c0)
-                zr = out + ((e * ho + i) * wo + j) * f
-                for q in range(f):
-                    Z[zr + q] = params[bp + q]
-                run = (v1 - v0) * c  # one kernel row's patch: contiguous in x and in K
-                for u in range(u0, u1):
-                    xr = xe + ((r0 + u) * w + c0 + v0) * c
-                    kr = kp + (u * k + v0) * c * f
-                    for t in range(run):
-                        xv = A[xr + t]
-                        kt = kr + t * f
-                        for q in range(f):
-                            Z[zr + q] += xv * params[kt + q]
+        _patches(A, x0 + e * h * w * c, S, cs, h, w, c, k, s, pt, pl, ho, wo)
+        for q in range(f):
+            mq = _U(ms + q * n_pos)
+            b = params[bp + q]
+            for p in range(up):
+                S[mq + p] = b
+            for t in range(taps):
+                kv = params[kp + t * f + q]
+                ct = _U(cs + t * n_pos)
+                for p in range(up):
+                    S[mq + p] += kv * S[ct + p]
+        zr = out + e * n_pos * f
+        for p in range(n_pos):
+            for q in range(f):
+                Z[_U(zr + p * f + q)] = S[_U(ms + q * n_pos + p)]
     K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, ops[o, OP_NOUT])
 
 
 @njit(**_FAST)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
-    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch."""
+    """dz = da·f'(z); dK[t, f] = Σ_p patch[t, p]·dz[p, f], db = Σ dz, and dx: each
+    patch row Σ_f K[t, f]·dz[:, f] added back where it came from (col2im)."""
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
-    h = ops[o, OP_I0]
-    w = ops[o, OP_I1]
-    k = ops[o, OP_I2]
-    s = ops[o, OP_I3]
-    pt = ops[o, OP_I4]
-    pl = ops[o, OP_I5]
-    ho = ops[o, OP_I6]
-    wo = ops[o, OP_I7]
+    h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
+    pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    nin = h * w * c
+    n_pos = ho * wo
+    taps = k * k * c
+    cs = ops[o, OP_S]  # patches (taps × P), dz transposed (f × P), one row of dpatches (P)
+    ds = cs + taps * n_pos
+    rs = ds + f * n_pos
+    up = _U(n_pos)
     if ops[o, OP_DZ] == 0:
         K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * ops[o, OP_NOUT])
-    for t in range(k * k * c * f):
+    for t in range(taps * f):
         grads[kp + t] = 0.0
     for q in range(f):
         grads[bp + q] = 0.0
-    want_dx = x0 != 0
+    want_dx = x0 != 0  # no gradient for the network input
     if want_dx:
-        for t in range(n * nin):
+        for t in range(n * h * w * c):
             D[x0 + t] = 0.0
     for e in range(n):
-        xe = x0 + e * nin
-        for i in range(ho):
-            r0 = i * s - pt
-            u0 = max(0, -r0)
-            u1 = min(k, h - r0)
-            for j in range(wo):
-                c0 = j * s - pl
-                v0 = max(0, -c0)
-                v1 = min(k, w - c0)
-                dr = out + ((e * ho + i) * wo + j) * f
+        xe = x0 + e * h * w * c
+        _patches(A, xe, S, cs, h, w, c, k, s, pt, pl, ho, wo)
+        dr = out + e * n_pos * f
+        for p in range(n_pos):
+            for q in range(f):
+                S[_U(ds + q * n_pos + p)] = D[_U(dr + p * f + q)]
+        for q in range(f):
+            dq = _U(ds + q * n_pos)
+            acc = 0.0
+            for p in range(up):
+                acc += S[dq + p]
+            grads[bp + q] += acc
+        for t in range(taps):
+            ct = _U(cs + t * n_pos)
+            for q in range(f):
+                dq = _U(ds + q * n_pos)
+                acc = 0.0
+                for p in range(up):
+                    acc += S[ct + p] * S[dq + p]
+                grads[kp + t * f + q] += acc
+            if want_dx:
+                for p in range(up):
+                    S[_U(rs) + p] = 0.0
                 for q in range(f):
-                    grads[bp + q] += D[dr + q]
-                run = (v1 - v0) * c
-                for u in range(u0, u1):
-                    xr = xe + ((r0 + u) * w + c0 + v0) * c
-                    kr = kp + (u * k + v0) * c * f
-                    if want_dx:
-                        for t in range(run):
-                            xv = A[xr + t]
-                            kt = kr + t * f
-                            acc = 0.0
-                            for q in range(f):
-                                g = D[dr + q]
-                                grads[kt + q] += xv * g
-                                acc += g * params[kt + q]
-                            D[xr + t] += acc
-                    else:
-                        for t in range(run):
-                            xv = A[xr + t]
-                            kt = kr + t * f
-                            for q in range(f):
-                                grads[kt + q] += xv * D[dr + q]
+                    kv = params[kp + t * f + q]
+                    dq = _U(ds + q * n_pos)
+                    for p in range(up):
+                        S[_U(rs) + p] += kv * S[dq + p]
+                _add_patches(D, xe, S, rs, h, w, c, k, s, pt, pl, ho, wo, t)
