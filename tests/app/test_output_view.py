@@ -229,3 +229,51 @@ def test_presenter_scale_keeps_everything_readable(qtbot):
     assert view.title.font().pointSizeF() == pytest.approx(16.0)
     assert view.confusion.height() >= view.confusion.sizeHint().height() - 1
     _shot(view, "output_penguins_presenter")
+
+
+@pytest.mark.parametrize("name", ["strokes", "shapes"])
+def test_generated_images_image_bars_confusion_and_gallery(qtbot, name):
+    ds = load_dataset(name, noise=0.1)
+    h, w = ds.image_shape
+    spec = {"inputs": ds.spec_inputs, "loss": ds.loss,
+            "layers": [{"type": "dense", "units": 12, "activation": "relu"},
+                       {"type": "dense", "units": 4, "activation": "softmax"}]}
+    assert spec["inputs"] == [h, w, 1]
+    tr = Trainer(Network.from_spec(spec, seed=0), ds.X_train, ds.Y_train, ds.X_test, ds.Y_test,
+                 lr=0.05, batch_size=16)
+    view = OutputView()
+    qtbot.addWidget(view)
+    view.resize(520, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_dataset(ds, spec)
+    view.set_details_shown(True)
+    snap = tr.run(300)
+    view.set_snapshot(snap)
+    view.flush()
+    # the confusion matrix counts what a NumPy reference counts
+    net = Network.from_spec(spec, seed=9)
+    net.set_weights(snap.weights)
+    p = net.predict(ds.X_test)
+    reference = np.zeros((4, 4), dtype=np.int64)
+    for t, q in zip(ds.y_test, p.argmax(axis=1)):
+        reference[t, q] += 1
+    np.testing.assert_array_equal(view.counts, reference)
+    np.testing.assert_array_equal(view.confusion.counts, reference)
+    assert f"{100 * np.trace(reference) / reference.sum():.1f}% correct" in \
+        view.secondary_title.text()
+    # the selected image at its own size, its class probabilities and its true class
+    assert view.main_stack.currentWidget() is view.digits_row
+    assert (view.digit_image.image.width(), view.digit_image.image.height()) == (w, h)
+    np.testing.assert_allclose(view.prob_bars.probs, p[0])
+    assert view.prob_bars.true_class == int(ds.y_test[0])
+    assert ds.class_names[int(np.argmax(p[0]))] in view.digit_image.caption
+    # ink 0 is white and ink 1 black in the picture (the dataset's own value range)
+    img = view.digit_image.image
+    x = ds.X_test[0].reshape(h, w)
+    r, c = np.unravel_index(np.argmax(x), x.shape)
+    assert abs(img.pixelColor(int(c), int(r)).lightness() - (255 - 255 * x[r, c])) <= 1
+    wrong = np.flatnonzero(p.argmax(axis=1) != ds.y_test)
+    assert view.gallery.count() == min(len(wrong), 60)
+    assert view.gallery.isVisible() and view.confusion.isVisible()
+    _shot(view, f"output_{name}")

@@ -301,6 +301,7 @@ class DataPanel(QWidget):
                 line.addWidget(label)
                 line.addWidget(combo, 1)
                 self._options_layout.addWidget(row)
+                row.show()  # at once, not at the layout's next pass
                 self._option_rows.append(row)
                 self.option_boxes[name] = combo
                 shown = True

@@ -18,6 +18,8 @@ from neuroviz.app.output.panels import confusion_counts
 __all__ = ["RECOMPUTE_MS", "OutputDrawingMixin"]
 
 RECOMPUTE_MS = 200  # expensive updates at most ~5 times a second
+#: Image datasets hold each pixel's ink from 0 (white) to 1 (black): drawn on that scale.
+IMAGE_LEVELS = (0.0, 1.0)
 _OWN_GRID = 100  # resolution when the output view computes the plane itself
 _SLICE_GRID = 48
 
@@ -196,7 +198,8 @@ class OutputDrawingMixin:
         if ds.kind == "image":
             wrong = np.flatnonzero(labels != ds.y_test)
             self.gallery.set_images(wrong, self._raw(ds.X_test[wrong]), ds.y_test[wrong],
-                                    labels[wrong], ds.class_names)
+                                    labels[wrong], ds.class_names, shape=ds.image_shape,
+                                    levels=IMAGE_LEVELS)
             self.gallery_title.setText(f"Misclassified test images ({len(wrong)})")
 
     def _update_pva(self) -> None:
@@ -217,8 +220,25 @@ class OutputDrawingMixin:
         self.pva_test.setVisible(self.show_test)
 
     def _update_digit(self) -> None:
+        """The image inspector: the learner's drawing or the selected image, the network's
+        probabilities for it and, for a dataset image, its true class."""
         ds = self.ds
-        if ds is None or ds.kind != "image" or self.selected is None:
+        if ds is None or ds.kind != "image":
+            return
+        shape = ds.image_shape
+        if self.drawn is not None:
+            pred = self._predict(self.drawn[None, :])
+            if pred is None:
+                self.digit_image.set_image(self.drawn, "Your drawing", shape, IMAGE_LEVELS)
+                self.prob_bars.set_values(ds.class_names, None)
+                return
+            best = int(np.argmax(pred[0]))
+            self.digit_image.set_image(
+                self.drawn, f"Your drawing: predicted {ds.class_names[best]} "
+                f"({100 * pred[0, best]:.0f}%)", shape, IMAGE_LEVELS)
+            self.prob_bars.set_values(ds.class_names, pred[0], None)
+            return
+        if self.selected is None:
             return
         split, idx = self.selected
         X = ds.X_train if split == "train" else ds.X_test
@@ -228,7 +248,8 @@ class OutputDrawingMixin:
         pred = self._predict(X[idx:idx + 1])
         true = int(y[idx])
         if pred is None:
-            self.digit_image.set_image(self._raw(X[idx]), f"{split} image {idx}: {true}")
+            self.digit_image.set_image(self._raw(X[idx]), f"{split} image {idx}: {true}", shape,
+                                       IMAGE_LEVELS)
             self.prob_bars.set_values(ds.class_names, None)
             return
         probs = pred[0]
@@ -237,7 +258,7 @@ class OutputDrawingMixin:
         self.digit_image.set_image(
             self._raw(X[idx]),
             f"{split.capitalize()} image {idx}: true {ds.class_names[true]}, "
-            f"predicted {ds.class_names[best]} ({verdict})")
+            f"predicted {ds.class_names[best]} ({verdict})", shape, IMAGE_LEVELS)
         self.prob_bars.set_values(ds.class_names, probs, true)
 
     def set_past_label(self, label: str | None) -> None:
@@ -260,7 +281,8 @@ class OutputDrawingMixin:
         elif ds.kind == "tabular":
             what = ("Slice through the data" if ds.n_features > 1 else "Prediction curve")
         else:
-            what = "Selected image and the network's answer"
+            what = ("Your drawing and the network's answer" if self.drawn is not None
+                    else "Selected image and the network's answer")
         snap = self._snap
         metric = ""
         if snap is not None and getattr(snap, "test_metric", None) is not None:

@@ -1,5 +1,6 @@
-"""Secondary panels of the output view: confusion matrix, digit image, probability bars,
-misclassified gallery. Plain Qt (QPainter), no per-frame object creation."""
+"""Secondary panels of the output view: confusion matrix, the selected image, probability
+bars, misclassified gallery (for every image dataset: digits, strokes, shapes, folders).
+Plain Qt (QPainter), no per-frame object creation."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSizePolicy, QWidget
 from neuroviz.app import palette as _palette
 from neuroviz.app.painting import painter_for
 
-__all__ = ["ClassKey", "ConfusionMatrixWidget", "DigitImageWidget", "MisclassifiedGallery",
-           "ProbabilityBars", "confusion_counts", "digit_qimage"]
+__all__ = ["ClassKey", "ConfusionMatrixWidget", "DigitImageWidget", "ImageExampleWidget",
+           "MisclassifiedGallery", "ProbabilityBars", "confusion_counts", "digit_qimage"]
 
 
 def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -157,10 +158,14 @@ class ConfusionMatrixWidget(QWidget):
         p.end()
 
 
-def digit_qimage(pixels: np.ndarray, shape=None) -> QImage:
-    """Dark-on-light 8-bit QImage of a digit or another square image (values are ink,
-    scaled to their own range). ``shape`` defaults to a square: grey ``(s, s)`` when the
-    size is a square number, colour ``(s, s, 3)`` when it is three times one."""
+def digit_qimage(pixels: np.ndarray, shape=None, levels=None) -> QImage:
+    """Dark-on-light 8-bit QImage of an image's ink (a digit, a stroke, a photo).
+
+    ``shape`` is ``(h, w)`` (grey) or ``(h, w, 3)`` (colour); it defaults to a square: grey
+    ``(s, s)`` when the size is a square number, colour ``(s, s, 3)`` when it is three times
+    one. ``levels`` ``(lo, hi)`` maps ink ``lo`` to white and ``hi`` to black (image datasets
+    hold ink from 0 to 1, so a faint drawing looks faint); None scales each image to its own
+    range."""
     a = np.asarray(pixels, dtype=np.float64)
     if shape is None:
         n = a.size
@@ -169,8 +174,11 @@ def digit_qimage(pixels: np.ndarray, shape=None) -> QImage:
         if not grey:
             side = int(round(np.sqrt(n / 3)))
         shape = (side, side) if grey else (side, side, 3)
+    shape = tuple(int(d) for d in shape)
+    if len(shape) == 3 and shape[2] == 1:
+        shape = shape[:2]
     a = a.reshape(shape)
-    lo, hi = float(a.min()), float(a.max())
+    lo, hi = (float(a.min()), float(a.max())) if levels is None else map(float, levels)
     g = np.zeros(shape) if hi - lo < 1e-12 else (a - lo) / (hi - lo)
     buf = np.ascontiguousarray(255 - np.clip(g * 255, 0, 255).astype(np.uint8))
     if buf.ndim == 3:
@@ -180,21 +188,31 @@ def digit_qimage(pixels: np.ndarray, shape=None) -> QImage:
     return img.copy()  # own the pixels
 
 
-class DigitImageWidget(QWidget):
-    """The selected digit, upscaled with sharp pixels, plus a caption."""
+class ImageExampleWidget(QWidget):
+    """The selected image (or the learner's drawing), upscaled with sharp pixels, plus a
+    caption."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("digit_image")
         self.image: QImage | None = None
         self.caption = ""
-        self.setToolTip("The selected image (8 x 8 pixels). Click an image in the gallery of "
-                        "mistakes to inspect it.")
+        self.shape: tuple[int, ...] | None = None
+        self.setToolTip("The selected image. Click an image in the gallery of mistakes to "
+                        "inspect it.")
         self.setMinimumSize(140, 160)
 
-    def set_image(self, pixels, caption: str = "") -> None:
-        self.image = None if pixels is None else digit_qimage(pixels)
+    def set_image(self, pixels, caption: str = "", shape=None, levels=None) -> None:
+        """Show ``pixels`` (ink, flattened) of ``shape`` with ``levels`` (see
+        :func:`digit_qimage`)."""
+        self.image = None if pixels is None else digit_qimage(pixels, shape, levels)
         self.caption = caption
+        if pixels is not None and self.image is not None:
+            shape = (self.image.height(), self.image.width())
+            if shape != self.shape:
+                self.shape = shape
+                self.setToolTip(f"The selected image ({shape[1]} x {shape[0]} pixels). Click "
+                                "an image in the gallery of mistakes to inspect it.")
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -218,6 +236,10 @@ class DigitImageWidget(QWidget):
         p.end()
 
 
+#: The earlier name of :class:`ImageExampleWidget` (digits were the first images).
+DigitImageWidget = ImageExampleWidget
+
+
 class ProbabilityBars(QWidget):
     """Horizontal bars of the output probabilities, predicted class in the positive colour."""
 
@@ -228,7 +250,7 @@ class ProbabilityBars(QWidget):
         self.probs: np.ndarray | None = None
         self.true_class: int | None = None
         self.setToolTip("The network's output for the selected image: one probability per class. "
-                        "The outlined bar is the true class.")
+                        "The outlined bar is the true class (a drawing has none).")
         self.setMinimumSize(160, 160)
 
     def set_values(self, names, probs, true_class=None) -> None:
@@ -293,15 +315,32 @@ class MisclassifiedGallery(QListWidget):
         self._rows: tuple = ()
         self.itemClicked.connect(lambda it: self.image_clicked.emit(int(it.data(Qt.UserRole))))
 
-    def set_images(self, rows, pixels, true, pred, names, limit: int = 60) -> None:
-        """Show misclassified test ``rows`` with pixels and labels (rebuilds only on change)."""
+    def setIconSize(self, size: QSize) -> None:  # noqa: N802 - Qt override
+        super().setIconSize(size)
+        self._fit_grid()
+
+    def _fit_grid(self) -> None:
+        """Room for the longest predicted class name under each thumbnail ("triangle")."""
+        fm = QFontMetricsF(self.font())
+        icon = self.iconSize()
+        text_w = max((fm.horizontalAdvance(n) for n in getattr(self, "_labels", ())),
+                     default=0.0)
+        self.setGridSize(QSize(int(max(icon.width(), min(text_w, 3 * icon.width())) + 8),
+                               int(icon.height() + fm.height() + 8)))
+
+    def set_images(self, rows, pixels, true, pred, names, limit: int = 60, shape=None,
+                   levels=None) -> None:
+        """Show misclassified test ``rows`` with pixels (of ``shape``, drawn with
+        ``levels``, see :func:`digit_qimage`) and labels (rebuilds only on change)."""
         key = tuple(int(r) for r in rows[:limit]) + tuple(int(x) for x in pred[:limit])
         if key == self._rows:
             return
         self._rows = key
         self.clear()
+        self._labels = [str(names[int(x)]) for x in pred[:limit]]
+        self._fit_grid()
         for r, px, t, pr in list(zip(rows, pixels, true, pred))[:limit]:
-            icon = QIcon(QPixmap.fromImage(digit_qimage(px).scaled(40, 40)))
+            icon = QIcon(QPixmap.fromImage(digit_qimage(px, shape, levels).scaled(40, 40)))
             item = QListWidgetItem(icon, f"{names[pr]}")
             item.setData(Qt.UserRole, int(r))
             item.setToolTip(f"Test image {int(r)}: true {names[t]}, predicted {names[pr]}")

@@ -1,6 +1,7 @@
 """Saliency: which inputs does the network's answer for one example depend on?
 
-For the selected example the view shows one bar per input, the derivative of the output with
+For the selected example (a row of the data, or on image data the learner's drawing) the view
+shows one bar per input, the derivative of the output with
 respect to that input, ``∂p/∂xᵢ`` (blue: the output rises with the input, orange: it falls).
 For 2-D data it also draws a map of the saliency's size ``Σᵢ |∂p/∂xᵢ|`` over the whole plane,
 with the example marked: large along the decision boundary, near zero deep inside a class.
@@ -116,6 +117,8 @@ class SaliencyView(QWidget):
         self.map_plot.addItem(self.map_marker)
         layout.addWidget(self.map_plot, 2)
         window.output_view.example_selected.connect(lambda *_: self.show_selected())
+        if hasattr(window, "selected_example_changed"):  # a drawing became (or left) it
+            window.selected_example_changed.connect(self._follow_drawing)
         window.snapshot_drawn.connect(self._on_snapshot)
         window.experiment_applied.connect(self._clear)
 
@@ -127,7 +130,10 @@ class SaliencyView(QWidget):
     def show_selected(self) -> bool:
         """Compute and show the saliency of the example selected in the output view; reports
         ``saliency_shown`` when the view is open. False when there is nothing to show."""
-        selected = getattr(self.window.output_view, "selected", None)
+        # the window's selected example (a row, or the learner's drawing on image data);
+        # 2-D data: the point picked on the output plot
+        selected = getattr(self.window, "selected_example", None) or \
+            getattr(self.window.output_view, "selected", None)
         if selected is None:
             return False
         self.example = (str(selected[0]), int(selected[1]))
@@ -157,10 +163,16 @@ class SaliencyView(QWidget):
         if ds is None or net is None or self.example is None:
             return False
         split, row = self.example
-        X = ds.X_train if split == "train" else ds.X_test
-        if not 0 <= row < len(X):
-            return False
-        x = X[row:row + 1]
+        if split == "drawn":
+            drawn = getattr(self.window, "drawn_example", None)
+            if drawn is None or drawn.size != ds.n_features:
+                return False
+            x = drawn[None, :]
+        else:
+            X = ds.X_train if split == "train" else ds.X_test
+            if not 0 <= row < len(X):
+                return False
+            x = X[row:row + 1]
         c = int(saliency_class(net, x)[0])
         g = input_gradients(net, x, [c])[0]
         self.gradients = g
@@ -169,7 +181,8 @@ class SaliencyView(QWidget):
         what = "the output" if ds.task == "regression" else (
             f"P({ds.class_names[c]})" if len(ds.class_names) > c and net.n_outputs > 1
             else f"P({ds.class_names[-1]})" if ds.class_names else "the output")
-        self.title.setText(f"Saliency of {split} example {row + 1}: \u2202{what}/\u2202input "
+        which = "your drawing" if split == "drawn" else f"{split} example {row + 1}"
+        self.title.setText(f"Saliency of {which}: \u2202{what}/\u2202input "
                            f"({what} = {p:.3f})")
         pal = palettes.current_palette()
         brushes = [pal.positive if v >= 0 else pal.negative for v in g]
@@ -209,6 +222,15 @@ class SaliencyView(QWidget):
         pts = ds.points_train if split == "train" else ds.points_test
         if pts is not None and 0 <= row < len(pts):
             self.map_marker.setData([pts[row, 0]], [pts[row, 1]])
+
+    def _follow_drawing(self) -> None:
+        if self.isVisible():
+            self.show_selected()
+        else:
+            self._dirty = True
+            selected = getattr(self.window, "selected_example", None)
+            if selected is not None:
+                self.example = (str(selected[0]), int(selected[1]))
 
     def _on_snapshot(self, _snap) -> None:
         self._dirty = True

@@ -1,5 +1,8 @@
 """The output panel: decision boundary / prediction surface with the data, plus the confusion
-matrix, predicted-vs-actual plot, or the digits inspector.
+matrix, predicted-vs-actual plot, or, for every image dataset (digits, strokes, shapes, image
+folders), the image inspector: the selected image (or the learner's drawing,
+:meth:`OutputView.set_drawn_example`) with its class probabilities, a "Draw Your Own…"
+button (:attr:`OutputView.draw_requested`), the confusion matrix and a gallery of mistakes.
 
 Layout: the title, the main plot (it takes every spare pixel), the show-test/discretise
 toggles, then the details: the confusion matrix or predicted-vs-actual plot (and, for
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QPushButton,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -38,7 +42,7 @@ from neuroviz.app.output.drawing import RECOMPUTE_MS, OutputDrawingMixin
 from neuroviz.app.output.panels import (
     ClassKey,
     ConfusionMatrixWidget,
-    DigitImageWidget,
+    ImageExampleWidget,
     MisclassifiedGallery,
     ProbabilityBars,
 )
@@ -68,6 +72,7 @@ class OutputView(OutputDrawingMixin, QWidget):
     them in sync, ``set_controls_visible(False)`` hides them if the window has its own."""
 
     example_selected = Signal(str, int)
+    draw_requested = Signal()  # the "Draw Your Own…" button under an image
     show_test_toggled = Signal(bool)
     discretize_toggled = Signal(bool)
     slice_axes_changed = Signal(int, int)
@@ -84,6 +89,8 @@ class OutputView(OutputDrawingMixin, QWidget):
         self.discretize = False
         self.slice_axes = (0, 1)
         self.selected: tuple[str, int] | None = None
+        #: The learner's drawing (ink, flattened) shown instead of ``selected``; None: none.
+        self.drawn: np.ndarray | None = None
         self._neuron = None  # (image, title) while a neuron is hovered
         self._boundary = None  # last finite output values drawn (for tests/debug)
         self.counts: np.ndarray | None = None
@@ -135,13 +142,25 @@ class OutputView(OutputDrawingMixin, QWidget):
         self.train_points.sigClicked.connect(lambda _i, pts, _e: self._clicked("train", pts))
         self.test_points.sigClicked.connect(lambda _i, pts, _e: self._clicked("test", pts))
 
-        # digits inspector
-        self.digit_image = DigitImageWidget()
+        # image inspector (every image dataset): the selected image or the learner's
+        # drawing, its class probabilities, and a button to draw one's own
+        self.digit_image = ImageExampleWidget()
         self.prob_bars = ProbabilityBars()
+        self.draw_button = QPushButton("Draw Your Own\u2026")
+        self.draw_button.setObjectName("output_draw")
+        self.draw_button.setToolTip("Draw an image with the mouse and watch the network's "
+                                    "answer change as you draw (Data \u203a Draw an Example)")
+        self.draw_button.clicked.connect(self.draw_requested)
+        self._draw_available = False
+        self.draw_button.setVisible(False)
         self.digits_row = QWidget()
         drow = QHBoxLayout(self.digits_row)
         drow.setContentsMargins(0, 0, 0, 0)
-        drow.addWidget(self.digit_image, 2)
+        image_column = QVBoxLayout()
+        image_column.setContentsMargins(0, 0, 0, 0)
+        image_column.addWidget(self.digit_image, 1)
+        image_column.addWidget(self.draw_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        drow.addLayout(image_column, 2)
         drow.addWidget(self.prob_bars, 3)
         self.main_stack = QStackedWidget()
         self.main_stack.addWidget(self.plot)
@@ -249,6 +268,7 @@ class OutputView(OutputDrawingMixin, QWidget):
         self._boundary = None
         self.counts = None
         self.selected = ("test", 0) if ds.kind == "image" else None
+        self.drawn = None
         if ds.kind == "tabular":
             self.slice_axes = (0, 1 if ds.n_features > 1 else 0)
         self._fill_slice_combos()
@@ -334,6 +354,30 @@ class OutputView(OutputDrawingMixin, QWidget):
     def set_selected_example(self, split: str | None, index: int = 0) -> None:
         """Mark an example (point, or the digit shown) without emitting example_selected."""
         self._select(split, index, emit=False)
+
+    def set_draw_available(self, on: bool) -> None:
+        """Show the "Draw Your Own…" button under images (when something answers
+        :attr:`draw_requested`: the window's sketch pad)."""
+        self._draw_available = bool(on)
+        self.draw_button.setVisible(self._draw_available)
+
+    def set_drawn_example(self, x: np.ndarray | None) -> None:
+        """Show the learner's drawing (an image's ink, flattened like the dataset's rows)
+        with the network's answer for it, in place of the selected image; None goes back to
+        the selected image. Selecting an example (the gallery) also ends showing it."""
+        if x is None or self.ds is None or self.ds.kind != "image":
+            self.drawn = None
+        else:
+            x = np.asarray(x, dtype=np.float64).reshape(-1)
+            if x.size != self.ds.n_features:
+                raise ValueError(f"a drawing of {self.ds.title} has {self.ds.n_features} "
+                                 f"values, got {x.size}")
+            self.drawn = x.copy()
+            if not self._weights_ok:
+                self._load_weights()  # answer at once, not at the next throttled update
+        if self.ds is not None and self.ds.kind == "image":
+            self._update_digit()
+            self._update_title()
 
     def set_scale(self, factor: float) -> None:
         """Scale text, points and markers (presenter mode). 1.0 = normal (10 pt)."""
@@ -599,6 +643,7 @@ class OutputView(OutputDrawingMixin, QWidget):
 
     def _select(self, split, index: int, emit: bool) -> None:
         self.selected = None if split is None else (str(split), int(index))
+        self.drawn = None
         self._update_marker()
         if self.ds is not None and self.ds.kind == "image":
             self._update_digit()

@@ -286,6 +286,7 @@ class ExperimentApplyingMixin:
 
     def _refresh_output_view(self) -> None:
         self.output_view.set_dataset(self._dataset, self.state.spec)
+        self._drawn_example = None  # a drawing belongs to the data it was drawn for
         if self._dataset.kind != "2d":
             # The network shows the example the output panel has selected (for images the
             # "selected image"), and the panel marks the one the network shows.

@@ -1,8 +1,9 @@
 """The composition root: every feature of the playground, created and wired in one place.
 
 :func:`compose` runs once, at the end of the :class:`MainWindow` constructor. It creates
-explain mode, the gradient view, the training timeline, run comparison, presenter mode,
-export and the lesson panel with its Lessons menu; hands each what it needs (the window's
+explain mode, the gradient view, the own-data tools and the sketch pad (Data menu), the
+training timeline, run comparison, presenter mode, export and the lesson panel with its
+Lessons menu; hands each what it needs (the window's
 experiment state, worker, views and signals, and other features' public objects); connects
 their signals to each other; and puts their actions into the window's menus. Features never
 look each other up: what one feature needs from another is passed here.
@@ -13,7 +14,8 @@ network (``neuron_response``, ``saliency_view``, ``loss_surface``, ``weight_imag
 dock of ``inspector_docks``) and the ``param_count`` label, the docks ``timeline_dock`` and
 ``lesson_dock``, the ``gradient_box`` switch and the feature actions (``action_explain``,
 ``action_gradient_view``, ``action_clear_runs``, ``action_compare_runs``,
-``action_presenter``, ``action_leave_presenter``).
+``action_presenter``, ``action_leave_presenter``), the sketch pad ``sketch`` with the
+``data_menu`` and ``action_draw_example``.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCheckBox, QDockWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QMenu, QVBoxLayout, QWidget
 
 from neuroviz.app.classroom.exporter import Exporter
 from neuroviz.app.classroom.presenter import PresenterMode
 from neuroviz.app.data.drawing import DrawingController
 from neuroviz.app.data.importing import DataImport
+from neuroviz.app.data.sketch import SketchController
 from neuroviz.app.explain.controller import ExplainController
 from neuroviz.app.explain.gradients import GradientController
 from neuroviz.app.lessons.menu import build_lessons_menu
@@ -54,6 +57,7 @@ def compose(window, lesson_dirs: Iterable[str | Path] = (),
     ``progress_path`` is the lesson progress file (default: see ``lessons.store``)."""
     _compose_explain(window)
     _compose_own_data(window)
+    _compose_sketch(window)
     _compose_timeline(window)
     _compose_best_weights(window)
     _compose_export(window)
@@ -154,6 +158,29 @@ def _compose_own_data(w) -> None:
             w.drawing.cancel()
 
     w.state.subscribe(data_changed)
+
+
+def _compose_sketch(w) -> None:
+    """The Data menu (before Training): Draw an Example… (Ctrl+Shift+D) opens the sketch
+    pad for image data, as does the output panel's "Draw Your Own…" button; the menu also
+    holds the own-data actions of the File menu."""
+    w.sketch = SketchController(w)
+    w.data_menu = QMenu("&Data", w)
+    w.data_menu.setObjectName("menu_data")
+    w.menuBar().insertMenu(w.training_menu.menuAction(), w.data_menu)
+    w.action_draw_example = _action(
+        w, w.data_menu, "action_draw_example", "Draw an &Example\u2026", "Ctrl+Shift+D",
+        lambda *_: w.sketch.open(),
+        "Draw an image with the mouse and watch the network's answer (and its forward pass "
+        "on the canvas) change as you draw; for image data (digits, strokes, shapes, image "
+        "folders)")
+    w.data_menu.addSeparator()
+    for action in (w.action_import_data, w.action_import_images, w.action_draw_data):
+        w.data_menu.addAction(action)
+    w.data_menu.addSeparator()
+    w.data_menu.addAction(w.data_dock.toggleViewAction())
+    w.output_view.draw_requested.connect(w.sketch.open)
+    w.output_view.set_draw_available(True)
 
 
 def _compose_timeline(w) -> None:
@@ -306,4 +333,5 @@ def _register_controls(w) -> None:
         w.exporter.action_record, w.lesson_panel, w.lesson_dock, w.param_count,
         w.neuron_response, w.saliency_view, w.loss_surface, w.weight_images,
         w.action_import_data, w.action_import_images, w.action_draw_data, w.drawing.toolbar,
+        w.action_draw_example, w.output_view.draw_button, w.sketch.pad, w.sketch.dialog,
         *w.inspector_docks, *(dock.toggleViewAction() for dock in w.inspector_docks))

@@ -142,6 +142,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
     snapshot_drawn = Signal(object)  # the engine Snapshot just drawn
     weight_edited = Signal(int, int, int, float)  # node layer, i, j (-1 for a bias), value
     experiment_applied = Signal()  # after New, Open or a preset
+    selected_example_changed = Signal()  # the learner's drawing became (or left) the example
 
     def __init__(self, experiment: Experiment | None = None, *, restore: bool = True,
                  start_worker: bool = True, lesson_dirs: Iterable[str | Path] = (),
@@ -164,6 +165,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
         self._running = False
         self._probe = None  # private Network for per-example activations (tabular/image)
         self._example: tuple[str, int] | None = None
+        self._drawn_example = None  # the learner's drawing, (1, n_features), or None
         self._frames = 0
         self._message_boxes: list[QMessageBox] = []
         self.latest_snapshot = None

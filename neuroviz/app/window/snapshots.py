@@ -1,5 +1,9 @@
 """The main window's side of the training worker: draw the newest snapshot, show progress,
-engine start-up and failures, and per-example activations for tabular and image data."""
+engine start-up and failures, and per-example activations for tabular and image data.
+
+The *selected example* is what the network canvas (and every view that follows it) shows a
+forward pass of: a row picked on the output panel, or, for image data, the learner's
+drawing (:meth:`SnapshotDrawingMixin.show_drawn_example`, from the sketch pad)."""
 
 from __future__ import annotations
 
@@ -90,10 +94,18 @@ class SnapshotDrawingMixin:
         self.status_label.setText("   ".join(parts))
 
     def _update_example(self, snap) -> None:
+        """The selected example's forward pass on the network canvas: a row of the data
+        (``("train" | "test", row)``) or the learner's drawing (``("drawn", 0)``)."""
         if self._example is None:
             return
         split, row = self._example
-        X = self._dataset.X_train if split == "train" else self._dataset.X_test
+        if split == "drawn":
+            X = getattr(self, "_drawn_example", None)
+            if X is None or X.shape[1] != self._dataset.n_features:
+                return
+            row = 0
+        else:
+            X = self._dataset.X_train if split == "train" else self._dataset.X_test
         if not 0 <= row < len(X):
             return
         from neuroviz.engine import Network
@@ -112,6 +124,42 @@ class SnapshotDrawingMixin:
         self._example = (split, int(row))
         if self.latest_snapshot is not None and self._dataset.kind != "2d":
             self._update_example(self.latest_snapshot)
+
+    @property
+    def selected_example(self) -> tuple[str, int] | None:
+        """The example the views show: ``("train" | "test", row)``, ``("drawn", 0)`` for
+        the learner's drawing, or None (2-D data)."""
+        return self._example
+
+    @property
+    def drawn_example(self):
+        """The learner's drawing as the network's input row ``(n_features,)``, or None."""
+        x = getattr(self, "_drawn_example", None)
+        return None if x is None else x[0].copy()
+
+    def show_drawn_example(self, x) -> bool:
+        """Make the learner's drawing ``x`` (one input row of the current image dataset) the
+        selected example: the network canvas shows its forward pass and the output panel
+        its answer. None goes back to the example selected on the output panel. False (and
+        nothing changes) when ``x`` does not fit the data."""
+        ds = self._dataset
+        if x is None:
+            self._drawn_example = None
+            if self._example is not None and self._example[0] == "drawn":
+                self._example = self.output_view.selected
+            self.output_view.set_drawn_example(None)
+        else:
+            x = np.asarray(x, dtype=np.float64).reshape(1, -1)
+            if ds is None or ds.kind != "image" or x.shape[1] != ds.n_features or \
+                    self.output_view.ds is not ds:
+                return False
+            self._drawn_example = x.copy()
+            self._example = ("drawn", 0)
+            self.output_view.set_drawn_example(x[0])
+        if self.latest_snapshot is not None and ds is not None and ds.kind != "2d":
+            self._update_example(self.latest_snapshot)
+        self.selected_example_changed.emit()
+        return True
 
     def _on_neuron_hovered(self, k: int, j: int) -> None:
         if k < 0:
