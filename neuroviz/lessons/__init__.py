@@ -15,6 +15,7 @@ from neuroviz.lessons.goals import (
     AllGoal,
     AnyGoal,
     EventGoal,
+    FilterGoal,
     Goal,
     GoalContext,
     GoalTracker,
@@ -59,7 +60,8 @@ from neuroviz.lessons.setup import Setup, apply_preset, setup_for_step
 
 __all__ = [
     "CONTROLS", "CONTROL_IDS", "EVENTS", "METRICS", "SCHEMA_VERSION", "STRUCTURES",
-    "AllGoal", "AnyGoal", "Claim", "DatasetSettings", "EventGoal", "Goal", "GoalContext",
+    "AllGoal", "AnyGoal", "Claim", "DatasetSettings", "EventGoal", "FilterGoal", "Goal",
+    "GoalContext",
     "GoalTracker", "Lesson", "LessonError", "LessonProblem", "LessonProgress", "MetricGoal",
     "NamingGoal", "Prediction", "Preset", "ProgressStore", "RunGoal", "RunRecord",
     "SequenceGoal", "SettingGoal", "Setup", "Solution", "SolutionAction", "Step",

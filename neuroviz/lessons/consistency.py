@@ -71,7 +71,8 @@ def _check_one(setup: Setup, preset: Preset | None, where: str, report: Report) 
             return new
     spec = effective_spec(new, ds)
     if preset.weights is not None:
-        sizes = [spec["inputs"]] + [layer["units"] for layer in spec["layers"]]
+        sizes = [spec["inputs"]] + [layer.get("units", layer.get("type")) for layer in
+                                    spec["layers"]]
         try:
             net = Network.from_spec(spec, seed=new.seed)
             net.set_weights(weights_arrays(preset.weights))

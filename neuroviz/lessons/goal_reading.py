@@ -9,6 +9,12 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from neuroviz.lessons.goal_types import (
+    ANY_ORIENTATION,
+    DEFAULT_FILTER_RATIO,
+    OTHER_ORIENTATIONS,
+    PERPENDICULAR,
+)
 from neuroviz.lessons.goals import (
     COMPARISONS,
     EVENTS,
@@ -17,6 +23,7 @@ from neuroviz.lessons.goals import (
     KIND_STRUCTURES,
     METRICS,
     NAME_SETTINGS,
+    ORIENTATIONS,
     RUNS,
     SETTING_COMPARISONS,
     SETTINGS,
@@ -27,6 +34,7 @@ from neuroviz.lessons.goals import (
     AllGoal,
     AnyGoal,
     EventGoal,
+    FilterGoal,
     Goal,
     MetricGoal,
     NamingGoal,
@@ -42,7 +50,7 @@ RUN_METRICS = tuple(m for m in METRICS if m not in ("epoch", "trained_epochs", "
 
 Report = Callable[[str, str], None]
 _KINDS = ("metric", "structure", "event", "setting", "versus", "timeline", "name_neurons",
-          "all", "any", "sequence")
+          "filter", "all", "any", "sequence")
 
 
 def _is_number(value: Any) -> bool:
@@ -76,6 +84,7 @@ def parse_goal(
         "versus": {"versus", "metric", "compare", "margin", "same_epochs", "label"},
         "timeline": {"timeline", "within", "trained_past", "label"},
         "name_neurons": {"name_neurons", "min_correlation", "label"},
+        "filter": {"filter", "against", "ratio", "layer", "label"},
         "all": {"all", "label"},
         "any": {"any", "label"},
         "sequence": {"sequence", "label"},
@@ -116,6 +125,8 @@ def parse_goal(
         return _parse_timeline(raw, where, report, label) if ok else None
     if kind == "name_neurons":
         return _parse_naming(raw, where, report, label) if ok else None
+    if kind == "filter":
+        return _parse_filter(raw, where, report, label) if ok else None
 
     if kind == "event":
         event = raw["event"]
@@ -356,3 +367,44 @@ def _parse_naming(raw: Mapping, where: str, report: Report, label: str | None):
                                            f"got {value!r}")
         return None
     return NamingGoal(tuple(names), float(value), label) if ok else None
+
+
+def _parse_filter(raw: Mapping, where: str, report: Report, label: str | None):
+    """``{ filter = "vertical", against = "horizontal", ratio = 2, layer = 1 }``."""
+    ok = True
+    names = {}
+    for key, extra in (("filter", ANY_ORIENTATION), ("against", OTHER_ORIENTATIONS)):
+        if key not in raw:
+            continue
+        value = raw[key]
+        if not isinstance(value, str) or value not in (*ORIENTATIONS, extra):
+            report(f"{where}.{key}", f"unknown orientation {value!r} "
+                                     f"(choose from {', '.join(ORIENTATIONS)}, {extra})")
+            ok = False
+        else:
+            names[key] = value
+    if ok and names.get("against", None) == names["filter"]:
+        report(f"{where}.against", "must be another orientation than the filter's own")
+        ok = False
+    if ok and names["filter"] == ANY_ORIENTATION and names.get("against", OTHER_ORIENTATIONS) \
+            != OTHER_ORIENTATIONS:
+        report(f"{where}.against", f"with filter = \"{ANY_ORIENTATION}\" the filter is compared "
+                                   f"with its other orientations: leave against out or write "
+                                   f"\"{OTHER_ORIENTATIONS}\"")
+        ok = False
+    ratio = raw.get("ratio", DEFAULT_FILTER_RATIO)
+    if not _is_number(ratio) or not math.isfinite(ratio) or ratio < 1:
+        report(f"{where}.ratio", f"must be a number of at least 1 (how many times more "
+                                 f"strongly the filter answers its own orientation), "
+                                 f"got {ratio!r}")
+        ok = False
+    layer = raw.get("layer", 1)
+    if not _is_number(layer) or not float(layer).is_integer() or layer < 1:
+        report(f"{where}.layer", f"must be a whole number of at least 1 (1 = the first "
+                                 f"convolution layer), got {layer!r}")
+        ok = False
+    if not ok:
+        return None
+    orientation = names["filter"]
+    against = names.get("against", PERPENDICULAR.get(orientation, OTHER_ORIENTATIONS))
+    return FilterGoal(orientation, against, float(ratio), int(layer), label)

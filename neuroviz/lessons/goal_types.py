@@ -50,6 +50,7 @@ STRUCTURES: dict[str, str] = {
     "layers_of_kind": "Layers of one kind",
     "skip_connections": "Residual blocks with the skip connection on",
     "dropout_rate": "Highest dropout rate",
+    "conv_filters": "Filters in all convolution layers",
 }
 #: structures that take a layer kind (``kind_used``: as the value; ``layers_of_kind``: as
 #: ``kind``), and the words for counting each kind.
@@ -93,6 +94,29 @@ SETTING_COMPARISONS: dict[str, str] = {**STRUCTURE_COMPARISONS, "!=": "not"}
 #: earlier runs a goal may compare with: the one just before the current run, or the first
 #: run of the step.
 RUNS: dict[str, str] = {"previous": "the previous run", "first": "the first run"}
+
+#: line orientations a filter goal may name -> words for them. A filter's response to an
+#: orientation is its largest output (weights only: before the bias and the activation) when a
+#: one-pixel line of full ink in that orientation crosses its window, in every input channel.
+ORIENTATIONS: dict[str, str] = {
+    "vertical": "vertical",
+    "horizontal": "horizontal",
+    "diagonal_down": "diagonal \u2198",
+    "diagonal_up": "diagonal \u2197",
+}
+#: ``filter = "any"``: some filter answering lines of one orientation, whichever it is;
+#: ``against = "others"``: compared with the strongest of the other three orientations.
+ANY_ORIENTATION = "any"
+OTHER_ORIENTATIONS = "others"
+#: the orientation a filter goal compares with when it names none: the perpendicular one.
+PERPENDICULAR: dict[str, str] = {
+    "vertical": "horizontal",
+    "horizontal": "vertical",
+    "diagonal_down": "diagonal_up",
+    "diagonal_up": "diagonal_down",
+}
+#: how many times the response to the goal's orientation must exceed the other by default.
+DEFAULT_FILTER_RATIO = 2.0
 
 #: timeline positions a goal may ask for.
 TIMELINE: dict[str, str] = {"lowest_test_loss": "the lowest test loss"}
@@ -215,6 +239,21 @@ class NamingGoal:
 
 
 @dataclass(frozen=True)
+class FilterGoal:
+    """Some filter of convolution layer ``layer`` (1 = the first) responds to lines of
+    ``orientation`` (see :data:`ORIENTATIONS`, or ``"any"``: its strongest one) with a
+    positive value at least ``ratio`` times its response to lines of ``against`` (an
+    orientation, or ``"others"``: the strongest of the other three). A negative response
+    counts as none."""
+
+    orientation: str
+    against: str
+    ratio: float = DEFAULT_FILTER_RATIO
+    layer: int = 1
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class AllGoal:
     goals: tuple[Goal, ...]
     label: str | None = None
@@ -235,7 +274,7 @@ class SequenceGoal:
 
 
 Goal = (MetricGoal | StructureGoal | EventGoal | SettingGoal | RunGoal | TimelineGoal
-        | NamingGoal | AllGoal | AnyGoal | SequenceGoal)
+        | NamingGoal | FilterGoal | AllGoal | AnyGoal | SequenceGoal)
 
 
 @dataclass(frozen=True)

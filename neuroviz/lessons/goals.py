@@ -19,6 +19,9 @@ A goal is never code. It is one of
   at least 40 epochs past it, so the minimum is real);
 - every hidden neuron named after what it tracks:
   ``{ name_neurons = ["spend", "awareness"], min_correlation = 0.7 }``;
+- a convolution filter that detects lines of one orientation more than another:
+  ``{ filter = "vertical", against = "horizontal", ratio = 2, layer = 1 }`` (see
+  :func:`line_response`);
 - a combination: ``{ all = [goal, ...] }``, ``{ any = [goal, ...] }``, or
   ``{ sequence = [goal, ...] }`` (each part met after the one before it).
 
@@ -39,6 +42,7 @@ from typing import Any
 
 from neuroviz.lessons.factors import best_names
 from neuroviz.lessons.goal_types import (  # noqa: F401  (re-exported)
+    ANY_ORIENTATION,
     COMPARISONS,
     COUNT_METRICS,
     EVENTS,
@@ -48,6 +52,8 @@ from neuroviz.lessons.goal_types import (  # noqa: F401  (re-exported)
     KIND_STRUCTURES,
     METRICS,
     NAME_SETTINGS,
+    ORIENTATIONS,
+    OTHER_ORIENTATIONS,
     RUNS,
     SETTING_COMPARISONS,
     SETTINGS,
@@ -58,6 +64,7 @@ from neuroviz.lessons.goal_types import (  # noqa: F401  (re-exported)
     AllGoal,
     AnyGoal,
     EventGoal,
+    FilterGoal,
     Goal,
     MetricGoal,
     NamingGoal,
@@ -99,6 +106,9 @@ class GoalContext:
     neuron_factors
         Each such neuron's correlation with each named quantity of the data, or ``None``
         when the data have none (see :mod:`neuroviz.lessons.factors`).
+    weights
+        The network's weights as ``Network.get_weights`` gives them (one tuple of arrays per
+        layer with parameters), or ``None``; :meth:`from_snapshot` takes the snapshot's.
     """
 
     metrics: Mapping[str, float | None] = field(default_factory=dict)
@@ -111,6 +121,7 @@ class GoalContext:
     position: int | None = None
     neuron_names: Mapping[int, str] = field(default_factory=dict)
     neuron_factors: Mapping[int, Mapping[str, float]] | None = None
+    weights: Any = None
 
     @classmethod
     def from_snapshot(
@@ -124,8 +135,10 @@ class GoalContext:
         """Build a context from an engine ``Snapshot`` (or ``None`` before any training).
 
         ``events`` in a list or tuple are taken to be in the order they happened; ``extra``
-        sets the other fields (``settings``, ``runs``, ``run``, ``position``).
+        sets the other fields (``settings``, ``runs``, ``run``, ``position``); the weights are
+        the snapshot's unless ``weights`` is given.
         """
+        extra.setdefault("weights", getattr(snapshot, "weights", None))
         ordered = tuple(events) if isinstance(events, (list, tuple)) else ()
         log = tuple(extra.pop("event_log", ordered))
         metrics = metrics_from_snapshot(snapshot, trained_epochs)
@@ -214,6 +227,8 @@ class GoalTracker:
             return _check_timeline(goal, ctx)
         if isinstance(goal, NamingGoal):
             return _check_naming(goal, ctx)
+        if isinstance(goal, FilterGoal):
+            return _check_filter(goal, ctx)
         if isinstance(goal, (AllGoal, AnyGoal)):
             parts = [self._check_labelled(g, ctx, since) for g in goal.goals]
             results = [done for done, _ in parts]
@@ -379,6 +394,52 @@ def dropout_rate(spec: Mapping[str, Any] | None) -> float:
                 if layer_kind(layer) == "dropout"), default=0.0)
 
 
+def conv_filters(spec: Mapping[str, Any] | None) -> int:
+    """Filters of every convolution layer together."""
+    return sum(int(layer.get("filters", 8)) for layer in all_layers(spec)
+               if layer_kind(layer) == "conv2d")
+
+
+def conv_kernels(weights: Any) -> list[Any]:
+    """The kernels of the convolution layers, in order, from ``Network.get_weights()``: each
+    an array of shape (kernel, kernel, input channels, filters). A convolution layer is the
+    only kind whose first parameter has four axes."""
+    import numpy as np
+
+    kernels = []
+    for params in weights or ():
+        if len(params) and np.ndim(params[0]) == 4:
+            kernels.append(np.asarray(params[0], dtype=np.float64))
+    return kernels
+
+
+def line_response(kernel: Any, orientation: str) -> float:
+    """How strongly a filter responds to a line of ``orientation`` (see ``ORIENTATIONS``).
+
+    ``kernel`` is one filter, shape (kernel, kernel) or (kernel, kernel, input channels). The
+    response is the filter's largest output, before its bias and activation, when a line one
+    pixel wide and of ink 1 on a background of 0 crosses its window in that orientation (the
+    same line in every input channel): the largest sum of the weights along a column
+    (vertical), a row (horizontal) or a diagonal (``diagonal_down`` runs from top left to
+    bottom right, ``diagonal_up`` from bottom left to top right).
+    """
+    import numpy as np
+
+    g = np.asarray(kernel, dtype=np.float64)
+    if g.ndim == 3:
+        g = g.sum(axis=2)
+    if orientation == "vertical":
+        return float(g.sum(axis=0).max())
+    if orientation == "horizontal":
+        return float(g.sum(axis=1).max())
+    if orientation == "diagonal_up":
+        g = g[:, ::-1]
+    elif orientation != "diagonal_down":
+        raise ValueError(f"unknown orientation {orientation!r}")
+    h, w = g.shape
+    return float(max(np.trace(g, offset=d) for d in range(-h + 1, w)))
+
+
 def param_count(spec: Mapping[str, Any] | None) -> int:
     """Parameters of every layer of an engine spec (0 for no spec or a malformed one)."""
     from neuroviz.engine import SpecError
@@ -488,6 +549,43 @@ def _check_naming(goal: NamingGoal, ctx: GoalContext) -> tuple[bool, str]:
     return done, f"{len(correct)} of {n} hidden neurons named after what they track"
 
 
+def filter_selectivity(kernel: Any, orientation: str, against: str) -> tuple[str, float,
+                                                                           str, float]:
+    """``(orientation, response, other orientation, its response)`` of one filter for a
+    filter goal: ``"any"`` picks the filter's strongest orientation, ``"others"`` the
+    strongest of the orientations but the first."""
+    responses = {o: line_response(kernel, o) for o in ORIENTATIONS}
+    if orientation == ANY_ORIENTATION:
+        orientation = max(responses, key=responses.get)
+    if against == OTHER_ORIENTATIONS:
+        against = max((o for o in ORIENTATIONS if o != orientation), key=responses.get)
+    return orientation, responses[orientation], against, responses[against]
+
+
+def _check_filter(goal: FilterGoal, ctx: GoalContext) -> tuple[bool, str]:
+    def words(name: str) -> str:
+        return {ANY_ORIENTATION: "one orientation of", OTHER_ORIENTATIONS: "any other"}.get(
+            name, ORIENTATIONS.get(name, name))
+
+    wanted = (f"goal: a filter answering {words(goal.orientation)} lines at least "
+              f"{goal.ratio:g}\u00d7 as strongly as {words(goal.against)} ones")
+    kernels = conv_kernels(ctx.weights)
+    if len(kernels) < goal.layer:
+        return False, f"No convolution layer {goal.layer} yet; {wanted}"
+    kernel = kernels[goal.layer - 1]
+    best = None  # (done, score, filter, orientation, response, other, its response)
+    for f in range(kernel.shape[3]):
+        o, r, other, a = filter_selectivity(kernel[..., f], goal.orientation, goal.against)
+        done = r > 0 and r >= goal.ratio * max(a, 0.0)
+        score = r / a if a > 0 else (math.inf if r > 0 else r)
+        key = (done, score, f, o, r, other, a)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    done, _, f, o, r, other, a = best
+    return done, (f"Filter {f + 1} of convolution layer {goal.layer}: {ORIENTATIONS[o]} lines "
+                  f"{format_number(r)}, {ORIENTATIONS[other]} {format_number(a)}; {wanted}")
+
+
 def _check_structure(goal: StructureGoal, ctx: GoalContext) -> tuple[bool, str]:
     label = STRUCTURES.get(goal.structure, goal.structure)
     if goal.structure == "activation_used":
@@ -513,6 +611,8 @@ def _check_structure(goal: StructureGoal, ctx: GoalContext) -> tuple[bool, str]:
     sizes = hidden_layer_sizes(ctx.spec)
     if goal.structure == "param_count":
         current = param_count(ctx.spec)
+    elif goal.structure == "conv_filters":
+        current = conv_filters(ctx.spec)
     elif goal.structure == "hidden_layers":
         current = len(sizes)
     elif goal.structure == "hidden_neurons":

@@ -240,7 +240,8 @@ def _read_training(raw: Any, where: str, report: _Report) -> TrainingSettings | 
 def _read_weights(raw: Any, where: str, report: _Report):
     field = where.rstrip(".")
     if not isinstance(raw, list) or not raw:
-        report(field, "must be a list of { W = [[...], ...], b = [...] } tables, one per layer")
+        report(field, "must be a list of { W = [[...], ...], b = [...] } tables, one per layer "
+                      "with weights ({ filters = [...], b = [...] } for a convolution layer)")
         return None
     layers = []
     ok = True
@@ -249,6 +250,12 @@ def _read_weights(raw: Any, where: str, report: _Report):
         if not isinstance(layer, Mapping):
             report(lw, f"must be a table {{ W = [[...]], b = [...] }}, got {_type_name(layer)}")
             ok = False
+            continue
+        if "filters" in layer:
+            read = _read_filters(layer, lw, report)
+            ok = ok and read is not None
+            if read is not None:
+                layers.append(read)
             continue
         _unknown_keys(layer, ("W", "b"), f"{lw}.", report)
         W, b = layer.get("W"), layer.get("b")
@@ -278,6 +285,55 @@ def _read_weights(raw: Any, where: str, report: _Report):
             continue
         layers.append((tuple(tuple(float(v) for v in r) for r in W), tuple(float(v) for v in b)))
     return tuple(layers) if ok else None
+
+
+def _grid(value: Any) -> list[list[float]] | None:
+    """A square grid of finite numbers (a list of equally long rows), or ``None``."""
+    if not (isinstance(value, list) and value and all(isinstance(r, list) for r in value)):
+        return None
+    if any(len(r) != len(value) for r in value):
+        return None
+    if not all(_is_number(v) and math.isfinite(v) for r in value for v in r):
+        return None
+    return [[float(v) for v in r] for r in value]
+
+
+def _read_filters(layer: Mapping, lw: str, report: _Report):
+    """A convolution layer's weights: ``filters`` (one k x k grid per filter, or for an input
+    with several channels one list of k x k grids per filter, channel by channel) and ``b``
+    (one per filter). Returned in the engine's order: the kernel nested as
+    (k, k, input channels, filters), then the biases."""
+    _unknown_keys(layer, ("filters", "b"), f"{lw}.", report)
+    filters, b = layer.get("filters"), layer.get("b")
+    shape_help = ("must be a non-empty list with one k x k grid of numbers per filter (rows "
+                  "of k numbers), or one list of k x k grids per filter for an input with "
+                  "several channels")
+    if not isinstance(filters, list) or not filters:
+        report(f"{lw}.filters", shape_help)
+        return None
+    grids = []  # per filter: a list of channels, each a k x k grid
+    for f, raw in enumerate(filters):
+        one = _grid(raw)
+        channels = [one] if one is not None else (
+            [_grid(c) for c in raw] if isinstance(raw, list) and raw else [None])
+        if any(c is None for c in channels):
+            report(f"{lw}.filters[{f}]", shape_help + "; all of them finite")
+            return None
+        grids.append(channels)
+    sizes = {(len(ch), len(ch[0])) for ch in grids}
+    if len(sizes) != 1:
+        report(f"{lw}.filters", "every filter must have the same size and number of channels")
+        return None
+    if not isinstance(b, list) or len(b) != len(grids) or not all(
+            _is_number(v) and math.isfinite(v) for v in b):
+        report(f"{lw}.b", f"must list one finite bias per filter ({len(grids)})")
+        return None
+    n_channels, k = sizes.pop()
+    kernel = tuple(tuple(tuple(tuple(grids[f][c][u][v] for f in range(len(grids)))
+                               for c in range(n_channels))
+                         for v in range(k))
+                   for u in range(k))
+    return kernel, tuple(float(v) for v in b)
 
 
 def _read_network(raw: Any, where: str, report: _Report):

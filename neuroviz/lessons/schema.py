@@ -72,13 +72,14 @@ class Preset:
     """What a step (or its "show me") changes. Anything it does not name stays as it is.
 
     ``network`` is an engine spec (replaces the whole network, freshly initialised with
-    ``seed``); ``weights`` are starting weights, one ``(W, b)`` per dense layer as nested lists
-    (W has shape (fan_in, fan_out)); ``reset`` re-initialises the current network.
+    ``seed``); ``weights`` are starting weights, one ``(W, b)`` per layer with weights as
+    nested lists (a dense W has shape (fan_in, fan_out); a convolution kernel
+    (kernel, kernel, input channels, filters)); ``reset`` re-initialises the current network.
     """
 
     dataset: DatasetSettings | None = None
     network: Mapping[str, Any] | None = None
-    weights: tuple[tuple[tuple[tuple[float, ...], ...], tuple[float, ...]], ...] | None = None
+    weights: tuple[tuple[tuple, tuple[float, ...]], ...] | None = None
     training: TrainingSettings | None = None
     seed: int | None = None
     reset: bool = False

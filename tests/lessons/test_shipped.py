@@ -38,7 +38,7 @@ def _uses_runs(goal) -> bool:
 
 
 def test_the_curriculum(lessons):
-    assert len(lessons) == 21
+    assert len(lessons) == 25
     with_predictions = [lsn.id for lsn in lessons if any(s.prediction for s in lsn.steps)]
     assert len(with_predictions) >= 5, with_predictions
     comparing = [lsn.id for lsn in lessons if any(_uses_runs(s.goal) for s in lsn.steps)]
