@@ -165,7 +165,7 @@ def make_window(qtbot):
         win.resize(1400, 860)
         win.show()
         qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-        qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=60_000)
         return win
 
     yield make
@@ -192,8 +192,31 @@ def wait_snapshot_fits(qtbot):
             n_in = math.prod(inputs) if isinstance(inputs, list) else inputs
             sizes = (n_in,) + tuple(layer["units"] for layer in spec["layers"])
             return snap is not None and tuple(snap.layer_sizes) == sizes
-        qtbot.waitUntil(fits, timeout=10_000)
+        qtbot.waitUntil(fits, timeout=60_000)
     return wait
+
+
+@pytest.fixture
+def wait_settled(qtbot):
+    """``wait(win)``: wait until training is paused and the window shows the trainer's exact
+    state (the last snapshot of a burst has arrived), without assuming how long that takes."""
+    def wait(win):
+        qtbot.waitUntil(lambda: not win.is_running and win.latest_snapshot is not None
+                        and win.latest_snapshot.step == win.worker.trained_steps,
+                        timeout=60_000)
+    return wait
+
+
+@pytest.fixture
+def worker_barrier(qtbot):
+    """``barrier(win)``: wait until the worker has handled every command sent before it (a
+    snapshot requested now arrives after all of them), so a test can check that something
+    did NOT happen without sleeping."""
+    def barrier(win):
+        before = win.latest_snapshot
+        win.worker.request_snapshot()
+        qtbot.waitUntil(lambda: win.latest_snapshot is not before, timeout=60_000)
+    return barrier
 
 
 @pytest.fixture

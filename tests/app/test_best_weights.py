@@ -52,7 +52,7 @@ def test_early_stopping_keeps_the_best_weights(window, qtbot):
     assert win.best_weights.switch.isChecked()  # the switch on the timeline follows
     assert win.best_weights.set_patience(15)
     qtbot.waitUntil(lambda: win.latest_snapshot is not None
-                    and win.latest_snapshot.test_loss is not None, timeout=10_000)
+                    and win.latest_snapshot.test_loss is not None, timeout=60_000)
     win.play()
     qtbot.waitUntil(lambda: bool(restores) and not win.is_running, timeout=60_000)
     info = restores[0]
@@ -62,7 +62,7 @@ def test_early_stopping_keeps_the_best_weights(window, qtbot):
     assert f"Stopped early at epoch {info.stopped_at}" in win.statusBar().currentMessage()
 
     # the weights shown are those of the lowest test loss the chart recorded
-    qtbot.waitUntil(lambda: win.latest_snapshot.test_loss == info.test_loss, timeout=10_000)
+    qtbot.waitUntil(lambda: win.latest_snapshot.test_loss == info.test_loss, timeout=60_000)
     epoch, lowest = lowest_in_history(win)
     assert abs(numpy_test_loss(win, win.latest_snapshot.weights) - lowest) < 1e-5
     assert int(epoch) == info.epoch
@@ -79,7 +79,7 @@ def test_restore_best_by_hand_is_undoable(window, qtbot):
     win = window
     overfitting_setup(win)
     qtbot.waitUntil(lambda: win.latest_snapshot is not None
-                    and win.latest_snapshot.layer_sizes[-2] == 32, timeout=10_000)
+                    and win.latest_snapshot.layer_sizes[-2] == 32, timeout=60_000)
     run = []
     win.worker.run_finished.connect(run.append)
     win.train_epochs(60, 1)
@@ -89,10 +89,10 @@ def test_restore_best_by_hand_is_undoable(window, qtbot):
     restores = []
     win.best_weights.restored.connect(restores.append)
     win.action_restore_best.trigger()  # Training › Restore Best Weights
-    qtbot.waitUntil(lambda: bool(restores), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(restores), timeout=60_000)
     info = restores[0]
     assert info.stopped_at is None
-    qtbot.waitUntil(lambda: win.latest_snapshot.test_loss == info.test_loss, timeout=10_000)
+    qtbot.waitUntil(lambda: win.latest_snapshot.test_loss == info.test_loss, timeout=60_000)
     epoch, lowest = lowest_in_history(win)
     assert int(epoch) == info.epoch < 60
     assert abs(numpy_test_loss(win, win.latest_snapshot.weights) - lowest) < 1e-5
@@ -107,9 +107,9 @@ def test_restore_best_by_hand_is_undoable(window, qtbot):
         shown = [np.array(a) for group in win.latest_snapshot.weights for a in group]
         return all(np.array_equal(x, y) for x, y in zip(shown, expected, strict=True))
 
-    qtbot.waitUntil(lambda: weights_are(before), timeout=10_000)
+    qtbot.waitUntil(lambda: weights_are(before), timeout=60_000)
     win.action_redo.trigger()
-    qtbot.waitUntil(lambda: weights_are(best), timeout=10_000)
+    qtbot.waitUntil(lambda: weights_are(best), timeout=60_000)
 
 
 def test_early_stopping_is_saved_with_the_experiment(window, qtbot, tmp_path):

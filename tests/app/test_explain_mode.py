@@ -115,7 +115,7 @@ def test_play_runs_and_stops_its_timer(win, qtbot):
     panel.speed.setValue(panel.speed.maximum())
     panel.command("toggle_play")
     assert panel.is_playing
-    qtbot.waitUntil(lambda: panel.index >= 3, timeout=3000)
+    qtbot.waitUntil(lambda: panel.index >= 3, timeout=60_000)
     panel.command("toggle_play")
     assert not panel.is_playing
     panel.command("toggle_play")
@@ -134,7 +134,7 @@ def test_apply_update_sets_the_new_weights(win, qtbot):
     # the trainer's set_weights starts momentum/Adam state afresh, and the user is told
     assert ("start afresh" in message) == (win.state.hyperparameters.optimizer != "sgd")
     qtbot.waitUntil(lambda: win.latest_snapshot is not None and np.array_equal(
-        win.latest_snapshot.weights[0][0], e.new_weights[0][0]), timeout=5000)
+        win.latest_snapshot.weights[0][0], e.new_weights[0][0]), timeout=60_000)
 
 
 def test_gradient_view_toggle_chart_and_event(win, qtbot):
@@ -146,9 +146,9 @@ def test_gradient_view_toggle_chart_and_event(win, qtbot):
     assert win.network_view.edge_mode == "gradients"
     assert events == ["gradient_view_on"]
     win.play()
-    qtbot.waitUntil(lambda: len(win.gradients.chart.epochs) >= 3, timeout=20_000)
+    qtbot.waitUntil(lambda: len(win.gradients.chart.epochs) >= 3, timeout=60_000)
     win.pause()
-    qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
+    qtbot.waitUntil(lambda: not win.is_running, timeout=60_000)
     chart = win.gradients.chart
     assert len(chart.curves) == len(win.state.spec["layers"])
     assert np.all(np.array(chart.norms) > 0)
@@ -175,13 +175,13 @@ def test_explain_update_uses_the_trainers_real_adam_state(win, qtbot):
     from neuroviz.engine.explain import explain, optimizer_state_from_trainer
 
     win.set_hyperparameters(optimizer="adam", learning_rate=0.03)
-    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=5000)
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=60_000)
     assert win.latest_snapshot.step == 0
     initial = [(W.copy(), b.copy()) for W, b in win.latest_snapshot.weights]
     for _ in range(3):
         before = win.latest_snapshot.epoch
         win.step_epoch()
-        qtbot.waitUntil(lambda b=before: win.latest_snapshot.epoch == b + 1, timeout=5000)
+        qtbot.waitUntil(lambda b=before: win.latest_snapshot.epoch == b + 1, timeout=60_000)
     row = 7
     assert win.explain.start("train", row)
     e = win.explain.panel.explanation

@@ -71,9 +71,9 @@ def test_record_training_run_to_gif(win, qtbot, tmp_path):
     ex.toggle_recording()
     assert ex.recorder.is_recording
     win.play()
-    qtbot.waitUntil(lambda: len(ex.recorder.frames) >= 6, timeout=20_000)
+    qtbot.waitUntil(lambda: len(ex.recorder.frames) >= 6, timeout=60_000)
     win.pause()
-    qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
+    qtbot.waitUntil(lambda: not win.is_running, timeout=60_000)
     path = tmp_path / "run.gif"
     finished = []
     ex.encoding_finished.connect(lambda ok, message: finished.append((ok, message)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QMenu
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QMenu
 
 from neuroviz.app.window.main_window import build_window
 
@@ -17,7 +17,7 @@ def app_window(qtbot, tmp_path):
     win.resize(1400, 860)
     win.show()
     qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=60_000)
     yield win
     if win.presenter.active:
         win.presenter.exit()
@@ -56,13 +56,13 @@ def test_keyboard_shortcuts_are_unambiguous(app_window):
 
 def test_presenter_mode_with_lessons_fits_a_projector(app_window, qtbot, screenshot):
     app_window.play()
-    qtbot.waitUntil(lambda: app_window.latest_snapshot.step > 50, timeout=20_000)
+    qtbot.waitUntil(lambda: app_window.latest_snapshot.step > 50, timeout=60_000)
     app_window.pause()
     app_window.presenter.enter(full_screen=False)
     app_window.resize(1280, 720)
     qtbot.waitUntil(lambda: app_window.width() <= 1280 and app_window.height() <= 720,
-                    timeout=5_000)
-    qtbot.wait(300)
+                    timeout=60_000)
+    QApplication.processEvents()  # the layout of the new size
     path = screenshot(app_window, "full_app_presenter_1280x720")
     assert path.exists()
     window_rect = QRect(0, 0, app_window.width(), app_window.height())
@@ -97,9 +97,9 @@ def test_space_plays_and_pauses_from_the_start(app_window, qtbot):
     app_window.activateWindow()
     focus = QApplication.focusWidget()
     assert focus is app_window.network_view.canvas
-    with qtbot.waitSignal(app_window.worker.running_changed, timeout=5_000) as started:
+    with qtbot.waitSignal(app_window.worker.running_changed, timeout=60_000) as started:
         qtbot.keyClick(focus, Qt.Key.Key_Space)
     assert started.args == [True]
-    with qtbot.waitSignal(app_window.worker.running_changed, timeout=5_000) as stopped:
+    with qtbot.waitSignal(app_window.worker.running_changed, timeout=60_000) as stopped:
         qtbot.keyClick(focus, Qt.Key.Key_Space)
     assert stopped.args == [False]

@@ -85,13 +85,13 @@ def test_arrow_keys_move_a_focused_slider_not_the_training(window, qtbot):
     win.activateWindow()
     # The canvas has the focus: Right trains one epoch (the shortcut works).
     win.network_view.canvas.setFocus()
-    qtbot.waitUntil(lambda: win.network_view.canvas.hasFocus(), timeout=5000)
+    qtbot.waitUntil(lambda: win.network_view.canvas.hasFocus(), timeout=60_000)
     qtbot.keyClick(win.network_view.canvas, Qt.Key.Key_Right)
     assert steps == [1]
     # A focused slider takes the arrow keys itself.
     slider = win.data_panel.batch_size
     slider.setFocus()
-    qtbot.waitUntil(lambda: slider.hasFocus(), timeout=5000)
+    qtbot.waitUntil(lambda: slider.hasFocus(), timeout=60_000)
     before = slider.value()
     qtbot.keyClick(slider, Qt.Key.Key_Right)
     assert slider.value() == before + 1
@@ -99,7 +99,7 @@ def test_arrow_keys_move_a_focused_slider_not_the_training(window, qtbot):
     qtbot.keyClick(slider, Qt.Key.Key_Left)
     assert slider.value() == before - 1
     assert steps == [1]
-    qtbot.waitUntil(lambda: win.state.hyperparameters.batch_size == before - 1, timeout=5000)
+    qtbot.waitUntil(lambda: win.state.hyperparameters.batch_size == before - 1, timeout=60_000)
 
 
 def test_palette_words(default_palette):
@@ -154,7 +154,7 @@ def test_data_panel_fits_its_dock_for_every_dataset(window, qtbot, wait_snapshot
     for name in DATASETS:
         win.apply_preset(dataset={"name": name})
         wait_snapshot_fits(win)
-        qtbot.waitUntil(lambda: win.data_panel.width() <= viewport.width(), timeout=5000)
+        qtbot.waitUntil(lambda: win.data_panel.width() <= viewport.width(), timeout=60_000)
         assert win.data_panel.minimumSizeHint().width() <= viewport.width(), name
 
 

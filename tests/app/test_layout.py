@@ -67,7 +67,7 @@ def shown(dock) -> bool:
 
 def settle(win, qtbot, width: int, height: int) -> None:
     win.resize(width, height)
-    qtbot.waitUntil(lambda: (win.width(), win.height()) == (width, height), timeout=10_000)
+    qtbot.waitUntil(lambda: (win.width(), win.height()) == (width, height), timeout=60_000)
     for _ in range(5):
         QApplication.processEvents()
     win.network_view.redraw_now()
@@ -346,7 +346,7 @@ def test_hovering_a_neuron_shows_its_heatmap_large(win, qtbot):
     canvas = win.network_view.canvas
     centre = canvas.node_rect(1, 0).center().toPoint()
     qtbot.mouseMove(canvas, centre)
-    qtbot.waitUntil(lambda: "Neuron" in win.output_view.title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Neuron" in win.output_view.title.text(), timeout=60_000)
     image = win.output_view.image.image
     # the whole plane grid (not the neuron's thumbnail), over the plot's full extent
     assert image.shape[:2] == (GRID_N, GRID_N) and GRID_N >= 100
@@ -356,11 +356,11 @@ def test_hovering_a_neuron_shows_its_heatmap_large(win, qtbot):
     first = win.output_view.image.image.copy()
     win.train_epochs(20)
     qtbot.waitUntil(lambda: not np.array_equal(win.output_view.image.image, first),
-                    timeout=20_000)
+                    timeout=60_000)
     assert "Neuron" in win.output_view.title.text()
-    qtbot.waitUntil(lambda: not win.is_running, timeout=20_000)
+    qtbot.waitUntil(lambda: not win.is_running, timeout=60_000)
     qtbot.mouseMove(canvas, canvas.rect().bottomRight() - QPoint(2, 2))
-    qtbot.waitUntil(lambda: "Decision boundary" in win.output_view.title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Decision boundary" in win.output_view.title.text(), timeout=60_000)
 
 
 def test_network_top_row_never_overlaps_with_layer_kinds(win, qtbot):

@@ -39,7 +39,7 @@ def test_window_actions_become_lesson_events(window, qtbot):
     bridge.event_happened.connect(seen.append)
 
     def expect(event):
-        qtbot.waitUntil(lambda: event in seen, timeout=10_000)
+        qtbot.waitUntil(lambda: event in seen, timeout=60_000)
 
     click(qtbot, win, "add_layer")
     expect("layer_added")
@@ -107,7 +107,7 @@ def test_single_neuron_goal_is_reached_by_editing_a_weight(panel, qtbot, screens
         assert win.controls.is_hidden(name), name
     assert win.controls.is_highlighted("network_canvas")
     qtbot.waitUntil(lambda: win.latest_snapshot is not None
-                    and tuple(win.latest_snapshot.layer_sizes) == (1, 1), timeout=10_000)
+                    and tuple(win.latest_snapshot.layer_sizes) == (1, 1), timeout=60_000)
     screenshot(panel.window, "lesson_single_neuron_window")
     box = panel.prediction_box  # the step asks first; the edit answers the question
     box.set_answer(panel.step.prediction.answer)
@@ -117,7 +117,7 @@ def test_single_neuron_goal_is_reached_by_editing_a_weight(panel, qtbot, screens
     line = editor.findChild(QLineEdit)
     line.setText("1")
     qtbot.keyClick(line, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: panel.step_done, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.step_done, timeout=60_000)
     assert "weight_edited" in panel.events
     assert panel.goal_label.text().startswith("\u2713")
     screenshot(panel, "lesson_single_neuron_done")
@@ -129,7 +129,7 @@ def test_single_neuron_goal_is_reached_by_editing_a_weight(panel, qtbot, screens
     win.apply_network(spec)
     qtbot.waitUntil(lambda: win.controls.find("activation_2") is not None
                     and win.controls.is_hidden("activation_2")
-                    and not win.controls.find("add_neuron_1").isVisible(), timeout=5000)
+                    and not win.controls.find("add_neuron_1").isVisible(), timeout=60_000)
     panel.close_lesson()
     for name in ("add_layer", "activation_1", "optimizer", "noise", "datasets_regression"):
         assert not win.controls.is_hidden(name), name
@@ -154,7 +154,7 @@ def test_locked_weight_editing_and_restore(window, qtbot):
     assert win.findChild(QComboBox, "learning_rate").isEnabled()
     assert not win.controls.is_highlighted("play_pause")
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pos)
-    qtbot.waitUntil(win.network_view.editor.isVisible, timeout=2000)
+    qtbot.waitUntil(win.network_view.editor.isVisible, timeout=60_000)
     win.network_view.editor.close_editor()
 
 
@@ -179,23 +179,23 @@ def test_forward_pass_lesson_with_the_real_explain_mode(panel, qtbot, screenshot
     assert panel.open_lesson("forward-pass")
     qtbot.waitUntil(lambda: win.latest_snapshot is not None
                     and len(win.latest_snapshot.layer_sizes)
-                    == len(win.state.spec["layers"]) + 1, timeout=10_000)
+                    == len(win.state.spec["layers"]) + 1, timeout=60_000)
     assert not panel.step_done
     # the learner starts explain mode by hand: the panel's event reaches the lesson
     assert explain.start()
-    qtbot.waitUntil(lambda: "explain_started" in panel.events, timeout=5000)
+    qtbot.waitUntil(lambda: "explain_started" in panel.events, timeout=60_000)
     explain.stop()
     panel.show_me()
-    qtbot.waitUntil(lambda: panel.step_done, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.step_done, timeout=60_000)
     panel.next_step()
     assert panel.step_number == 2 and not panel.step_done
-    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None, timeout=60_000)
     panel.show_me()  # plays explain mode to the end of the forward pass
-    qtbot.waitUntil(lambda: panel.step_done, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.step_done, timeout=60_000)
     e = explain.panel.explanation
     assert explain.active and explain.panel.index == e.last_of("forward")
     # both panels stay in view: the lesson is not hidden behind the explain tab
-    qtbot.waitUntil(lambda: explain.panel.isVisible() and panel.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: explain.panel.isVisible() and panel.isVisible(), timeout=60_000)
     assert win.tabifiedDockWidgets(panel.dock) == []
     screenshot(win, "lesson_with_explain_mode")
     panel.close_lesson()

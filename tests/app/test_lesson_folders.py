@@ -79,7 +79,7 @@ def test_bad_lesson_from_the_command_line_is_refused_with_the_checker_message(
     panel = window.lesson_panel
     ids = [panel.list.item(k).data(panel.list.ID_ROLE) for k in range(panel.list.count())]
     assert ids[-1] == "teacher-xor" and "teacher-bad" not in ids and len(ids) == SHIPPED + 1
-    qtbot.waitUntil(panel.problems_label.isVisible, timeout=5000)
+    qtbot.waitUntil(panel.problems_label.isVisible, timeout=60_000)
     assert expected[0] in panel.problems_label.text()
     screenshot(panel, "lesson_bad_teacher_lesson")
 

@@ -67,13 +67,13 @@ def panel(one_lesson_panel):
 def wait_for_data(qtbot, win, n_train):
     """Wait until the worker publishes a snapshot trained on ``n_train`` examples."""
     qtbot.waitUntil(lambda: win.dataset.n_train == n_train
-                    and win.latest_snapshot is not None, timeout=10_000)
+                    and win.latest_snapshot is not None, timeout=60_000)
 
 
 def first_epoch_steps(qtbot, win) -> int:
     """Optimizer steps of the first epoch in the real trainer (= ceil(n_train / batch))."""
     win.step_epoch()
-    qtbot.waitUntil(lambda: win.latest_snapshot.epoch == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: win.latest_snapshot.epoch == 1, timeout=60_000)
     return win.latest_snapshot.step
 
 
@@ -98,7 +98,7 @@ def test_preset_n_samples_sizes_the_training_set(panel, qtbot):
     wait_for_data(qtbot, win, 30)
     # moving a slider keeps it too
     win.data_panel.train_ratio.setValue(80)
-    qtbot.waitUntil(lambda: win.state.dataset.train_ratio == pytest.approx(0.8), timeout=5_000)
+    qtbot.waitUntil(lambda: win.state.dataset.train_ratio == pytest.approx(0.8), timeout=60_000)
     assert win.state.dataset.n_samples == 60
     wait_for_data(qtbot, win, 48)
     assert win.dataset.n_test == 12
@@ -111,7 +111,7 @@ def test_preset_n_samples_sizes_the_training_set(panel, qtbot):
     panel.next_step()
     assert win.state.dataset.name == "xor"
     assert win.state.dataset.n_samples is None
-    qtbot.waitUntil(lambda: win.dataset.name == "xor", timeout=5_000)
+    qtbot.waitUntil(lambda: win.dataset.name == "xor", timeout=60_000)
     assert win.dataset.n_train + win.dataset.n_test == 500
 
     # entering step 2 directly applies the presets of steps 1 and 2: 60 examples again
@@ -125,7 +125,7 @@ def test_learner_picking_a_dataset_gets_its_usual_size(panel, qtbot):
     assert panel.open_lesson("few-points")
     wait_for_data(qtbot, win, 30)
     qtbot.mouseClick(win.data_panel.dataset_buttons["moons"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.dataset.name == "moons", timeout=5_000)
+    qtbot.waitUntil(lambda: win.dataset.name == "moons", timeout=60_000)
     assert win.state.dataset.n_samples is None
     assert win.dataset.n_train + win.dataset.n_test == 500
     assert size_text(win).startswith("500 examples")

@@ -90,7 +90,7 @@ def test_whole_lesson_in_the_real_window(panel, qtbot, screenshot, progress_file
             assert "prediction_made" in panel.events
         click(qtbot, panel, "lesson_show_me")
         qtbot.waitUntil(lambda: panel.step_done, timeout=60_000)
-        qtbot.waitUntil(lambda: not win.is_running, timeout=10_000)
+        qtbot.waitUntil(lambda: not win.is_running, timeout=60_000)
         assert panel.goal_label.text().startswith("\u2713")
         assert "training_started" in panel.events
         if number == 2:
@@ -132,14 +132,14 @@ def train_own_experiment(qtbot, win, wait_snapshot_fits):
     from PySide6.QtWidgets import QComboBox
 
     click(qtbot, win, "add_layer")
-    qtbot.waitUntil(lambda: win.state.hidden_sizes == [4, 2, 4], timeout=10_000)
+    qtbot.waitUntil(lambda: win.state.hidden_sizes == [4, 2, 4], timeout=60_000)
     combo = win.findChild(QComboBox, "learning_rate")
     combo.setCurrentIndex(combo.findText("0.1"))
     assert win.state.hyperparameters.learning_rate == 0.1
     wait_snapshot_fits(win)
     win.step_epoch()
     qtbot.waitUntil(lambda: win.latest_snapshot.epoch >= 1
-                    and len(win.latest_snapshot.layer_sizes) == 5, timeout=10_000)
+                    and len(win.latest_snapshot.layer_sizes) == 5, timeout=60_000)
     return [(w.copy(), b.copy()) for w, b in win.latest_snapshot.weights]
 
 
@@ -239,7 +239,7 @@ def test_resume_where_the_learner_left(make_window, qtbot, progress_file, monkey
     assert "1/3 steps" in text
     panel.list.setCurrentItem(panel.list.item_for("why-nonlinearity"))
     assert panel.start_button.text() == "Continue"
-    qtbot.waitUntil(panel.start_button.isVisible, timeout=5000)
+    qtbot.waitUntil(panel.start_button.isVisible, timeout=60_000)
     click(qtbot, panel, "lesson_start")
     assert panel.step_number == 2
     # entering step 2 directly applies the presets of steps 1 and 2

@@ -190,7 +190,7 @@ def test_goal_counts_only_after_the_prediction(one_lesson_panel, qtbot):
     win = panel.window
     for _ in range(3):  # the Training menu still trains (the toolbar's step is locked)
         win.step_epoch()
-    qtbot.waitUntil(lambda: panel.trained_epochs >= 3, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.trained_epochs >= 3, timeout=60_000)
     panel.update_goal()
     assert not panel.step_done and "First make your prediction" in panel.status_text
     assert not panel.prediction_box.outcome_shown

@@ -26,12 +26,12 @@ def _train(window, qtbot, epochs):
     window.worker.run_finished.connect(done.append)  # before the run: it may end at once
     run = window.train_epochs(epochs, 5)
     qtbot.waitUntil(lambda: run in done, timeout=60_000)
-    qtbot.waitUntil(lambda: not window.is_running, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.is_running, timeout=60_000)
 
 
 def _open(window, qtbot, view):
     view.open()
-    qtbot.waitUntil(view.isVisible, timeout=5000)
+    qtbot.waitUntil(view.isVisible, timeout=60_000)
 
 
 def _finite_differences(net, x, output, h=1e-6):
@@ -116,7 +116,7 @@ def test_loss_surface_is_the_loss_at_those_weights(window, qtbot, wait_snapshot_
     start = view.path[0]
     assert start == (weights[1][0][0, 0], weights[1][1][0])
     _train(window, qtbot, 20)
-    qtbot.waitUntil(lambda: len(view.path) > 3, timeout=10_000)
+    qtbot.waitUntil(lambda: len(view.path) > 3, timeout=60_000)
     W2, b2 = window.latest_snapshot.weights[1]
     assert view.path[-1] == (W2[0, 0], b2[0])
     screenshot(view, "loss_surface_view")
@@ -133,13 +133,13 @@ def test_weight_images_put_each_weight_in_its_pixel(window, qtbot, wait_snapshot
     wait_snapshot_fits(window)
     view = window.weight_images
     _open(window, qtbot, view)
-    qtbot.waitUntil(lambda: view.images is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.images is not None, timeout=60_000)
     assert view.images.shape == (10, 8, 8)
     assert view.images[3][2, 5] == 1.5 and np.count_nonzero(view.images[3]) == 1
     assert view.images[9][7, 0] == -0.5 and np.count_nonzero(view.images[9]) == 1
     assert not view.images[[0, 1, 2, 4, 5, 6, 7, 8]].any()
     _train(window, qtbot, 5)
-    qtbot.waitUntil(lambda: view.images[0].any(), timeout=10_000)
+    qtbot.waitUntil(lambda: view.images[0].any(), timeout=60_000)
     screenshot(view, "weight_images_view")
     # other data: no images, and a clear message
     window.apply_preset(dataset={"name": "circle"}, spec=TANH_NET)
@@ -198,6 +198,6 @@ def test_views_open_from_the_view_menu_and_by_lesson_id(window, qtbot):
         dock = window.findChild(type(window.lesson_dock), f"{cid}_dock")
         assert dock.isHidden()
         window.controls.require(action).trigger()
-        qtbot.waitUntil(dock.isVisible, timeout=5000)
+        qtbot.waitUntil(dock.isVisible, timeout=60_000)
         window.controls.require(action).trigger()
-        qtbot.waitUntil(dock.isHidden, timeout=5000)
+        qtbot.waitUntil(dock.isHidden, timeout=60_000)

@@ -38,14 +38,14 @@ def test_export_menu_writes_the_networks_onnx_and_script(window, qtbot, tmp_path
     menu_names = [a.objectName() for a in window.exporter.menu.actions()]
     assert {"action_export_onnx", "action_export_torch"} <= set(menu_names)
     window.findChild(type(window.exporter.menu.actions()[0]), "action_export_onnx").trigger()
-    qtbot.waitUntil(lambda: "moons.onnx" in window.statusBar().currentMessage(), timeout=10_000)
+    qtbot.waitUntil(lambda: "moons.onnx" in window.statusBar().currentMessage(), timeout=60_000)
     session = ort.InferenceSession(str(tmp_path / "moons.onnx"),
                                    providers=["CPUExecutionProvider"])
     assert np.abs(session.run(["y"], {"x": X})[0] - expected).max() < 1e-5
 
     window.findChild(type(window.exporter.menu.actions()[0]), "action_export_torch").trigger()
     qtbot.waitUntil(lambda: "moons_model.py" in window.statusBar().currentMessage(),
-                    timeout=10_000)
+                    timeout=60_000)
     assert (tmp_path / "moons_model_data.npz").exists()
     saved = np.load(tmp_path / "moons_model.npz")
     np.testing.assert_array_equal(saved["layers.0.weight"], weights[0][0].T)

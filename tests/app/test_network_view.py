@@ -104,14 +104,14 @@ def test_builds_for_zero_to_three_hidden_layers(qtbot, spiral, hidden):
 
 def test_plus_minus_buttons_emit_requests_and_respect_limits(qtbot, spiral):
     view = _make_view(qtbot, spiral, _trainer(spiral, (3, MAX_NEURONS, 1)))
-    with qtbot.waitSignal(view.add_layer_requested, timeout=1000):
+    with qtbot.waitSignal(view.add_layer_requested, timeout=60_000):
         qtbot.mouseClick(view.findChild(QPushButton, "add_layer"), Qt.LeftButton)
-    with qtbot.waitSignal(view.remove_layer_requested, timeout=1000):
+    with qtbot.waitSignal(view.remove_layer_requested, timeout=60_000):
         qtbot.mouseClick(view.findChild(QPushButton, "remove_layer"), Qt.LeftButton)
-    with qtbot.waitSignal(view.add_neuron_requested, timeout=1000) as blk:
+    with qtbot.waitSignal(view.add_neuron_requested, timeout=60_000) as blk:
         qtbot.mouseClick(view.findChild(QPushButton, "add_neuron_1"), Qt.LeftButton)
     assert blk.args == [1]
-    with qtbot.waitSignal(view.remove_neuron_requested, timeout=1000) as blk:
+    with qtbot.waitSignal(view.remove_neuron_requested, timeout=60_000) as blk:
         qtbot.mouseClick(view.findChild(QPushButton, "remove_neuron_2"), Qt.LeftButton)
     assert blk.args == [2]
     # layer 2 has MAX_NEURONS neurons (max), layer 3 has 1 (min)
@@ -147,7 +147,7 @@ def test_plus_minus_buttons_emit_requests_and_respect_limits(qtbot, spiral):
 def test_activation_picker_emits_and_output_choices_follow_the_loss(qtbot, spiral):
     view = _make_view(qtbot, spiral, _trainer(spiral, (4,)))
     combo = view.findChild(QComboBox, "activation_1")
-    with qtbot.waitSignal(view.activation_change_requested, timeout=1000) as blk:
+    with qtbot.waitSignal(view.activation_change_requested, timeout=60_000) as blk:
         combo.setCurrentIndex(combo.findData("relu"))
     assert blk.args == [1, "relu"]
     view.set_output_activation_choices(["sigmoid"])
@@ -180,7 +180,7 @@ def test_editing_a_weight_through_the_editor(qtbot, spiral):
 
     editor.line.clear()
     qtbot.keyClicks(editor.line, "-0.75")
-    with qtbot.waitSignal(view.weight_edited, timeout=1000) as blk:
+    with qtbot.waitSignal(view.weight_edited, timeout=60_000) as blk:
         qtbot.keyClick(editor.line, Qt.Key_Return)
     assert blk.args == [2, 1, 2, -0.75]
     assert not editor.isVisible()
@@ -200,7 +200,7 @@ def test_editing_a_bias_by_clicking_a_neuron(qtbot, spiral):
     qtbot.mouseClick(view.canvas, Qt.LeftButton, pos=r.center().toPoint() + QPoint(4, -4))
     view.editor.line.clear()
     qtbot.keyClicks(view.editor.line, "1.5")
-    with qtbot.waitSignal(view.bias_edited, timeout=1000) as blk:
+    with qtbot.waitSignal(view.bias_edited, timeout=60_000) as blk:
         qtbot.mouseClick(view.editor.ok, Qt.LeftButton)
     assert blk.args == [1, 2, 1.5]
     # Escape cancels without a signal
@@ -217,12 +217,12 @@ def test_hover_tooltips_show_exact_values_and_emit_neuron_hovered(qtbot, spiral)
     w = float(view.weights[0][0][1, 3])
     _send_move(canvas, _unique_edge_point(canvas, 1, 1, 3))
     assert repr(w) in canvas.toolTip() and "x2" in canvas.toolTip()
-    with qtbot.waitSignal(view.neuron_hovered, timeout=1000) as blk:
+    with qtbot.waitSignal(view.neuron_hovered, timeout=60_000) as blk:
         _send_move(canvas, view.canvas.node_rect(1, 2).center() + QPointF(5, -5))
     assert blk.args == [1, 2]
     b = float(view.weights[0][1][2])
     assert repr(b) in canvas.toolTip() and "bias" in canvas.toolTip()
-    with qtbot.waitSignal(view.neuron_hovered, timeout=1000) as blk:
+    with qtbot.waitSignal(view.neuron_hovered, timeout=60_000) as blk:
         _send_move(canvas, QPointF(3, canvas.height() - 3))
     assert blk.args == [-1, -1]
     # gradient mode adds dL/dw and still works

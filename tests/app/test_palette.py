@@ -49,7 +49,7 @@ def test_binary_class_colours_match_the_diverging_ends():
 
 def test_set_palette_notifies_and_rejects_unknown_names(qtbot):
     try:
-        with qtbot.waitSignal(palette.notifier.palette_changed, timeout=1000) as blocker:
+        with qtbot.waitSignal(palette.notifier.palette_changed, timeout=60_000) as blocker:
             palette.set_palette("high_contrast")
         assert blocker.args == ["high_contrast"]
         assert palette.current_palette().name == "high_contrast"

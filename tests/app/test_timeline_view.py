@@ -17,7 +17,7 @@ def train_epochs(win, qtbot, n):
     for _ in range(n):
         before = win.latest_snapshot.epoch
         win.step_epoch()
-        qtbot.waitUntil(lambda b=before: win.latest_snapshot.epoch == b + 1, timeout=5000)
+        qtbot.waitUntil(lambda b=before: win.latest_snapshot.epoch == b + 1, timeout=60_000)
 
 
 def test_scrub_back_shows_exact_weights_and_resume(win, qtbot, screenshot):
@@ -46,10 +46,10 @@ def test_scrub_back_shows_exact_weights_and_resume(win, qtbot, screenshot):
     view.resume_button.click()
     assert tl.timeline.epochs == [0, 1, 2]
     assert max(win.state.history.epochs) <= 2 + 1e-9
-    qtbot.waitUntil(lambda: win.is_running, timeout=5000)
+    qtbot.waitUntil(lambda: win.is_running, timeout=60_000)
     win.pause()
     qtbot.waitUntil(lambda: not win.is_running and win.latest_snapshot is not None
-                    and win.state.epoch_offset == 2, timeout=5000)
+                    and win.state.epoch_offset == 2, timeout=60_000)
     first = next(snap for snap in published if snap.step == 0)
     for (W, b), (Ws, bs) in zip(first.weights, saved[2]):
         np.testing.assert_array_equal(W, Ws)
@@ -75,9 +75,9 @@ def test_live_returns_to_present_and_play_leaves_the_past(win, qtbot):
         np.testing.assert_array_equal(W, Wl)
     tl.view.select_epoch(0)
     win.play()
-    qtbot.waitUntil(lambda: tl.scrubbed_entry is None, timeout=5000)
+    qtbot.waitUntil(lambda: tl.scrubbed_entry is None, timeout=60_000)
     win.pause()
-    qtbot.waitUntil(lambda: not win.is_running, timeout=5000)
+    qtbot.waitUntil(lambda: not win.is_running, timeout=60_000)
 
 
 def test_reset_clears_the_timeline_and_keeps_the_earlier_run(win, qtbot):
@@ -85,7 +85,7 @@ def test_reset_clears_the_timeline_and_keeps_the_earlier_run(win, qtbot):
     win.set_hyperparameters(learning_rate=0.3)
     win.reset()
     qtbot.waitUntil(lambda: win.latest_snapshot is not None and win.latest_snapshot.step == 0,
-                    timeout=5000)
+                    timeout=60_000)
     train_epochs(win, qtbot, 2)
     assert win.timeline.timeline.epochs == [0, 1, 2]
     runs = win.runs

@@ -9,10 +9,11 @@ from neuroviz.experiment import load_experiment
 
 def train_a_little(win, qtbot):
     win.play()
-    qtbot.waitUntil(lambda: win.latest_snapshot.step > 20, timeout=20_000)
-    with qtbot.waitSignal(win.worker.running_changed, timeout=5_000):
-        win.pause()
-    qtbot.wait(100)  # the last snapshot of the burst reaches the window
+    qtbot.waitUntil(lambda: win.latest_snapshot.step > 20, timeout=60_000)
+    win.pause()
+    # the last snapshot of the burst reaches the window
+    qtbot.waitUntil(lambda: not win.is_running and win.latest_snapshot.step
+                    == win.worker.trained_steps, timeout=60_000)
 
 
 @pytest.fixture
@@ -35,14 +36,14 @@ def test_a_fresh_window_has_nothing_to_lose(window, asked):
     assert questions == []
 
 
-def test_cancel_keeps_the_trained_network(window, qtbot, asked):
+def test_cancel_keeps_the_trained_network(window, qtbot, asked, worker_barrier):
     questions, answer = asked
     train_a_little(window, qtbot)
     before = window.latest_snapshot
     assert window.has_unsaved_changes()
     window.action_new.trigger()
     assert questions == ["start a new experiment"]
-    qtbot.wait(100)
+    worker_barrier(window)  # a reset, had one been sent, would have arrived by now
     assert window.latest_snapshot.step == before.step
     window.close()
     assert window.isVisible(), "cancel must keep the window open"
@@ -50,7 +51,7 @@ def test_cancel_keeps_the_trained_network(window, qtbot, asked):
     answer["value"] = "discard"
     window.action_new.trigger()
     qtbot.waitUntil(lambda: window.latest_snapshot is not None
-                    and window.latest_snapshot.step == 0, timeout=10_000)
+                    and window.latest_snapshot.step == 0, timeout=60_000)
 
 
 def test_save_answer_writes_the_file_first(window, qtbot, asked, tmp_path):

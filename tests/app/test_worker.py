@@ -99,15 +99,15 @@ def test_train_epochs_is_a_run_that_ends_by_itself_or_on_pause(worker, qtbot):
     worker.run_finished.connect(finished.append)
     start = worker.received[-1][1].epoch
     run = worker.train_epochs(40, 4)
-    qtbot.waitUntil(lambda: finished == [run], timeout=10_000)
+    qtbot.waitUntil(lambda: finished == [run], timeout=60_000)
     assert states == [True, False]  # it counts as training, then stops by itself
     epochs = [snap.epoch for _, snap, _ in worker.received if snap.epoch > start]
     assert epochs == list(range(start + 4, start + 41, 4))  # one snapshot a chunk, no more
 
     long_run = worker.train_epochs(100_000, 10)
-    qtbot.waitUntil(lambda: states == [True, False, True], timeout=5_000)
+    qtbot.waitUntil(lambda: states == [True, False, True], timeout=60_000)
     worker.pause()
-    qtbot.waitUntil(lambda: finished == [run, long_run], timeout=5_000)
+    qtbot.waitUntil(lambda: finished == [run, long_run], timeout=60_000)
     assert states == [True, False, True, False]
     assert worker.received[-1][1].epoch < start + 40 + 100_000
 

@@ -223,6 +223,13 @@ class TrainingWorker(QThread):
     def request_snapshot(self) -> None:
         self._post("publish")
 
+    @property
+    def trained_steps(self) -> int | None:
+        """The trainer's step count (None before the first network). Read from the GUI
+        thread it is exact while training is paused: nothing trains between commands."""
+        trainer = self._trainer
+        return None if trainer is None else int(trainer.step)
+
     def take_history(self, generation: int) -> list[tuple]:
         """Loss rows recorded after every burst since the last call (GUI thread).
 
