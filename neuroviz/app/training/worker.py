@@ -3,6 +3,8 @@
 The GUI never touches the live network. It sends commands (thread-safe methods that put
 a tuple on a queue) and receives immutable engine snapshots through the
 ``snapshot_ready(snapshot, generation)`` signal, at most ``max_fps`` (50) times a second.
+A snapshot's heatmap grid holds the output layer at every point of the plane's grid and the
+hidden layers at the size a neuron is drawn (:func:`~neuroviz.app.constants.node_grid_step`).
 ``generation`` grows each time a new training run starts (configure, rebuild, reset),
 so the window can tell a fresh run from the continuation of the current one.
 
@@ -38,6 +40,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, QThread, Signal
 
+from neuroviz.app.constants import node_grid_step
 from neuroviz.experiment import Hyperparameters, copy_weights
 
 MIN_BURST_STEPS = 10
@@ -500,7 +503,10 @@ class TrainingWorker(QThread):
             patience=hp.patience if hp.early_stopping else None,
         )
         if self._grid is not None:
-            trainer.set_grid(self._grid[0], shape=self._grid[1])
+            # Hidden layers at the neurons' drawn size, the output layer at every grid point.
+            shape = self._grid[1]
+            trainer.set_grid(self._grid[0], shape=shape,
+                             hidden_step=node_grid_step(min(shape)))
         self._trainer = trainer
         self.generation += 1
         self._burst_steps = max(MIN_BURST_STEPS, self._burst_steps)
