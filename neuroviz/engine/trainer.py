@@ -189,6 +189,7 @@ class Trainer:
         self._grid_points: np.ndarray | None = None
         self._grid_shape: tuple[int, int] | None = None
         self._grid_step = 1  # hidden layers' heatmaps: every step-th grid point per side
+        self._grid_full: frozenset = frozenset()  # layers kept at every grid point anyway
         self._grid_out: np.ndarray | None = None
         self.diverged = False
         self._diverged_step: int | None = None
@@ -323,6 +324,11 @@ class Trainer:
         self._grid_points = points
         self._grid_shape = (rows, cols)
         self._grid_out = np.empty((sum(self.net.layer_sizes[1:]), rows * cols), np.float32)
+
+    def set_grid_full_layers(self, layers: Any = ()) -> None:
+        """Layers (indices into a snapshot's ``grid``) that keep every grid point even with
+        ``hidden_step`` > 1, e.g. the layer of a neuron shown large."""
+        self._grid_full = frozenset(int(layer) for layer in layers)
 
     # -- training -----------------------------------------------------------------------------
     def run(self, steps: int, grid: bool = False, gradients: bool = False) -> Snapshot:
@@ -472,7 +478,7 @@ class Trainer:
         step = self._grid_step
         for layer, units in enumerate(sizes):
             block = out[col:col + units].reshape(units, rows, cols)
-            if step > 1 and layer < len(sizes) - 1:
+            if step > 1 and layer < len(sizes) - 1 and layer not in self._grid_full:
                 block = block[:, ::step, ::step]
             block = np.array(block, dtype=np.float32, order="C")  # a copy: out is reused
             block.setflags(write=False)

@@ -144,6 +144,13 @@ class NetworkCanvas(QWidget):
         v._place_controls()
         self.update()
 
+    def update_values(self) -> None:
+        """Repaint what new values change (a snapshot, an example): everything below the
+        layer headers. The captions, +/- buttons and activation menus on the header are
+        child widgets; leaving them out of the repaint spares them a repaint every frame."""
+        top = max(0, int(self.header_h) - 1)
+        self.update(0, top, self.width(), max(self.height() - top, 0))
+
     def natural_size(self) -> tuple[int, int]:
         """The smallest size that still shows every neuron and its column (presenter mode
         lowers its size factor when even this does not fit)."""
@@ -432,14 +439,24 @@ class NetworkCanvas(QWidget):
         s = v.scale
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, min(BASE_POINT_SIZE * s, self.node_size * 0.3)))
+        on_screen = isinstance(p.device(), QWidget)  # not a recording (SVG export)
+        dpr = self.devicePixelRatioF()
         for k, n in enumerate(v.layer_sizes):
             heat = v.heatmaps.get(k)
             vals = v.example_values(k)
             if vals is not None:
                 centre, half = value_range(vals[:, None], v.layer_activation(k))
+            sized = None
+            if heat is not None and heat.values is not None and on_screen:
+                # pictures at the drawn size: blitted, not scaled, every frame
+                px = round(self.node_sizes[k] * dpr)
+                sized = heat.sized_images(px, dpr)
             for j in range(n):
                 r = self.node_rect(k, j)
-                if heat is not None and heat.values is not None:
+                if sized is not None:
+                    p.drawImage(QPointF(round(r.left() * dpr) / dpr, round(r.top() * dpr) / dpr),
+                                sized[j])
+                elif heat is not None and heat.values is not None:
                     p.drawImage(r, heat.image(j))
                 elif vals is not None:
                     x = (vals[j] - centre[j]) / half[j]

@@ -722,7 +722,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         elif self._probe is not None and hasattr(snap, "step") and any(
                 c.kind == "dropout" for c in self.columns):
             self._masks = self._training_masks(int(snap.step))
-        self.canvas.update()
+        self.canvas.update_values()
 
     def _training_masks(self, step: int) -> dict[int, np.ndarray]:
         """Dropout masks a training step with seed ``step`` draws for the mask example."""
@@ -822,7 +822,7 @@ class NetworkView(DescriptionsMixin, QWidget):
             if len(vals) == len(self.layer_sizes) and all(
                     v.size == n and np.isfinite(v).all() for v, n in zip(vals, self.layer_sizes)):
                 self._examples = vals
-        self.canvas.update()
+        self.canvas.update_values()
 
     def set_example_forward(self, x, values) -> None:
         """Non-2-D data: the selected example ``x`` and ``Network.forward_all`` of it."""
@@ -871,6 +871,13 @@ class NetworkView(DescriptionsMixin, QWidget):
         full = np.ascontiguousarray(v.T.reshape(h.units, rows, cols), dtype=np.float32)
         h.full_from = (h.values, full)
         return full
+
+    def grid_layer(self, k: int) -> int | None:
+        """The index into a snapshot's ``grid`` of node column ``k`` (None: the inputs, or a
+        column inside a residual block, computed here from the weights)."""
+        if not 1 <= k < len(self.columns) or self.columns[k].inner is not None:
+            return None
+        return self.columns[k].top
 
     def hovered_neuron(self) -> tuple[int, int] | None:
         """(node layer, index) of the neuron (or bias) under the mouse, else None."""

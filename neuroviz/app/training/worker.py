@@ -108,6 +108,7 @@ class TrainingWorker(QThread):
         self._paced = False  # a train_epochs run whose chunks wait for next_chunk()
         self._chunk_allowed = True
         self._gradients = False
+        self._full_layer: int | None = None  # a layer whose grid stays full size (hovered)
         self._steps_per_second_limit: float | None = None
         self._burst_steps = 50
         self._step_seconds = 1e-4  # running estimate of one step's wall time
@@ -217,6 +218,12 @@ class TrainingWorker(QThread):
     def set_gradients(self, on: bool) -> None:
         """Include the last mini-batch gradients in published snapshots."""
         self._post("gradients", bool(on))
+
+    def set_full_grid_layer(self, layer: int | None) -> None:
+        """Send layer ``layer``'s heatmaps (an index into the snapshot's ``grid``) at every
+        point of the plane's grid, like the output layer's, while a neuron of it is shown
+        large (None: only the output layer). Publishes a snapshot when it changes."""
+        self._post("full_grid_layer", None if layer is None else int(layer))
 
     def request_snapshot(self) -> None:
         self._post("publish")
@@ -507,6 +514,7 @@ class TrainingWorker(QThread):
             shape = self._grid[1]
             trainer.set_grid(self._grid[0], shape=shape,
                              hidden_step=node_grid_step(min(shape)))
+            trainer.set_grid_full_layers(() if self._full_layer is None else (self._full_layer,))
         self._trainer = trainer
         self.generation += 1
         self._burst_steps = max(MIN_BURST_STEPS, self._burst_steps)
@@ -720,6 +728,15 @@ class TrainingWorker(QThread):
         changed = on != self._gradients
         self._gradients = on
         return changed
+
+    def _do_full_grid_layer(self, layer) -> bool:
+        if layer == self._full_layer:
+            return False
+        self._full_layer = layer
+        if self._trainer is None:
+            return False
+        self._trainer.set_grid_full_layers(() if layer is None else (layer,))
+        return layer is not None and self._grid is not None  # show it at once
 
     def _do_publish(self) -> bool:
         return True
