@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QMouseEvent,
+    QPaintEngine,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
@@ -376,7 +377,7 @@ class NetworkCanvas(QWidget):
             ref = v.edge_reference(values)
             keys = [self._edge_keys(k, w, ref, len(lines))
                     for k, (lines, w) in enumerate(zip(self._edge_lines, values), start=1)]
-        if isinstance(p.device(), QWidget):  # on screen (or grabbed): cached per layer
+        if _rasters(p):  # on screen, grabbed or rendered to an image: cached per layer
             margin = MAX_EDGE_WIDTH * s / 2 + 2
             self._edge_cache.paint(p, keys, pens, style, antialias, self.devicePixelRatioF(),
                                    margin)
@@ -439,7 +440,7 @@ class NetworkCanvas(QWidget):
         s = v.scale
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, min(BASE_POINT_SIZE * s, self.node_size * 0.3)))
-        on_screen = isinstance(p.device(), QWidget)  # not a recording (SVG export)
+        on_screen = _rasters(p)  # not a recording (SVG export)
         dpr = self.devicePixelRatioF()
         for k, n in enumerate(v.layer_sizes):
             heat = v.heatmaps.get(k)
@@ -561,6 +562,13 @@ class NetworkCanvas(QWidget):
                 p.drawRoundedRect(r, 3 * s, 3 * s)
                 p.setPen(QPen(colour, width * s))
                 p.drawRoundedRect(r, 3 * s, 3 * s)
+
+
+def _rasters(p: QPainter) -> bool:
+    """Whether ``p`` paints pixels (the screen, a grab, an image), not a recording of the
+    drawing (a QPicture or an SVG file, which keep vector lines and full-size images)."""
+    engine = p.paintEngine()
+    return engine is not None and engine.type() == QPaintEngine.Type.Raster
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:
