@@ -26,6 +26,7 @@ Qt-free: the app's timeline view only reads it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -108,8 +109,8 @@ class TimelineEntry:
             return f"Epoch {self.epoch:,}"
         return f"Epoch {self.position:,.2f} (step {self.step:,})"
 
-    @property
-    def nbytes(self) -> int:
+    @cached_property
+    def nbytes(self) -> int:  # the weights are read-only copies: computed once
         return sum(a.nbytes for a in _leaves(self.weights)) + ENTRY_OVERHEAD
 
     def copy_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -188,6 +188,8 @@ class Trainer:
         self._have_grads = False
         self._grid_points: np.ndarray | None = None
         self._grid_shape: tuple[int, int] | None = None
+        self._grid_step = 1  # hidden layers' heatmaps: every step-th grid point per side
+        self._grid_full: frozenset = frozenset()  # layers kept at every grid point anyway
         self._grid_out: np.ndarray | None = None
         self.diverged = False
         self._diverged_step: int | None = None
@@ -303,16 +305,30 @@ class Trainer:
         self.diverged = True  # force a full clear below
         self._clear_divergence()
 
-    def set_grid(self, points: Any, shape: tuple[int, int]) -> None:
-        """Heatmap inputs: ``points`` (N·M, inputs), the feature vectors of an N × M grid."""
+    def set_grid(self, points: Any, shape: tuple[int, int], hidden_step: int = 1) -> None:
+        """Heatmap inputs: ``points`` (N·M, inputs), the feature vectors of an N × M grid.
+
+        With ``hidden_step`` > 1, :meth:`grid_activations` keeps every ``hidden_step``-th
+        row and column of the grid for the layers before the output (small heatmaps need
+        no more; the copies then cost a fraction); the output layer keeps every point.
+        """
         points = np.ascontiguousarray(points, dtype=np.float64)
         rows, cols = int(shape[0]), int(shape[1])
+        if int(hidden_step) < 1:
+            raise ValueError(f"hidden_step: expected a whole number of at least 1, got "
+                             f"{hidden_step}")
+        self._grid_step = int(hidden_step)
         if points.shape != (rows * cols, self.net.n_inputs):
             raise ValueError(f"grid: expected points of shape ({rows * cols}, "
                              f"{self.net.n_inputs}), got {points.shape}")
         self._grid_points = points
         self._grid_shape = (rows, cols)
         self._grid_out = np.empty((sum(self.net.layer_sizes[1:]), rows * cols), np.float32)
+
+    def set_grid_full_layers(self, layers: Any = ()) -> None:
+        """Layers (indices into a snapshot's ``grid``) that keep every grid point even with
+        ``hidden_step`` > 1, e.g. the layer of a neuron shown large."""
+        self._grid_full = frozenset(int(layer) for layer in layers)
 
     # -- training -----------------------------------------------------------------------------
     def run(self, steps: int, grid: bool = False, gradients: bool = False) -> Snapshot:
@@ -458,8 +474,13 @@ class Trainer:
             if not (-_F32_MAX <= out.min() and out.max() <= _F32_MAX):
                 out = np.nan_to_num(np.clip(out, -_F32_MAX, _F32_MAX), nan=0.0)
         result, col = [], 0
-        for units in self.net.layer_sizes[1:]:
-            block = out[col:col + units].reshape(units, rows, cols).astype(np.float32)
+        sizes = self.net.layer_sizes[1:]
+        step = self._grid_step
+        for layer, units in enumerate(sizes):
+            block = out[col:col + units].reshape(units, rows, cols)
+            if step > 1 and layer < len(sizes) - 1 and layer not in self._grid_full:
+                block = block[:, ::step, ::step]
+            block = np.array(block, dtype=np.float32, order="C")  # a copy: out is reused
             block.setflags(write=False)
             result.append(block)
             col += units

@@ -350,6 +350,9 @@ def test_hovering_a_neuron_shows_its_heatmap_large(win, qtbot):
     image = win.output_view.image.image
     # the whole plane grid (not the neuron's thumbnail), over the plot's full extent
     assert image.shape[:2] == (GRID_N, GRID_N) and GRID_N >= 100
+    # the worker sends the hovered neuron's layer at the full grid too (others smaller)
+    qtbot.waitUntil(lambda: win.latest_snapshot.grid[0].shape[1:] == (GRID_N, GRID_N),
+                    timeout=20_000)
     expected = win.latest_snapshot.grid[0][0]  # hidden layer 1, neuron 1
     np.testing.assert_array_equal(win.network_view.neuron_image(1, 0), expected)
     # while training, the large picture follows the neuron

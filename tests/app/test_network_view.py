@@ -375,3 +375,94 @@ def test_dark_theme_side_by_side_with_the_output_view(qtbot, spiral):
         _shot(win, "network_and_output_dark")
     finally:
         app.setPalette(original)
+
+
+def _pixels(image) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format_RGB32)
+    a = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(),
+                                                           image.bytesPerLine() // 4, 4)
+    return a[:, :image.width(), :3].astype(int)
+
+
+def test_edge_pictures_are_repainted_only_for_layers_whose_edges_changed(qtbot, spiral):
+    import dataclasses
+
+    from PySide6.QtGui import QImage, QPainter, QPicture, QRegion
+    from PySide6.QtWidgets import QWidget
+
+    tr = _trainer(spiral, (4, 4))
+    view = _make_view(qtbot, spiral, tr)
+    canvas = view.canvas
+    cache = canvas._edge_cache
+    snap = tr.run(200, grid=True)
+    view.set_snapshot(snap)
+    canvas.repaint()
+    before = cache.repainted
+    canvas.repaint()  # the same values: every layer's edges are blitted
+    assert cache.repainted == before
+    # flip the sign of the strongest weight into layer 2: only that layer is redrawn
+    weights = [tuple(np.array(a) for a in group) for group in snap.weights]
+    W = weights[1][0]
+    i, j = np.unravel_index(np.argmax(np.abs(W)), W.shape)
+    W[i, j] = -W[i, j]
+    view.set_snapshot(dataclasses.replace(snap, weights=tuple(weights)))
+    canvas.repaint()
+    assert cache.repainted == before + 1
+    assert view.weights[1][0][i, j] == W[i, j]
+    # the picture matches drawing every line and image directly (a recording, replayed)
+    grabbed = canvas.grab().toImage()
+    picture = QPicture()
+    recorder = QPainter(picture)
+    QWidget.render(canvas, recorder, QPoint(0, 0), QRegion(),
+                   QWidget.RenderFlag.DrawWindowBackground)
+    recorder.end()
+    direct = QImage(grabbed.size(), QImage.Format_RGB32)
+    direct.fill(canvas.palette().base().color())
+    painter = QPainter(direct)
+    painter.drawPicture(0, 0, picture)
+    painter.end()
+    diff = np.abs(_pixels(grabbed) - _pixels(direct)).max(axis=2)
+    assert (diff > 24).mean() < 0.01, f"{(diff > 24).mean():.3%} of the pixels differ"
+
+
+def test_neuron_thumbnails_at_drawn_size_and_the_hovered_picture_at_the_full_grid(qtbot,
+                                                                                spiral):
+    from PySide6.QtCore import Qt as QtCore_Qt
+
+    # The trainer sends hidden layers thinned (as the worker does for a 48 x 48 grid with
+    # step 2); the view draws them at the neuron's pixel size, and a hovered neuron's large
+    # picture is the full grid, computed from the weights (checked against the engine).
+    tr = _trainer(spiral, (8, 8), grid_n=48)
+    _, feats, shape = plane_grid(spiral, 48)
+    tr.set_grid(feats, shape, hidden_step=2)
+    view = NetworkView()
+    qtbot.addWidget(view)
+    spec = _spec(spiral, (8, 8))
+    view.set_spec(spiral.feature_names, spec, ["out"])
+    view.set_grid_points(feats, shape)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    snap = tr.run(300, grid=True)
+    view.set_snapshot(snap)
+    view.canvas.repaint()
+    heat = view.heatmaps[1]
+    assert heat.values.shape == (8, 24, 24)
+    px = round(view.canvas.node_sizes[1] * view.canvas.devicePixelRatioF())
+    sized = heat.sized_images(px, view.canvas.devicePixelRatioF())
+    assert sized[0].width() == sized[0].height() == px
+    scaled = heat.image(0).scaled(px, px, QtCore_Qt.IgnoreAspectRatio,
+                                  QtCore_Qt.FastTransformation)
+    # nearest samples, as Qt's unsmoothed scaling picks them (at most a neighbouring one)
+    diff = np.abs(_pixels(sized[0]) - _pixels(scaled)).max(axis=2)
+    assert (diff > 40).mean() < 0.02, f"{(diff > 40).mean():.3%} of the pixels differ"
+    image = view.neuron_image(1, 2)
+    assert image.shape == (48, 48)
+    net = Network.from_spec(spec, seed=0)
+    net.set_weights(snap.weights)
+    expected = net.forward_all(feats)[0][1][:, 2].reshape(48, 48)
+    np.testing.assert_allclose(image, expected, atol=1e-5)
+    # the output layer came at the full grid from the trainer: used as it is
+    np.testing.assert_array_equal(view.neuron_image(3, 0), snap.grid[2][0])

@@ -144,3 +144,48 @@ def test_a_run_shows_every_chunk_even_when_the_gui_is_slow(qtbot):
     qtbot.waitUntil(lambda: drawn and drawn[-1] == start + 10, timeout=60_000)
     assert [e for e in drawn if e > start] == list(range(start + 2, start + 11, 2))
     win.close()
+
+
+def test_hidden_heatmaps_at_the_drawn_size_a_hovered_layer_at_the_full_grid(qtbot):
+    # The plane's 100 x 100 grid: the output layer comes at every point (the decision
+    # boundary), the hidden layer at the neurons' drawn size (every other point, 50 x 50),
+    # and at every point once a neuron of it is shown large (set_full_grid_layer).
+    from neuroviz.app.constants import GRID_N, NODE_GRID
+    from neuroviz.engine import Network
+
+    w = TrainingWorker()
+    received = []
+    w.snapshot_ready.connect(lambda snap, gen: received.append(snap))
+    ds = load_dataset("circle", seed=0)
+    xs = np.linspace(-6, 6, GRID_N)
+    gx, gy = np.meshgrid(xs, xs)
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    w.configure(ds.X_train, ds.Y_train, ds.X_test, ds.Y_test, SPEC, Hyperparameters(), 0,
+                grid_points=points, grid_shape=(GRID_N, GRID_N))
+    w.start()
+    try:
+        qtbot.waitUntil(lambda: bool(received), timeout=120_000)
+        hidden, out = received[-1].grid
+        assert GRID_N >= 100 and hidden.shape == (6, NODE_GRID, NODE_GRID)
+        assert out.shape == (1, GRID_N, GRID_N)
+        net = Network.from_spec(SPEC, seed=0)
+        net.set_weights(received[-1].weights)
+        ref = [a.T.reshape(a.shape[1], GRID_N, GRID_N) for _, a in net.forward_all(points)]
+        step = GRID_N // NODE_GRID
+        np.testing.assert_allclose(hidden, ref[0][:, ::step, ::step], atol=1e-5)
+        np.testing.assert_allclose(out, ref[1], atol=1e-5)
+
+        count = len(received)
+        w.set_full_grid_layer(0)  # paused: published at once
+        qtbot.waitUntil(lambda: len(received) > count, timeout=20_000)
+        hidden = received[-1].grid[0]
+        assert hidden.shape == (6, GRID_N, GRID_N)
+        np.testing.assert_allclose(hidden, ref[0], atol=1e-5)
+
+        w.set_full_grid_layer(None)
+        count = len(received)
+        w.step_epoch()
+        qtbot.waitUntil(lambda: len(received) > count, timeout=20_000)
+        assert received[-1].grid[0].shape == (6, NODE_GRID, NODE_GRID)
+    finally:
+        assert w.shutdown(10_000)

@@ -265,3 +265,37 @@ def test_grid_of_huge_activations_stays_finite_without_warnings(backend):
     f32max = np.finfo(np.float32).max
     np.testing.assert_array_equal(layer[0, 0], [f32max, -f32max, 0.0])
     np.testing.assert_array_equal(layer[1, 0], [-f32max, f32max, 1.0])
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_grid_hidden_step_thins_hidden_layers_and_keeps_the_output_and_chosen_layers(backend):
+    # A 12 x 12 grid with hidden_step 3: hidden layers come at the 4 x 4 points of every
+    # third row and column, the output layer (and a layer asked for) at all 144 points;
+    # the values are the NumPy forward pass at those points.
+    spec = {"inputs": 2, "loss": "bce",
+            "layers": [{"type": "dense", "units": 3, "activation": "tanh"},
+                       {"type": "dense", "units": 2, "activation": "relu"},
+                       {"type": "dense", "units": 1, "activation": "sigmoid"}]}
+    net = Network.from_spec(spec, seed=3)
+    X, Y = xor_data(40)
+    trainer = Trainer(net, X, Y, backend=backend)
+    xs = np.linspace(-1.5, 1.5, 12)
+    gx, gy = np.meshgrid(xs, xs)
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    trainer.set_grid(points, (12, 12), hidden_step=3)
+    reference = [a for _, a in Network.from_spec(spec, seed=3).forward_all(points)]
+    full = [a.T.reshape(a.shape[1], 12, 12) for a in reference]
+    grid = trainer.grid_activations()
+    assert [g.shape for g in grid] == [(3, 4, 4), (2, 4, 4), (1, 12, 12)]
+    for g, f in zip(grid[:2], full[:2]):
+        assert g.flags.c_contiguous
+        np.testing.assert_allclose(g, f[:, ::3, ::3], atol=1e-5)
+    np.testing.assert_allclose(grid[2], full[2], atol=1e-5)
+    trainer.set_grid_full_layers([1])
+    grid = trainer.grid_activations()
+    assert [g.shape for g in grid] == [(3, 4, 4), (2, 12, 12), (1, 12, 12)]
+    np.testing.assert_allclose(grid[1], full[1], atol=1e-5)
+    trainer.set_grid_full_layers(())
+    assert trainer.grid_activations()[1].shape == (2, 4, 4)
+    with pytest.raises(ValueError, match="hidden_step"):
+        trainer.set_grid(points, (12, 12), hidden_step=0)

@@ -11,7 +11,11 @@ Speed notes (measured with a 6 x 8 tanh network, 450 edges, 51 heatmaps): transl
 round-capped antialiased pens make QPainter stroke the union of all lines (~80 ms a frame), so
 edges use opaque colours pre-blended with the background, flat caps, and are batched into
 ``2 * _EDGE_BINS + 1`` pens (sign x magnitude, and one grey pen for (nearly) zero) with
-``drawLines``; node borders go in one ``drawRects``. A frame then costs ~5-8 ms.
+``drawLines``; node borders go in one ``drawRects``. Each layer of edges is kept as a picture
+and repainted only when one of its edges changes pen (:mod:`.edge_cache`); neuron heatmaps are
+blitted at their drawn pixel size (made once per new values), not scaled every frame; new
+values repaint the canvas below the layer headers only, so the header's child widgets (captions,
++/- buttons, activation menus) are not repainted every frame. A frame then costs ~3-5 ms.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QMouseEvent,
+    QPaintEngine,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
@@ -33,6 +38,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from neuroviz.app import palette as _palette
+from neuroviz.app.network.edge_cache import EdgeLayerCache
 from neuroviz.app.network.feature_maps import (
     hit_maps,
     is_map,
@@ -89,6 +95,7 @@ class NetworkCanvas(QWidget):
         self.node_y: list[np.ndarray] = []
         self._edge_lines: list[list[Any]] = []  # per dense layer: flat list of QLineF (i-major)
         self._edge_xy: list[np.ndarray] = []  # per dense layer: (n_in*n_out, 4) x0 y0 x1 y1
+        self._edge_cache = EdgeLayerCache()  # the edges' pictures, repainted when they change
         self._hover: tuple | None = None
         self.label_width = (0.0, 0.0)  # room for the input and output names (relayout)
         self.map_geom: dict = {}  # map columns (image, conv, pool): tiles, see feature_maps
@@ -106,6 +113,7 @@ class NetworkCanvas(QWidget):
         if n_cols == 0:
             self.col_x, self.node_y, self.node_sizes = [], [], []
             self._edge_lines, self._edge_xy = [], []
+            self._edge_cache.set_geometry([], [])
             return
         fm = QFontMetricsF(self.font())
         width, height = float(self.width()), float(self.height())
@@ -166,6 +174,13 @@ class NetworkCanvas(QWidget):
         v._place_controls()
         self.update()
 
+    def update_values(self) -> None:
+        """Repaint what new values change (a snapshot, an example): everything below the
+        layer headers. The captions, +/- buttons and activation menus on the header are
+        child widgets; leaving them out of the repaint spares them a repaint every frame."""
+        top = max(0, int(self.header_h) - 1)
+        self.update(0, top, self.width(), max(self.height() - top, 0))
+
     def natural_size(self) -> tuple[int, int]:
         """The smallest size that still shows every neuron and its column (presenter mode
         lowers its size factor when even this does not fit)."""
@@ -192,6 +207,7 @@ class NetworkCanvas(QWidget):
                                yy1.ravel()], axis=1)
             self._edge_xy.append(xy)
             self._edge_lines.append([QLineF(a, b, c, d) for a, b, c, d in xy.tolist()])
+        self._edge_cache.set_geometry(self._edge_lines, self._edge_xy)
 
     def edge_index(self, k: int, i: int, j: int) -> int:
         """Position of the edge from node ``i`` of column ``k-1`` to node ``j`` of column ``k``."""
@@ -391,50 +407,68 @@ class NetworkCanvas(QWidget):
         # Antialiased thick strokes dominate the frame for big networks (8 x 16: ~2300 edges,
         # ~30 ms); beyond ~1000 edges plain strokes keep the canvas above 45 fps.
         n_edges = sum(len(lines) for lines in self._edge_lines)
-        p.setRenderHint(QPainter.Antialiasing, n_edges <= 1000)
-        bg = self.palette().base().color()
-        # (Nearly) zero: grey between background and text, so it shows in light and dark themes.
-        zero_pen = QPen(self.zero_edge_colour(), MIN_EDGE_WIDTH * s, Qt.SolidLine, Qt.FlatCap)
+        antialias = n_edges <= 1000
+        pens, style = self._edge_pens(pal, s)
         if values is None:
-            p.setPen(zero_pen)
-            for lines in self._edge_lines:
-                p.drawLines(lines)
+            keys = [np.zeros(len(lines), np.int64) for lines in self._edge_lines]
+        else:
+            ref = v.edge_reference(values)
+            keys = [self._edge_keys(k, w, ref, len(lines))
+                    for k, (lines, w) in enumerate(zip(self._edge_lines, values), start=1)]
+        # On screen, grabbed or rendered to an image, with the whole canvas in view: cached
+        # per layer. Zoomed in, only the part in view is painted, so direct drawing is cheaper.
+        if _rasters(p) and getattr(v, "zoom", 1.0) <= 1.0:
+            margin = MAX_EDGE_WIDTH * s / 2 + 2
+            self._edge_cache.paint(p, keys, pens, style, antialias, self.devicePixelRatioF(),
+                                   margin)
             return
-        ref = v.edge_reference(values)
-        for k, (lines, w) in enumerate(zip(self._edge_lines, values), start=1):
+        # Vector output (SVG export records a QPicture): every line, as lines.
+        p.setRenderHint(QPainter.Antialiasing, antialias)
+        for lines, key in zip(self._edge_lines, keys):
             if not lines:  # drawn as fans (feature maps)
                 continue
-            if w is None:  # no weights on this connection (dropout, a block's sum)
-                p.setPen(zero_pen)
-                p.drawLines(lines)
-                continue
-            mag = np.abs(w).ravel() / ref
-            mask = v.dropout_mask(k - 1)
-            if mask is not None and w.ndim == 2 and len(mask) == w.shape[0]:
-                # a dropped unit sends nothing along its edges in this step: drawn grey
-                mag = np.where(np.repeat(mask == 0.0, w.shape[1]), 0.0, mag)
-            bins = np.minimum((mag * _EDGE_BINS).astype(np.int64), _EDGE_BINS - 1)
-            # key 0: (nearly) zero; then 1 + 2 * bin + (positive) for the signed bins
-            key = np.where(mag < ZERO_EDGE_FRACTION, 0, 1 + bins * 2 + (w.ravel() > 0))
             order = np.argsort(key, kind="stable")
-            bounds = np.searchsorted(key[order], np.arange(2 * _EDGE_BINS + 2))
-            for kk in range(2 * _EDGE_BINS + 1):
+            bounds = np.searchsorted(key[order], np.arange(len(pens) + 1))
+            for kk, pen in enumerate(pens):
                 a, b = bounds[kk], bounds[kk + 1]
-                if a == b:
-                    continue
-                if kk == 0:
-                    p.setPen(zero_pen)
-                else:
-                    level = ((kk - 1) // 2 + 0.5) / _EDGE_BINS
-                    sign = 1.0 if (kk - 1) % 2 else -1.0
-                    # Opaque colours blended with the background: translucent pens make
-                    # QPainter compute the union of all strokes, which is ~10x slower. Even
-                    # the weakest bin keeps its hue clearly, so the sign always reads.
-                    colour = blend(bg, pal.colour(sign * (0.45 + 0.55 * level), 1.0),
-                                   0.6 + 0.4 * level)
-                    width = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * level
-                    p.setPen(QPen(colour, width * s, Qt.SolidLine, Qt.FlatCap))
-                p.drawLines([lines[i] for i in order[a:b]])
+                if a < b:
+                    p.setPen(pen)
+                    p.drawLines([lines[i] for i in order[a:b]])
+
+    def _edge_keys(self, k: int, w, ref: float, n: int) -> np.ndarray:
+        """The pen of each edge into column ``k`` (see :meth:`_edge_pens`)."""
+        if w is None or n == 0:  # no weights (dropout, a block's sum), or drawn as fans
+            return np.zeros(n, np.int64)
+        mag = np.abs(w).ravel() / ref
+        mask = self.view.dropout_mask(k - 1)
+        if mask is not None and w.ndim == 2 and len(mask) == w.shape[0]:
+            # a dropped unit sends nothing along its edges in this step: drawn grey
+            mag = np.where(np.repeat(mask == 0.0, w.shape[1]), 0.0, mag)
+        bins = np.minimum((mag * _EDGE_BINS).astype(np.int64), _EDGE_BINS - 1)
+        # key 0: (nearly) zero; then 1 + 2 * bin + (positive) for the signed bins
+        return np.where(mag < ZERO_EDGE_FRACTION, 0, 1 + bins * 2 + (w.ravel() > 0))
+
+    def _edge_pens(self, pal, s: float) -> tuple[list[QPen], tuple]:
+        """The ``2 * _EDGE_BINS + 1`` edge pens (key 0: (nearly) zero; then by magnitude
+        bin, negative before positive) and what they depend on."""
+        bg = self.palette().base().color()
+        zero = self.zero_edge_colour()
+        style = (bg.rgba(), zero.rgba(), id(pal), pal.name, s)
+        if getattr(self, "_pens_style", None) == style:
+            return self._pens, style
+        # (Nearly) zero: grey between background and text, so it shows in light and dark themes.
+        pens = [QPen(zero, MIN_EDGE_WIDTH * s, Qt.SolidLine, Qt.FlatCap)]
+        for kk in range(1, 2 * _EDGE_BINS + 1):
+            level = ((kk - 1) // 2 + 0.5) / _EDGE_BINS
+            sign = 1.0 if (kk - 1) % 2 else -1.0
+            # Opaque colours blended with the background: translucent pens make QPainter
+            # compute the union of all strokes, which is ~10x slower. Even the weakest bin
+            # keeps its hue clearly, so the sign always reads.
+            colour = blend(bg, pal.colour(sign * (0.45 + 0.55 * level), 1.0), 0.6 + 0.4 * level)
+            width = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * level
+            pens.append(QPen(colour, width * s, Qt.SolidLine, Qt.FlatCap))
+        self._pens, self._pens_style = pens, style
+        return pens, style
 
     def zero_edge_colour(self) -> QColor:
         """The neutral colour of an edge whose value is (nearly) zero, for the current theme."""
@@ -448,6 +482,8 @@ class NetworkCanvas(QWidget):
         s = v.scale
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, min(BASE_POINT_SIZE * s, self.node_size * 0.3)))
+        on_screen = _rasters(p)  # not a recording (SVG export)
+        dpr = self.devicePixelRatioF()
         for k, n in enumerate(v.layer_sizes):
             if k in self.map_geom:  # tiles of feature maps: feature_maps.paint_maps
                 continue
@@ -455,9 +491,17 @@ class NetworkCanvas(QWidget):
             vals = v.example_values(k)
             if vals is not None:
                 centre, half = value_range(vals[:, None], v.layer_activation(k))
+            sized = None
+            if heat is not None and heat.values is not None and on_screen:
+                # pictures at the drawn size: blitted, not scaled, every frame
+                px = round(self.node_sizes[k] * dpr)
+                sized = heat.sized_images(px, dpr)
             for j in range(n):
                 r = self.node_rect(k, j)
-                if heat is not None and heat.values is not None:
+                if sized is not None:
+                    p.drawImage(QPointF(round(r.left() * dpr) / dpr, round(r.top() * dpr) / dpr),
+                                sized[j])
+                elif heat is not None and heat.values is not None:
                     p.drawImage(r, heat.image(j))
                 elif vals is not None:
                     x = (vals[j] - centre[j]) / half[j]
@@ -565,6 +609,13 @@ class NetworkCanvas(QWidget):
                 p.drawRoundedRect(r, 3 * s, 3 * s)
                 p.setPen(QPen(colour, width * s))
                 p.drawRoundedRect(r, 3 * s, 3 * s)
+
+
+def _rasters(p: QPainter) -> bool:
+    """Whether ``p`` paints pixels (the screen, a grab, an image), not a recording of the
+    drawing (a QPicture or an SVG file, which keep vector lines and full-size images)."""
+    engine = p.paintEngine()
+    return engine is not None and engine.type() == QPaintEngine.Type.Raster
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:

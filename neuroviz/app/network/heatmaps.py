@@ -47,6 +47,8 @@ class HeatmapLayer:
         ]
         self.values: np.ndarray | None = None  # last finite float32 values (units, N, N)
         self.activation: str | None = None
+        self.version = 0  # counts recolourings (new values, a palette change)
+        self._sized: tuple | None = None  # (version, px, dpr, buffer, images) at drawn size
 
     def matches(self, shape: tuple[int, int, int]) -> bool:
         return self.shape == tuple(shape)
@@ -75,9 +77,30 @@ class HeatmapLayer:
         np.clip((t + 1.0) * 127.5, 0.0, 255.0, out=t)
         self._idx[...] = t[:, ::-1, :]  # flip: image row 0 = largest y
         np.take(palette.lut32(), self._idx, out=self.buf)
+        self.version += 1
 
     def image(self, unit: int) -> QImage:
         return self.images[unit]
+
+    def sized_images(self, px: int, dpr: float = 1.0) -> list[QImage]:
+        """Every unit's picture at ``px`` x ``px`` device pixels (nearest sample, as an
+        unsmoothed scaled drawing picks it), so the canvas blits it without scaling. Made
+        once per recolouring and size, in one vectorised step for the whole layer."""
+        px = max(1, int(px))
+        cached = self._sized
+        if cached is not None and cached[:3] == (self.version, px, dpr):
+            return cached[4]
+        _, rows, cols = self.shape
+        ri = np.minimum(((np.arange(px) + 0.5) * rows / px).astype(np.intp), rows - 1)
+        ci = np.minimum(((np.arange(px) + 0.5) * cols / px).astype(np.intp), cols - 1)
+        buf = np.ascontiguousarray(self.buf[:, ri[:, None], ci[None, :]])
+        images = []
+        for u in range(self.units):
+            img = QImage(buf[u].data, px, px, 4 * px, QImage.Format_RGB32)
+            img.setDevicePixelRatio(dpr)
+            images.append(img)
+        self._sized = (self.version, px, dpr, buf, images)
+        return images
 
 
 def plane_grid(ds, n: int = 48) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:

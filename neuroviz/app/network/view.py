@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from neuroviz.app import palette as _palette
+from neuroviz.app.constants import node_grid_step
 from neuroviz.app.network.canvas import BASE_POINT_SIZE, MAX_NEURONS, ColourLegend, NetworkCanvas
 from neuroviz.app.network.editor import ValueEditor
 from neuroviz.app.network.feature_maps import is_map, width_weight
@@ -65,8 +66,6 @@ __all__ = [
 
 MAX_HIDDEN_LAYERS = 32
 MIN_NEURONS = 1
-#: Heatmap samples per side drawn in a neuron (finer plane grids are thinned to this).
-NODE_GRID = 50
 #: Zoom range of the canvas (1 = the whole network fits the view; View › Zoom In/Out).
 ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 1.0, 4.0, 1.25
 
@@ -132,6 +131,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         self.layer_sizes: list[int] = []
         self.layout = Layout([], [])
         self._probe = None  # a Network of the spec: inner values, dropout masks
+        self._grid_weights = None  # the weights the heatmaps were computed with
+        self._grid_shape = None
         self._grid_points = None
         self._mask_example = None
         self._masks: dict[int, np.ndarray] = {}
@@ -842,6 +843,8 @@ class NetworkView(DescriptionsMixin, QWidget):
         grid = getattr(snap, "grid", None)
         n_top = (self.columns[-1].top + 1) if self.columns else 0
         if grid is not None and len(grid) == n_top:
+            # the weights behind these heatmaps, for a hovered neuron's full picture
+            self._grid_weights = None if per_column else getattr(snap, "weights", None)
             inner = self._inner_grid(snap) if self.layout.blocks else {}
             for k, col in enumerate(self.columns[1:], start=1):
                 g = grid[col.top] if col.inner is None else inner.get(k)
@@ -853,7 +856,7 @@ class NetworkView(DescriptionsMixin, QWidget):
         elif self._probe is not None and hasattr(snap, "step") and any(
                 c.kind == "dropout" for c in self.columns):
             self._masks = self._training_masks(int(snap.step))
-        self.canvas.update()
+        self.canvas.update_values()
 
     def _training_masks(self, step: int) -> dict[int, np.ndarray]:
         """Dropout masks a training step with seed ``step`` draws for the mask example."""
@@ -919,10 +922,10 @@ class NetworkView(DescriptionsMixin, QWidget):
     def _set_heat(self, k: int, values, activation: str | None) -> None:
         values = np.asarray(values)
         full = values
-        if values.ndim == 3 and min(values.shape[1:]) >= 2 * NODE_GRID:
+        if values.ndim == 3 and node_grid_step(min(values.shape[1:])) > 1:
             # A neuron is a few dozen pixels: every other sample of the plane's grid is plenty
             # (the output plot shows the full grid), at a quarter of the colouring cost.
-            step = min(values.shape[1:]) // NODE_GRID
+            step = node_grid_step(min(values.shape[1:]))
             values = values[:, ::step, ::step]
         if values.ndim != 3 or values.shape[0] != self.layer_sizes[k] or min(values.shape) < 1:
             return
@@ -955,7 +958,7 @@ class NetworkView(DescriptionsMixin, QWidget):
             if len(vals) == len(self.layer_sizes) and all(
                     v.size == n and np.isfinite(v).all() for v, n in zip(vals, self.layer_sizes)):
                 self._examples = vals
-        self.canvas.update()
+        self.canvas.update_values()
 
     def set_example_forward(self, x, values) -> None:
         """Non-2-D data: the selected example ``x`` and ``Network.forward_all`` of it."""
@@ -974,7 +977,43 @@ class NetworkView(DescriptionsMixin, QWidget):
         if h is None or h.values is None or j >= h.units:
             return None
         full = getattr(h, "full_values", None)
+        if full is not None and self._grid_shape is not None and k >= 1 \
+                and tuple(np.shape(full)[1:]) != tuple(self._grid_shape):
+            # The worker sends hidden layers at the neurons' drawn size: the large picture
+            # is computed here, once per hover, over the whole plane grid.
+            computed = self._full_heat(k, h)
+            if computed is not None:
+                full = computed
         return h.values[j] if full is None else np.asarray(full[j])
+
+    def _full_heat(self, k: int, h: HeatmapLayer) -> np.ndarray | None:
+        """Column ``k``'s (units, N, N) values over the whole plane grid from the weights of
+        the last snapshot (kept on ``h`` until its heatmap changes), or None."""
+        cached = getattr(h, "full_from", None)
+        if cached is not None and cached[0] is h.values:
+            return cached[1]
+        net, points, weights = self._probe, self._grid_points, self._grid_weights
+        if net is None or points is None or weights is None:
+            return None
+        try:
+            net.set_weights(weights)
+        except ValueError:
+            return None
+        rows, cols = self._grid_shape
+        with np.errstate(all="ignore"):
+            v = column_values(self.layout, net.forward_all(points))[k - 1]
+        if v.shape != (rows * cols, h.units) or not np.isfinite(v).all():
+            return None
+        full = np.ascontiguousarray(v.T.reshape(h.units, rows, cols), dtype=np.float32)
+        h.full_from = (h.values, full)
+        return full
+
+    def grid_layer(self, k: int) -> int | None:
+        """The index into a snapshot's ``grid`` of node column ``k`` (None: the inputs, or a
+        column inside a residual block, computed here from the weights)."""
+        if not 1 <= k < len(self.columns) or self.columns[k].inner is not None:
+            return None
+        return self.columns[k].top
 
     def hovered_neuron(self) -> tuple[int, int] | None:
         """(node layer, index) of the neuron (or bias) under the mouse, else None."""

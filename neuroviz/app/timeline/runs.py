@@ -97,6 +97,7 @@ class RunComparison:
         self.runs: list[dict] = []  # {"epochs", "loss", "settings", "context", "curve"}
         self._copy: dict | None = None
         self._length = -1
+        self._run_settings: dict | None = None  # the current run's settings, once computed
         window.snapshot_drawn.connect(self._on_snapshot)
         window.state.subscribe(self._on_state)
 
@@ -105,10 +106,14 @@ class RunComparison:
         if len(h) != self._length:
             self._length = len(h)
             if len(h) >= 2:
+                if self._run_settings is None:  # they change with the state, not every frame
+                    self._run_settings = _settings(self.window)
                 self._copy = {"epochs": np.array(h.epochs), "loss": np.array(h.train_loss),
-                              "settings": _settings(self.window), "context": self.context}
+                              "settings": self._run_settings, "context": self.context}
 
     def _on_state(self, change: str) -> None:
+        if change != "history":
+            self._run_settings = None
         h = self.window.state.history
         if change in ("history", "experiment") and len(h) == 0 and self._copy is not None:
             if self.enabled and self._copy["context"] == self.context:

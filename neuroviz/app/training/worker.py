@@ -3,6 +3,8 @@
 The GUI never touches the live network. It sends commands (thread-safe methods that put
 a tuple on a queue) and receives immutable engine snapshots through the
 ``snapshot_ready(snapshot, generation)`` signal, at most ``max_fps`` (50) times a second.
+A snapshot's heatmap grid holds the output layer at every point of the plane's grid and the
+hidden layers at the size a neuron is drawn (:func:`~neuroviz.app.constants.node_grid_step`).
 ``generation`` grows each time a new training run starts (configure, rebuild, reset),
 so the window can tell a fresh run from the continuation of the current one.
 
@@ -38,6 +40,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, QThread, Signal
 
+from neuroviz.app.constants import node_grid_step
 from neuroviz.experiment import Hyperparameters, copy_weights
 
 MIN_BURST_STEPS = 10
@@ -105,6 +108,7 @@ class TrainingWorker(QThread):
         self._paced = False  # a train_epochs run whose chunks wait for next_chunk()
         self._chunk_allowed = True
         self._gradients = False
+        self._full_layer: int | None = None  # a layer whose grid stays full size (hovered)
         self._steps_per_second_limit: float | None = None
         self._burst_steps = 50
         self._step_seconds = 1e-4  # running estimate of one step's wall time
@@ -219,6 +223,12 @@ class TrainingWorker(QThread):
     def set_gradients(self, on: bool) -> None:
         """Include the last mini-batch gradients in published snapshots."""
         self._post("gradients", bool(on))
+
+    def set_full_grid_layer(self, layer: int | None) -> None:
+        """Send layer ``layer``'s heatmaps (an index into the snapshot's ``grid``) at every
+        point of the plane's grid, like the output layer's, while a neuron of it is shown
+        large (None: only the output layer). Publishes a snapshot when it changes."""
+        self._post("full_grid_layer", None if layer is None else int(layer))
 
     def request_snapshot(self) -> None:
         self._post("publish")
@@ -512,7 +522,11 @@ class TrainingWorker(QThread):
             patience=hp.patience if hp.early_stopping else None,
         )
         if self._grid is not None:
-            trainer.set_grid(self._grid[0], shape=self._grid[1])
+            # Hidden layers at the neurons' drawn size, the output layer at every grid point.
+            shape = self._grid[1]
+            trainer.set_grid(self._grid[0], shape=shape,
+                             hidden_step=node_grid_step(min(shape)))
+            trainer.set_grid_full_layers(() if self._full_layer is None else (self._full_layer,))
         self._trainer = trainer
         self.generation += 1
         self._burst_steps = max(MIN_BURST_STEPS, self._burst_steps)
@@ -736,6 +750,15 @@ class TrainingWorker(QThread):
         changed = on != self._gradients
         self._gradients = on
         return changed
+
+    def _do_full_grid_layer(self, layer) -> bool:
+        if layer == self._full_layer:
+            return False
+        self._full_layer = layer
+        if self._trainer is None:
+            return False
+        self._trainer.set_grid_full_layers(() if layer is None else (layer,))
+        return layer is not None and self._grid is not None  # show it at once
 
     def _do_publish(self) -> bool:
         return True

@@ -292,7 +292,14 @@ class ExperimentApplyingMixin:
             self._refresh_network_view()
             self._refresh_output_view()
             self._configure_worker()
+        elif change == "history" and self._history_save_key() == getattr(
+                self, "_saved_history_key", None):
+            return  # new loss rows only (every frame): the remembered settings keep none
         self._save_last_settings()
+
+    def _history_save_key(self) -> tuple:
+        """What of the history the remembered settings keep (its rows are cleared)."""
+        return self.state.epoch_offset, self.state.history.metric_name
 
     def _refresh_controls(self) -> None:
         ds = self._dataset

@@ -67,6 +67,7 @@ class RememberedSettingsMixin:
                     pass  # unreadable last settings: start from the defaults
 
     def _save_last_settings(self) -> None:
+        self._saved_history_key = self._history_save_key()
         exp = self.state.experiment(None)
         exp.history.clear()
         if payload_chars(exp.dataset.data) > MAX_REMEMBERED_DATA_CHARS:

@@ -162,6 +162,7 @@ class SnapshotDrawingMixin:
         return True
 
     def _on_neuron_hovered(self, k: int, j: int) -> None:
+        self.worker.set_full_grid_layer(self.network_view.grid_layer(k) if k >= 0 else None)
         if k < 0:
             self.output_view.show_neuron_image(None)
             return
