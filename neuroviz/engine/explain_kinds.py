@@ -28,6 +28,13 @@ from typing import Any
 import numpy as np
 
 from neuroviz.engine import activations as act
+from neuroviz.engine.explain_maps import (
+    MAP_KINDS,
+    map_backward,
+    map_forward,
+    map_input_step,
+    map_update,
+)
 from neuroviz.engine.explain_steps import (
     _UPDATE_NOTES,
     DOT,
@@ -50,7 +57,10 @@ from neuroviz.engine.kinds.layernorm import EPS
 
 __all__ = ["ExplainColumn", "explain_columns", "explain_kinds"]
 
-_KIND_TITLES = {"dense": "Dense", "dropout": "Dropout", "layernorm": "Layer norm"}
+_KIND_TITLES = {"dense": "Dense", "dropout": "Dropout", "layernorm": "Layer norm",
+                "conv2d": "Convolution", "maxpool": "Max pool", "avgpool": "Average pool",
+                "globalmaxpool": "Global max pool", "globalavgpool": "Global average pool",
+                "flatten": "Flatten"}
 _SHORT = {"dense": "dense", "dropout": "dropout", "layernorm": "norm"}
 
 
@@ -107,6 +117,9 @@ class _ColumnBuilder(_Builder):
             return f"Block {col.block + 1} \u00b7 {_SHORT[col.kind]}"
         if col.kind == "dense":
             return f"Hidden layer {k}"
+        same = [c for c in self.cols if c.kind == col.kind]
+        if col.kind in MAP_KINDS and len(same) > 1:  # "Convolution 2"
+            return f"{_KIND_TITLES[col.kind]} {same.index(col) + 1}"
         return _KIND_TITLES[col.kind]
 
     def neuron_name(self, k: int, j: int) -> str:
@@ -144,10 +157,13 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
              if c.kind == "dropout"}
 
     # ---------------------------------------------------------------- forward
-    b.add("forward", "input", 0, None, None, "Input: the example's feature values",
-          ["  ".join(f"{names_in[i]} = {fmt(v)}" for i, v in enumerate(x))],
-          "The example's features enter the input layer, one value per input node.",
-          **{f"x{i}": v for i, v in enumerate(x)})
+    if len(net.input_shape) == 3:
+        map_input_step(b, x, net.input_shape)
+    else:
+        b.add("forward", "input", 0, None, None, "Input: the example's feature values",
+              ["  ".join(f"{names_in[i]} = {fmt(v)}" for i, v in enumerate(x))],
+              "The example's features enter the input layer, one value per input node.",
+              **{f"x{i}": v for i, v in enumerate(x)})
     for k, c in enumerate(cols, start=1):
         prev = out(k - 1)
         v = lv(c)
@@ -157,6 +173,8 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
             _dropout_forward(b, k, c, prev, v.a[0], masks[k], training)
         elif c.kind == "layernorm":
             _norm_forward(b, k, c, params[k - 1], prev, v)
+        elif c.kind in MAP_KINDS:
+            map_forward(b, k, c.layer, params[k - 1], prev, v)
         else:
             _sum_forward(b, k, c, out(source[c.block]), prev, v.a[0], params[k - 1])
     z_out, a_out = values[-1].z[0], values[-1].a[0]
@@ -201,6 +219,9 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
                             k == C, net.loss, da_out, split.get(k), via_next[k])
         elif c.kind == "dropout":
             _dropout_backward(b, k, d, dx, masks[k], training, split.get(k), via_next[k])
+        elif c.kind in MAP_KINDS:
+            map_backward(b, k, c.layer, params[k - 1], out(k - 1), v, d, dz[0], g, dx,
+                         k == 1)
         else:
             _norm_backward(b, k, c, params[k - 1], v, d, dx, g, split.get(k), via_next[k])
         via_next[k - 1] = dx
@@ -240,6 +261,10 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
                     note + " Biases are not regularised.")
             old_w.append((ps[0].copy(), ps[1].copy()))
             new_w.append((news[0], news[1]))
+        elif c.kind == "conv2d":
+            news = map_update(b, hp, t, k, c.layer, ps, gs, m1s, m2s)
+            old_w.append((ps[0].copy(), ps[1].copy()))
+            new_w.append((news[0], news[1]))
         elif c.kind == "layernorm":
             for j in range(c.units):
                 upd(0, j, "gain", "update_gain", j, None, f"Update gain of {b.neuron_name(k, j)}",
@@ -272,7 +297,7 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
     col_grads = []
     for k, c in enumerate(cols, start=1):
         g = grads[k]
-        if c.kind in ("dense", "layernorm"):
+        if c.kind in ("dense", "layernorm", "conv2d"):
             col_grads.append((g[0], g[1]))
         elif c.kind == "sum" and g:
             col_grads.append((g[0], None))
