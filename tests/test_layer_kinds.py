@@ -29,6 +29,11 @@ def dense(units, activation="tanh"):
     return {"type": "dense", "units": units, "activation": activation}
 
 
+def conv(filters, kernel=3, stride=1, padding="valid", activation="relu"):
+    return {"type": "conv2d", "filters": filters, "kernel": kernel, "stride": stride,
+            "padding": padding, "activation": activation}
+
+
 #: Example networks per kind (each exercises the kind; several cover its variants).
 EXAMPLES: dict[str, list[dict]] = {
     "dense": [
@@ -58,6 +63,30 @@ EXAMPLES: dict[str, list[dict]] = {
                                             "layers": [dense(4, "swish")]},
                                  dense(3, "softmax")], "loss": "softmax_ce"},
     ],
+    "conv2d": [
+        # valid, stride 1, one channel, relu
+        {"inputs": [6, 6, 1], "layers": [conv(3), {"type": "flatten"}, dense(3, "softmax")],
+         "loss": "softmax_ce"},
+        # same with stride 2 on three channels (uneven padding), then a valid conv on its maps
+        {"inputs": [7, 6, 3], "layers": [conv(3, 3, 2, "same", "tanh"),
+                                         conv(2, 2, 1, "valid", "elu"), {"type": "flatten"},
+                                         dense(1, "sigmoid")], "loss": "bce"},
+        # same, stride 1, and valid, stride 2; more activation families; dense on the maps
+        {"inputs": [6, 5, 2], "layers": [conv(2, 3, 1, "same", "leaky_relu"),
+                                         conv(3, 2, 2, "valid", "softplus"),
+                                         conv(2, 1, 1, "valid", "gaussian"),
+                                         dense(2, "linear")], "loss": "mse"},
+    ],
+    "flatten": [
+        # conv -> conv -> flatten -> dense
+        {"inputs": [6, 6, 2], "layers": [conv(3, 3, 1, "valid", "swish"),
+                                         conv(2, 2, 2, "same", "sine"), {"type": "flatten"},
+                                         dense(4, "gelu"), dense(3, "softmax")],
+         "loss": "softmax_ce"},
+        # flatten straight after the image input
+        {"inputs": [3, 4, 2], "layers": [{"type": "flatten"}, dense(2, "linear")],
+         "loss": "mse"},
+    ],
 }
 
 #: A bad entry per kind and the field its SpecError must name (entry at layers[1]).
@@ -77,6 +106,17 @@ BAD_ENTRIES: dict[str, list[tuple[dict, str]]] = {
                   "layers[1].layers[0].type"),
                  ({"type": "residual", "layers": [{"type": "dense", "units": 0}]},
                   "layers[1].layers[0].units")],
+    "conv2d": [({"type": "conv2d", "filters": 0}, "layers[1].filters"),
+               ({"type": "conv2d", "filters": 2.5}, "layers[1].filters"),
+               ({"type": "conv2d", "kernel": 10}, "layers[1].kernel"),
+               ({"type": "conv2d", "stride": 0}, "layers[1].stride"),
+               ({"type": "conv2d", "padding": "full"}, "layers[1].padding"),
+               ({"type": "conv2d", "activation": "softmax"}, "layers[1].activation"),
+               ({"type": "conv2d", "units": 3}, "layers[1]: unknown key"),
+               # the layer before gives a vector (3,), not an image
+               ({"type": "conv2d"}, "layers[1]: conv2d needs an image input [H, W, C]")],
+    "flatten": [({"type": "flatten"}, "layers[1]: flatten needs an image input [H, W, C]"),
+                ({"type": "flatten", "size": 2}, "layers[1]: unknown key")],
 }
 
 

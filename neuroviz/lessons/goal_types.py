@@ -59,6 +59,8 @@ KIND_LABELS: dict[str, str] = {
     "dropout": "Dropout layers",
     "layernorm": "Layer-normalisation layers",
     "residual": "Residual blocks",
+    "conv2d": "Convolution layers",
+    "flatten": "Flatten layers",
 }
 #: structures whose value is a fraction from 0 to 1 rather than a whole number.
 FRACTION_STRUCTURES = frozenset({"dropout_rate"})

@@ -6,15 +6,17 @@ See ``docs/adding-a-layer-kind.md`` for the contract and a worked example.
 from __future__ import annotations
 
 from neuroviz.engine.kinds.base import Layer, LayerValues, SpecError
+from neuroviz.engine.kinds.conv2d import Conv2D
 from neuroviz.engine.kinds.dense import Dense
 from neuroviz.engine.kinds.dropout import Dropout
+from neuroviz.engine.kinds.flatten import Flatten
 from neuroviz.engine.kinds.layernorm import LayerNorm
 from neuroviz.engine.kinds.residual import Residual
 
 #: Registry of layer kinds by their spec ``type``.
 LAYER_KINDS: dict[str, type[Layer]] = {
-    cls.kind: cls for cls in (Dense, Dropout, LayerNorm, Residual)
+    cls.kind: cls for cls in (Dense, Dropout, LayerNorm, Residual, Conv2D, Flatten)
 }
 
-__all__ = ["LAYER_KINDS", "Dense", "Dropout", "Layer", "LayerNorm", "LayerValues", "Residual",
-           "SpecError"]
+__all__ = ["LAYER_KINDS", "Conv2D", "Dense", "Dropout", "Flatten", "Layer", "LayerNorm",
+           "LayerValues", "Residual", "SpecError"]

@@ -1,0 +1,399 @@
+"""2-D convolution: a small filter slides over the image; each output value is the weighted
+sum of the input patch under it, one feature map per filter.
+
+Spec: ``{"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1, "padding": "valid",
+"activation": "relu"}`` (defaults as shown; ``filters`` 1 to 64, ``kernel`` 1 to 9 (square),
+``stride`` 1 to 4, ``padding`` ``"valid"`` or ``"same"``, ``activation`` any a hidden dense
+layer allows). Needs an image input ``[H, W, C]`` (channels last); never the output layer.
+
+Output shape ``(H', W', filters)``: ``valid``: ``H' = (H − k)//stride + 1`` (the kernel must
+fit); ``same``: ``H' = ceil(H / stride)`` with total padding ``max((H'−1)·stride + k − H, 0)``,
+of which the top (left) side gets ``total//2`` and the bottom (right) the rest (TensorFlow's
+and ONNX's SAME_UPPER). At most :data:`MAX_VALUES` output values per example.
+
+Parameters, in order: ``K`` (k, k, c_in, filters), regularised; ``b`` (filters,), not
+regularised. Initialised He or Glorot (by the activation, as dense) with
+``fan_in = k·k·c_in``, ``fan_out = k·k·filters``.
+
+Values travel flat, row-major with channels last: value (i, j, c) of an example is column
+``(i·W + j)·C + c``.
+
+Math (``pt``, ``pl`` the top and left padding; positions outside the image count as 0)::
+
+    forward   z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s + u − pt, j·s + v − pl, c] · K[u, v, c, f]
+              a = act(z)
+    backward  dz = da · act'(z)
+              dK[u, v, c, f] = Σ_{n,i,j} x[n, i·s + u − pt, j·s + v − pl, c] · dz[n, i, j, f]
+              db[f] = Σ_{n,i,j} dz[n, i, j, f]
+              dx[n, p, q, c] = Σ over (i, j, u, v) with i·s + u − pt = p, j·s + v − pl = q
+                               of Σ_f dz[n, i, j, f] · K[u, v, c, f]
+
+Seen as a matrix product (im2col): every output position's patch is one row of ``cols``
+(k·k·c_in values), so ``z = cols @ K.reshape(k·k·c_in, filters) + b``; the reference below
+computes it that way.
+
+Export: ONNX, reshape to NHWC, transpose to NCHW, ``Conv`` (kernel as (filters, c_in, k, k),
+explicit pads), transpose back to NHWC and flatten; PyTorch ``nn.Conv2d`` between the same
+reshapes (``ToNCHW`` / ``ToNHWC``), explicit padding (``nn.ZeroPad2d`` first when it is
+uneven).
+
+Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, ``OP_I2`` = k,
+``OP_I3`` = stride, ``OP_I4`` = top padding, ``OP_I5`` = left padding, ``OP_I6`` = H',
+``OP_I7`` = W'; channels follow as NIN/(H·W) and filters as NOUT/(H'·W'). For each output
+position and kernel row the patch is one contiguous run of (kernel columns × channels)
+values, and the innermost loop runs over the filters (contiguous in both K and z).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from neuroviz.engine import activations as act
+from neuroviz.engine import kernels as K
+from neuroviz.engine.kinds.base import (
+    OP_ACT,
+    OP_DZ,
+    OP_I0,
+    OP_I1,
+    OP_I2,
+    OP_I3,
+    OP_I4,
+    OP_I5,
+    OP_I6,
+    OP_I7,
+    OP_IN,
+    OP_NIN,
+    OP_NOUT,
+    OP_OUT,
+    OP_P0,
+    OP_P1,
+    Layer,
+    LayerValues,
+    SpecError,
+    check_keys,
+    is_int,
+)
+
+PADDINGS: tuple[str, ...] = ("valid", "same")
+MAX_FILTERS = 64
+MAX_KERNEL = 9
+MAX_STRIDE = 4
+#: Output values per example (H'·W'·filters): the buffers of the compiled path hold a slot of
+#: this width per layer for a whole mini-batch (and for 256 rows in evaluation).
+MAX_VALUES = 8192
+_OPTS = dict(nogil=True, cache=True, error_model="numpy")
+
+
+def image_shape(in_shape: tuple[int, ...], where: str, kind: str) -> tuple[int, int, int]:
+    """``(H, W, C)`` of an image input, or a SpecError naming ``where``."""
+    if len(in_shape) != 3:
+        raise SpecError(f"{where}: {kind} needs an image input [H, W, C], got shape "
+                        f"{list(in_shape)}")
+    h, w, c = (int(d) for d in in_shape)
+    return h, w, c
+
+
+def geometry(h: int, w: int, k: int, stride: int, padding: str) -> tuple[int, int, int, int]:
+    """``(H', W', top, left)``: the output size and the top and left padding."""
+    if padding == "valid":
+        return (h - k) // stride + 1, (w - k) // stride + 1, 0, 0
+    ho, wo = -(-h // stride), -(-w // stride)
+    return (ho, wo, max((ho - 1) * stride + k - h, 0) // 2,
+            max((wo - 1) * stride + k - w, 0) // 2)
+
+
+class Conv2D(Layer):
+    """``z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f]``, ``a = f(z)``.
+
+    Backward: ``dK = cols.T @ dz``, ``db = Σ dz``, ``dx`` = the patches of ``dz @ K.T``
+    added back where they came from (col2im).
+    """
+
+    kind = "conv2d"
+    keys = {"filters": 8, "kernel": 3, "stride": 1, "padding": "valid", "activation": "relu"}
+    code = 4
+    nestable = False
+    compiled = __name__
+
+    def __init__(self, in_shape: tuple[int, ...], filters: int = 8, kernel: int = 3,
+                 stride: int = 1, padding: str = "valid", activation: str = "relu") -> None:
+        self.in_shape = tuple(int(d) for d in in_shape)
+        self.H, self.W, self.C = image_shape(self.in_shape, "conv2d", "conv2d")
+        self.filters, self.kernel, self.stride = int(filters), int(kernel), int(stride)
+        self.padding = padding
+        self.activation = activation
+        self.Ho, self.Wo, self.pt, self.pl = geometry(self.H, self.W, self.kernel, self.stride,
+                                                      padding)
+        self.out_shape = (self.Ho, self.Wo, self.filters)
+        self.K = np.zeros((self.kernel, self.kernel, self.C, self.filters))
+        self.b = np.zeros(self.filters)
+        self.offsets: list[int] = []
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any], in_shape: tuple[int, ...]) -> Conv2D:
+        return cls(in_shape, **{k: entry.get(k, d) for k, d in cls.keys.items()})
+
+    # -- spec -----------------------------------------------------------------------------
+    @classmethod
+    def normalise(cls, layer, where, in_shape, is_output):
+        check_keys(layer, where, set(cls.keys))
+        entry: dict[str, Any] = {"type": "conv2d"}
+        for key, top in (("filters", MAX_FILTERS), ("kernel", MAX_KERNEL),
+                         ("stride", MAX_STRIDE)):
+            value = layer.get(key, cls.keys[key])
+            if not is_int(value) or not 1 <= value <= top:
+                raise SpecError(f"{where}.{key}: expected a whole number from 1 to {top}, "
+                                f"got {value!r}")
+            entry[key] = int(value)
+        padding = layer.get("padding", "valid")
+        if padding not in PADDINGS:
+            raise SpecError(f"{where}.padding: expected 'valid' or 'same', got {padding!r}")
+        entry["padding"] = padding
+        activation = layer.get("activation", "relu")
+        if activation not in act.ACTIVATIONS:
+            hint = " (softmax is only for the output layer)" if activation == "softmax" else ""
+            raise SpecError(f"{where}.activation: unknown activation {activation!r}{hint} "
+                            f"(choose from {', '.join(act.ACTIVATIONS)})")
+        entry["activation"] = activation
+        cls.output_shape(entry, in_shape, where)  # an input that does not fit is refused here
+        return entry
+
+    @classmethod
+    def output_shape(cls, entry, in_shape, where):
+        h, w, c = image_shape(in_shape, where, "conv2d")
+        k, s, padding = entry["kernel"], entry["stride"], entry["padding"]
+        if padding == "valid" and (k > h or k > w):
+            raise SpecError(f"{where}.kernel: a {k}x{k} kernel does not fit the {h}x{w} input "
+                            f"map (input shape {list(in_shape)}, padding 'valid'); use a "
+                            f"smaller kernel or padding 'same'")
+        ho, wo, _, _ = geometry(h, w, k, s, padding)
+        shape = (ho, wo, entry["filters"])
+        if math.prod(shape) > MAX_VALUES:
+            raise SpecError(f"{where}: the output shape {list(shape)} has {math.prod(shape)} "
+                            f"values per example, at most {MAX_VALUES} are allowed; use fewer "
+                            f"filters or a larger stride")
+        return shape
+
+    @classmethod
+    def param_count(cls, entry, in_shape):
+        c = in_shape[-1] if len(in_shape) == 3 else 1
+        return (entry["kernel"] ** 2 * c + 1) * entry["filters"]
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": "conv2d", "filters": self.filters, "kernel": self.kernel,
+                "stride": self.stride, "padding": self.padding, "activation": self.activation}
+
+    def describe(self):
+        return {**super().describe(), "filters": self.filters, "kernel": self.kernel,
+                "stride": self.stride, "padding": self.padding}
+
+    # -- parameters -----------------------------------------------------------------------
+    def param_shapes(self):
+        return [(self.kernel, self.kernel, self.C, self.filters), (self.filters,)]
+
+    def param_names(self):
+        return ["K", "b"]
+
+    def bind(self, views, offsets=None):
+        self.K, self.b = views
+        self.offsets = list(offsets or [])
+
+    def parameters(self):
+        return [self.K, self.b]
+
+    def regularised(self):
+        return [True, False]  # kernel yes, bias no
+
+    def init_params(self, rng, scheme):
+        if scheme == "auto":
+            scheme = act.default_init(self.activation)
+        area = self.kernel * self.kernel
+        fan_in, fan_out = area * self.C, area * self.filters
+        if scheme == "glorot":  # Glorot/Xavier uniform
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            self.K[...] = rng.uniform(-limit, limit, size=self.K.shape)
+        elif scheme == "he":  # He normal
+            self.K[...] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=self.K.shape)
+        elif scheme == "uniform":
+            self.K[...] = rng.uniform(-0.5, 0.5, size=self.K.shape)
+        elif scheme == "zeros":
+            self.K[...] = 0.0
+        else:  # pragma: no cover - validated in the spec
+            raise SpecError(f"unknown init {scheme!r}")
+        self.b[...] = 0.0
+
+    # -- reference math -------------------------------------------------------------------
+    def _padded_shape(self, n: int) -> tuple[int, int, int, int]:
+        k, s = self.kernel, self.stride
+        return (n, max((self.Ho - 1) * s + k, self.H + self.pt),
+                max((self.Wo - 1) * s + k, self.W + self.pl), self.C)
+
+    def _padded(self, x: np.ndarray) -> np.ndarray:
+        """The batch as (n, Hp, Wp, C) with zeros around it (Hp ≥ (H'−1)·s + k)."""
+        n = len(x)
+        xp = np.zeros(self._padded_shape(n))
+        xp[:, self.pt:self.pt + self.H, self.pl:self.pl + self.W] = x.reshape(
+            n, self.H, self.W, self.C)
+        return xp
+
+    def _cols(self, xp: np.ndarray) -> np.ndarray:
+        """im2col: (n·H'·W', k·k·C), one patch per output position (a strided view, copied)."""
+        n, _, _, c = xp.shape
+        k, s = self.kernel, self.stride
+        sn, sh, sw, sc = xp.strides
+        windows = np.lib.stride_tricks.as_strided(
+            xp, shape=(n, self.Ho, self.Wo, k, k, c), strides=(sn, sh * s, sw * s, sh, sw, sc),
+            writeable=False)
+        return windows.reshape(n * self.Ho * self.Wo, k * k * c)
+
+    def forward(self, x, training=False, state=None):
+        """z = cols(x) @ K + b (every patch times every filter), a = f(z)."""
+        n = len(x)
+        cols = self._cols(self._padded(x))
+        z = (cols @ self.K.reshape(-1, self.filters) + self.b).reshape(n, self.n_out)
+        return LayerValues(z, act.apply(self.activation, z))
+
+    def backward(self, x, dz, values=None):
+        """dK = cols.T @ dz, db = Σ dz, dx = col2im(dz @ K.T) (patches added back in place)."""
+        n = len(x)
+        k, s = self.kernel, self.stride
+        d2 = dz.reshape(n * self.Ho * self.Wo, self.filters)
+        cols = self._cols(self._padded(x))
+        dK = (cols.T @ d2).reshape(self.K.shape)
+        db = d2.sum(axis=0)
+        dcols = (d2 @ self.K.reshape(-1, self.filters).T).reshape(
+            n, self.Ho, self.Wo, k, k, self.C)
+        dxp = np.zeros(self._padded_shape(n))
+        for u in range(k):
+            for v in range(k):
+                dxp[:, u:u + s * (self.Ho - 1) + 1:s, v:v + s * (self.Wo - 1) + 1:s] += \
+                    dcols[:, :, :, u, v]
+        dx = dxp[:, self.pt:self.pt + self.H, self.pl:self.pl + self.W].reshape(n, self.n_in)
+        return [dK, db], np.ascontiguousarray(dx)
+
+    def dz_from_da(self, z, a, da):
+        return da * act.derivative(self.activation, z, a)
+
+    # -- compiled path --------------------------------------------------------------------
+    def ops(self, plan, x):
+        out = plan.slot(self.n_out)
+        plan.add(self.code, IN=x, OUT=out, NIN=self.n_in, NOUT=self.n_out, P0=self.offsets[0],
+                 P1=self.offsets[1], ACT=act.CODES[self.activation], I0=self.H, I1=self.W,
+                 I2=self.kernel, I3=self.stride, I4=self.pt, I5=self.pl, I6=self.Ho,
+                 I7=self.Wo)
+        return out
+
+
+# reassoc lets LLVM vectorise the sums; contract allows fused multiply-adds. Neither touches
+# NaN/inf handling, so the driver's finiteness checks stay truthful.
+_FAST = dict(_OPTS, fastmath={"reassoc", "contract"})
+
+
+@njit(**_FAST)
+def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
+    """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z)."""
+    x0 = ops[o, OP_IN]
+    out = ops[o, OP_OUT]
+    h = ops[o, OP_I0]
+    w = ops[o, OP_I1]
+    k = ops[o, OP_I2]
+    s = ops[o, OP_I3]
+    pt = ops[o, OP_I4]
+    pl = ops[o, OP_I5]
+    ho = ops[o, OP_I6]
+    wo = ops[o, OP_I7]
+    c = ops[o, OP_NIN] // (h * w)
+    f = ops[o, OP_NOUT] // (ho * wo)
+    kp = ops[o, OP_P0]
+    bp = ops[o, OP_P1]
+    nin = h * w * c
+    for e in range(n):
+        xe = x0 + e * nin
+        for i in range(ho):
+            r0 = i * s - pt
+            u0 = max(0, -r0)
+            u1 = min(k, h - r0)
+            for j in range(wo):
+                c0 = j * s - pl
+                v0 = max(0, -c0)
+                v1 = min(k, w - c0)
+                zr = out + ((e * ho + i) * wo + j) * f
+                for q in range(f):
+                    Z[zr + q] = params[bp + q]
+                run = (v1 - v0) * c  # one kernel row's patch: contiguous in x and in K
+                for u in range(u0, u1):
+                    xr = xe + ((r0 + u) * w + c0 + v0) * c
+                    kr = kp + (u * k + v0) * c * f
+                    for t in range(run):
+                        xv = A[xr + t]
+                        kt = kr + t * f
+                        for q in range(f):
+                            Z[zr + q] += xv * params[kt + q]
+    K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, ops[o, OP_NOUT])
+
+
+@njit(**_FAST)
+def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
+    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch."""
+    x0 = ops[o, OP_IN]
+    out = ops[o, OP_OUT]
+    h = ops[o, OP_I0]
+    w = ops[o, OP_I1]
+    k = ops[o, OP_I2]
+    s = ops[o, OP_I3]
+    pt = ops[o, OP_I4]
+    pl = ops[o, OP_I5]
+    ho = ops[o, OP_I6]
+    wo = ops[o, OP_I7]
+    c = ops[o, OP_NIN] // (h * w)
+    f = ops[o, OP_NOUT] // (ho * wo)
+    kp = ops[o, OP_P0]
+    bp = ops[o, OP_P1]
+    nin = h * w * c
+    if ops[o, OP_DZ] == 0:
+        K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * ops[o, OP_NOUT])
+    for t in range(k * k * c * f):
+        grads[kp + t] = 0.0
+    for q in range(f):
+        grads[bp + q] = 0.0
+    want_dx = x0 != 0
+    if want_dx:
+        for t in range(n * nin):
+            D[x0 + t] = 0.0
+    for e in range(n):
+        xe = x0 + e * nin
+        for i in range(ho):
+            r0 = i * s - pt
+            u0 = max(0, -r0)
+            u1 = min(k, h - r0)
+            for j in range(wo):
+                c0 = j * s - pl
+                v0 = max(0, -c0)
+                v1 = min(k, w - c0)
+                dr = out + ((e * ho + i) * wo + j) * f
+                for q in range(f):
+                    grads[bp + q] += D[dr + q]
+                run = (v1 - v0) * c
+                for u in range(u0, u1):
+                    xr = xe + ((r0 + u) * w + c0 + v0) * c
+                    kr = kp + (u * k + v0) * c * f
+                    if want_dx:
+                        for t in range(run):
+                            xv = A[xr + t]
+                            kt = kr + t * f
+                            acc = 0.0
+                            for q in range(f):
+                                g = D[dr + q]
+                                grads[kt + q] += xv * g
+                                acc += g * params[kt + q]
+                            D[xr + t] += acc
+                    else:
+                        for t in range(run):
+                            xv = A[xr + t]
+                            kt = kr + t * f
+                            for q in range(f):
+                                grads[kt + q] += xv * D[dr + q]
