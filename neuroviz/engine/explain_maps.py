@@ -690,8 +690,11 @@ class FilterUpdateView(MapView):
         return [Mark(c + m * C, u, v, "focus") for m in range(3)]
 
     def lines(self, pos):
+        u, v, c = pos
+        C = self.K.shape[2]
         lines = self.weight_lines[tuple(pos)]
-        return (*lines, f"bias: {self.bias_lines[-1]}")
+        return (f"the weight at {_rc(u, v)}{_channel(c, C)} of filter {self.f + 1}, then the "
+                "filter's bias", *lines, f"bias: {self.bias_lines[-1]}")
 
     def values(self, pos):
         u, v, c = pos
