@@ -34,6 +34,13 @@ def conv(filters, kernel=3, stride=1, padding="valid", activation="relu"):
             "padding": padding, "activation": activation}
 
 
+POOLS = ("maxpool", "avgpool", "globalmaxpool", "globalavgpool")
+
+
+def pool_entry(kind, size):
+    return {"type": kind} if kind.startswith("global") else {"type": kind, "size": size}
+
+
 #: Example networks per kind (each exercises the kind; several cover its variants).
 EXAMPLES: dict[str, list[dict]] = {
     "dense": [
@@ -87,6 +94,14 @@ EXAMPLES: dict[str, list[dict]] = {
         {"inputs": [3, 4, 2], "layers": [{"type": "flatten"}, dense(2, "linear")],
          "loss": "mse"},
     ],
+    # pools directly on image inputs with several channels, and after a layer with
+    # parameters that keeps the image shape (so gradients flow back through the pool)
+    **{pool: [
+        {"inputs": [4, 6, 3], "layers": [{"type": "layernorm"}, pool_entry(pool, 2),
+                                         dense(5), dense(3, "softmax")], "loss": "softmax_ce"},
+        {"inputs": [6, 6, 2], "layers": [pool_entry(pool, 3), dense(4, "relu"),
+                                         dense(1, "sigmoid")], "loss": "bce"},
+    ] for pool in POOLS},
 }
 
 #: A bad entry per kind and the field its SpecError must name (entry at layers[1]).
@@ -117,6 +132,18 @@ BAD_ENTRIES: dict[str, list[tuple[dict, str]]] = {
                ({"type": "conv2d"}, "layers[1]: conv2d needs an image input [H, W, C]")],
     "flatten": [({"type": "flatten"}, "layers[1]: flatten needs an image input [H, W, C]"),
                 ({"type": "flatten", "size": 2}, "layers[1]: unknown key")],
+    # (the entry follows a dense layer: a pool there is refused for its non-image input)
+    **{pool: [({"type": pool, "size": 0}, "layers[1].size"),
+              ({"type": pool, "size": 65}, "layers[1].size"),
+              ({"type": pool, "size": 2.0}, "layers[1].size"),
+              ({"type": pool, "size": True}, "layers[1].size"),
+              ({"type": pool, "units": 3}, "layers[1]: unknown key"),
+              ({"type": pool, "size": 2}, f"layers[1]: {pool} needs an image input [H, W, C]")]
+       for pool in ("maxpool", "avgpool")},
+    **{pool: [({"type": pool, "size": 2}, "layers[1]: unknown key"),
+              ({"type": pool}, f"layers[1]: {pool} needs an image input [H, W, C], "
+                               f"got shape [3]")]
+       for pool in ("globalmaxpool", "globalavgpool")},
 }
 
 

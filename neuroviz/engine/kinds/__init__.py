@@ -11,12 +11,15 @@ from neuroviz.engine.kinds.dense import Dense
 from neuroviz.engine.kinds.dropout import Dropout
 from neuroviz.engine.kinds.flatten import Flatten
 from neuroviz.engine.kinds.layernorm import LayerNorm
+from neuroviz.engine.kinds.pooling import AvgPool, GlobalAvgPool, GlobalMaxPool, MaxPool
 from neuroviz.engine.kinds.residual import Residual
 
 #: Registry of layer kinds by their spec ``type``.
 LAYER_KINDS: dict[str, type[Layer]] = {
     cls.kind: cls for cls in (Dense, Dropout, LayerNorm, Residual, Conv2D, Flatten)
 }
+LAYER_KINDS.update({cls.kind: cls for cls in (MaxPool, AvgPool, GlobalMaxPool, GlobalAvgPool)})
 
 __all__ = ["LAYER_KINDS", "Conv2D", "Dense", "Dropout", "Flatten", "Layer", "LayerNorm",
            "LayerValues", "Residual", "SpecError"]
+__all__ += ["AvgPool", "GlobalAvgPool", "GlobalMaxPool", "MaxPool"]
