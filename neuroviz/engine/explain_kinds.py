@@ -30,6 +30,8 @@ import numpy as np
 from neuroviz.engine import activations as act
 from neuroviz.engine.explain_maps import (
     MAP_KINDS,
+    dense_edge_grads,
+    dense_weight_updates,
     map_backward,
     map_forward,
     map_input_step,
@@ -189,6 +191,13 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
     split: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # source column: (via block, skip)
     via_next: list[np.ndarray | None] = [None] * (C + 1)
     d = None  # dL/d(output of the column being processed)
+    def reads_map(k: int) -> bool:
+        """Whether column k is a dense layer reading an image or a map layer's output: its
+        many weights are explained neuron by neuron rather than one by one."""
+        if cols[k - 1].kind != "dense":
+            return False
+        return len(net.input_shape) == 3 if k == 1 else cols[k - 2].kind in MAP_KINDS
+
     for k in range(C, 0, -1):
         c = cols[k - 1]
         xin = out(k - 1)[None, :]
@@ -216,7 +225,8 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
         dx = dx[0]
         if c.kind == "dense":
             _dense_backward(b, k, c, params[k - 1], out(k - 1), v, dA[k], dZ[k], g,
-                            k == C, net.loss, da_out, split.get(k), via_next[k])
+                            k == C, net.loss, da_out, split.get(k), via_next[k],
+                            reads_map(k))
         elif c.kind == "dropout":
             _dropout_backward(b, k, d, dx, masks[k], training, split.get(k), via_next[k])
         elif c.kind in MAP_KINDS:
@@ -250,7 +260,11 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
             _update_step(*ctx, *args, **extra)
 
         note = _UPDATE_NOTES[hp["optimizer"]]
-        if c.kind == "dense":
+        if c.kind == "dense" and reads_map(k):
+            dense_weight_updates(b, hp, t, k, ps, gs, m1s, m2s, news, reg)
+            old_w.append((ps[0].copy(), ps[1].copy()))
+            new_w.append((news[0], news[1]))
+        elif c.kind == "dense":
             W = ps[0]
             for j in range(W.shape[1]):
                 for i in range(W.shape[0]):
@@ -451,7 +465,7 @@ def _da_lines(k: int, j: int, total: float, split, via_next) -> list[str]:
 
 
 def _dense_backward(b, k, c, ps, prev, v, da, dz, g, is_output, loss_name, da_out, split,
-                    via_next):
+                    via_next, grouped=False):
     z, a = v.z[0], v.a[0]
     name = c.layer.activation
     for j in range(c.units):
@@ -479,6 +493,9 @@ def _dense_backward(b, k, c, ps, prev, v, da, dz, g, is_output, loss_name, da_ou
               f"{b.neuron_name(k, j)}: gradient at the neuron", lines, note,
               **{"dL/dz": dz[j], "dL/db": dz[j], "dL/da": da[j] if da is not None else dz[j]})
     dW = g[0]
+    if grouped:
+        dense_edge_grads(b, k, prev, dz, dW)
+        return
     for j in range(c.units):
         for i in range(len(prev)):
             b.add("backward", "edge_grad", k, None, (i, j),

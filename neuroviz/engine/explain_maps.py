@@ -47,8 +47,8 @@ from neuroviz.engine.explain_steps import (
     sub,
 )
 
-__all__ = ["MAP_KINDS", "Grid", "MapView", "Mark", "map_backward", "map_forward",
-           "map_input_step", "map_update"]
+__all__ = ["MAP_KINDS", "Grid", "MapView", "Mark", "dense_edge_grads", "dense_weight_updates",
+           "map_backward", "map_forward", "map_input_step", "map_update"]
 
 #: The layer kinds explained on maps.
 MAP_KINDS = ("conv2d", "maxpool", "avgpool", "globalmaxpool", "globalavgpool", "flatten")
@@ -301,9 +301,7 @@ class ConvView(MapView):
         z, a, b = self.z[i, j, f], self.a[i, j, f], self.bias[f]
         per = self.products(pos)
         text = [[f"{_p(x)}{DOT}{_p(w)}" for x, w in ch] for ch in per]
-        out = [f"z = {SIGMA} x{DOT}w + b   (the {g.kh}{TIMES}{g.kw}"
-               f"{TIMES + str(g.C) if g.C > 1 else ''} window at {_rc(i, j)} times filter "
-               f"{f + 1})"]
+        out = [f"z = {SIGMA} x{DOT}w + b   (window {TIMES} filter {f + 1}, at {_rc(i, j)})"]
         if g.C == 1:
             out.append(f"z = {_terms(text[0] + [_p(b)], WINDOW_TERMS + 1)} = {fmt(z)}"
                        f"{_count(len(text[0]))}")
@@ -483,8 +481,8 @@ class ConvGradView(MapView):
         g, f = self.g, self.f
         out = [Grid(f"Input{_channel(c, g.C)}", self.xp[:, :, c], 0, "value", g.pad)
                for c in range(g.C)]
-        out.append(Grid(f"{D}L/{D}z, map {f + 1}", self.dz[:, :, f], 1, "gradient"))
-        out += [Grid(f"{D}L/{D}K, filter {f + 1}{_channel(c, g.C)}", self.dK[:, :, c, f], 2,
+        out.append(Grid(f"{D}L/{D}z", self.dz[:, :, f], 1, "gradient"))
+        out += [Grid(f"{D}L/{D}K{_channel(c, g.C)}", self.dK[:, :, c, f], 2,
                      "gradient") for c in range(g.C)]
         return out
 
@@ -569,7 +567,7 @@ class ConvInputGradView(MapView):
     def grids(self, pos):
         g = self.g
         F = self.K.shape[3]
-        out = [Grid(f"{D}L/{D}z, map {f + 1}", self.dz[:, :, f], 0, "gradient")
+        out = [Grid(f"{D}L/{D}z map {f + 1}", self.dz[:, :, f], 0, "gradient")
                for f in range(F)]
         out += [Grid(f"{D}L/{D}x{_channel(c, g.C)}", self.dx[:, :, c], 1, "gradient")
                 for c in range(g.C)]
@@ -856,3 +854,59 @@ def map_update(b, hp: dict, t: int, k: int, layer, params, grads, m1s, m2s) -> l
              _UPDATE_NOTES[hp["optimizer"]] + " Every weight of the filter and its bias move "
              "at once; move the focus to read each weight's update.")
     return [K_new, b_new]
+
+
+# ------------------------------------------------------------------------------- dense on maps
+def _biggest(values: np.ndarray) -> int:
+    return int(np.argmax(np.abs(values)))
+
+
+def dense_edge_grads(b, k: int, prev: np.ndarray, dz: np.ndarray, dW: np.ndarray) -> None:
+    """The weight gradients of a dense layer reading a map, one step per neuron (a map has
+    too many values for one step per weight)."""
+    n = len(prev)
+    for j in range(len(dz)):
+        big = _biggest(dW[:, j])
+        shown = [i for i in range(min(n, 3))] + ([big] if big >= 3 else [])
+        lines = [f"{D}L/{D}wᵢ = vᵢ{DOT}{D}L/{D}z   (for each of the {n} weights "
+                 f"into this neuron; {D}L/{D}z = {fmt(dz[j])})"]
+        lines += [f"{D}L/{D}w{sub(i)} = {_p(prev[i])}{DOT}{_p(dz[j])} = {fmt(dW[i, j])}"
+                  + ("   (the largest)" if i == big else "") for i in shown]
+        b.add("backward", "edge_grads", k, j, None,
+              f"{b.neuron_name(k, j)}: gradients of its {n} weights", lines,
+              "A weight's gradient is the value flowing in along it times the error of the "
+              "neuron it feeds; here all the weights into this neuron at once.",
+              **{"dL/dz": dz[j], "dL/dw_max": dW[big, j], "i_max": big})
+
+
+def dense_weight_updates(b, hp: dict, t: int, k: int, ps, gs, m1s, m2s, news, reg) -> None:
+    """The update of a dense layer reading a map, one step per neuron for its weights (the
+    weight with the largest gradient written out), and its bias."""
+    W, bias = ps
+    dW, db = gs
+
+    def rule(w, g, m1, m2, sym, regularised):
+        l1 = hp["l1"] if regularised else 0.0
+        l2 = hp["l2"] if regularised else 0.0
+        return _update_lines(hp["optimizer"], float(w), float(g), float(m1), float(m2), t,
+                             hp["lr"], hp["momentum"], l1, l2, hp["beta1"], hp["beta2"],
+                             hp["eps"], hp["rho"], sym)
+
+    note = _UPDATE_NOTES[hp["optimizer"]]
+    for j in range(W.shape[1]):
+        big = _biggest(dW[:, j])
+        shown = None
+        for i in range(W.shape[0]):
+            text, vals = rule(W[i, j], dW[i, j], m1s[0][i, j], m2s[0][i, j], "w", reg[0])
+            news[0][i, j] = vals["w_new"]
+            if i == big:
+                shown = (text, vals)
+        text, vals = shown
+        b.add("update", "update_weights", k, j, None,
+              f"Update the {W.shape[0]} weights into {b.neuron_name(k, j)}",
+              [f"each weight by the same rule; written out: w{sub(big)}, the one with the "
+               "largest gradient", *text], note, **vals, i=big)
+        text, vals = rule(bias[j], db[j], m1s[1][j], m2s[1][j], "b", reg[1])
+        news[1][j] = vals["w_new"]
+        b.add("update", "update_bias", k, j, None, f"Update bias of {b.neuron_name(k, j)}",
+              text, note + " Biases are not regularised.", **vals)

@@ -221,6 +221,8 @@ class Explanation:
                 out[k][1][j] = self.grads[k][1][j]
             elif s.kind == "projection_grad":
                 out[k][0][:, s.neuron] = self.grads[k][0][:, s.neuron]
+            elif s.kind == "edge_grads":  # all the weights into one neuron
+                out[k][0][:, s.neuron] = self.grads[k][0][:, s.neuron]
             elif s.kind == "conv_filter_grad":  # a whole filter and its bias
                 out[k][0][..., s.neuron] = self.grads[k][0][..., s.neuron]
                 out[k][1][s.neuron] = self.grads[k][1][s.neuron]
@@ -242,6 +244,8 @@ class Explanation:
             elif s.kind == "update_projection":
                 i = int(s.values["i"])
                 out[k][0][i, s.neuron] = self.new_weights[k][0][i, s.neuron]
+            elif s.kind == "update_weights":  # all the weights into one neuron
+                out[k][0][:, s.neuron] = self.new_weights[k][0][:, s.neuron]
             elif s.kind == "update_filter":  # a whole filter and its bias
                 out[k][0][..., s.neuron] = self.new_weights[k][0][..., s.neuron]
                 out[k][1][s.neuron] = self.new_weights[k][1][s.neuron]

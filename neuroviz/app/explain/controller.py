@@ -154,9 +154,11 @@ class ExplainController(QObject):
         same step (forward, backward or update), so the two can be compared."""
         if not self.active:
             return
-        index = self.panel.index
+        index, pos = self.panel.index, self.panel.focus_position
         if self.start(split, row):
             self.panel.go_to(index)
+            if pos is not None:  # the same window position on a convolution or pool
+                self.panel.set_focus_position(pos)
 
     def _on_running(self, running: bool) -> None:
         if running and self.active:
