@@ -173,6 +173,11 @@ def _channel(c: int, n: int) -> str:
     return f" ch {c + 1}" if n > 1 else ""
 
 
+def _ch(c: int, n: int) -> str:
+    """A short channel tag for grid titles (the grids are small)."""
+    return f" ch{c + 1}" if n > 1 else ""
+
+
 # ------------------------------------------------------------------------------- geometry
 @dataclass(frozen=True)
 class Geometry:
@@ -274,11 +279,12 @@ class ConvView(MapView):
 
     def grids(self, pos):
         g, f = self.g, self.f
-        out = [Grid(f"Input{_channel(c, g.C)}", self.xp[:, :, c], 0, "value", g.pad)
+        out = [Grid(f"Input{_ch(c, g.C)}", self.xp[:, :, c], 0, "value", g.pad)
                for c in range(g.C)]
-        out += [Grid(f"Filter {f + 1}{_channel(c, g.C)}", self.K[:, :, c, f], 1, "weight")
-                for c in range(g.C)]
-        out.append(Grid(f"Feature map {f + 1}", _filling(self.a[:, :, f], pos), 2))
+        out += [Grid(f"Filter {f + 1}" if g.C == 1 else f"F{f + 1}{_ch(c, g.C)}",
+                     self.K[:, :, c, f], 1, "weight") for c in range(g.C)]
+        out.append(Grid(f"Feature map {f + 1}" if g.Wo >= 4 else f"Map {f + 1}",
+                        _filling(self.a[:, :, f], pos), 2))
         return out
 
     def marks(self, pos):
@@ -479,10 +485,10 @@ class ConvGradView(MapView):
 
     def grids(self, pos):
         g, f = self.g, self.f
-        out = [Grid(f"Input{_channel(c, g.C)}", self.xp[:, :, c], 0, "value", g.pad)
+        out = [Grid(f"Input{_ch(c, g.C)}", self.xp[:, :, c], 0, "value", g.pad)
                for c in range(g.C)]
         out.append(Grid(f"{D}L/{D}z", self.dz[:, :, f], 1, "gradient"))
-        out += [Grid(f"{D}L/{D}K{_channel(c, g.C)}", self.dK[:, :, c, f], 2,
+        out += [Grid(f"{D}L/{D}K{_ch(c, g.C)}", self.dK[:, :, c, f], 2,
                      "gradient") for c in range(g.C)]
         return out
 
@@ -567,9 +573,9 @@ class ConvInputGradView(MapView):
     def grids(self, pos):
         g = self.g
         F = self.K.shape[3]
-        out = [Grid(f"{D}L/{D}z map {f + 1}", self.dz[:, :, f], 0, "gradient")
+        out = [Grid(f"{D}L/{D}z{f + 1}", self.dz[:, :, f], 0, "gradient")
                for f in range(F)]
-        out += [Grid(f"{D}L/{D}x{_channel(c, g.C)}", self.dx[:, :, c], 1, "gradient")
+        out += [Grid(f"{D}L/{D}x{_ch(c, g.C)}", self.dx[:, :, c], 1, "gradient")
                 for c in range(g.C)]
         return out
 
@@ -674,12 +680,10 @@ class FilterUpdateView(MapView):
     def grids(self, pos):
         C = self.K.shape[2]
         f = self.f
-        out = [Grid(f"Filter {f + 1}{_channel(c, C)} before", self.K[:, :, c, f], 0, "weight")
-               for c in range(C)]
-        out += [Grid(f"{D}L/{D}K{_channel(c, C)}", self.dK[:, :, c, f], 1, "gradient")
+        out = [Grid(f"old{_ch(c, C)}", self.K[:, :, c, f], 0, "weight") for c in range(C)]
+        out += [Grid(f"{D}L/{D}K{_ch(c, C)}", self.dK[:, :, c, f], 1, "gradient")
                 for c in range(C)]
-        out += [Grid(f"after{_channel(c, C)}", self.K_new[:, :, c, f], 2, "weight")
-                for c in range(C)]
+        out += [Grid(f"new{_ch(c, C)}", self.K_new[:, :, c, f], 2, "weight") for c in range(C)]
         return out
 
     def marks(self, pos):

@@ -377,7 +377,7 @@ class ExplainPanel(QWidget):
         """The map drawing takes at most about half the room above the buttons, so the
         equation stays in view below it."""
         room = self.scroll.viewport().height()
-        self.map_canvas.set_max_height(max(120.0 * self.scale, 0.55 * room))
+        self.map_canvas.set_max_height(max(120.0 * self.scale, 0.58 * room))
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.stop_playing()  # never leave a timer running behind a hidden panel
