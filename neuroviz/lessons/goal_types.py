@@ -61,6 +61,10 @@ KIND_LABELS: dict[str, str] = {
     "residual": "Residual blocks",
     "conv2d": "Convolution layers",
     "flatten": "Flatten layers",
+    "maxpool": "Max-pooling layers",
+    "avgpool": "Average-pooling layers",
+    "globalmaxpool": "Global max-pooling layers",
+    "globalavgpool": "Global average-pooling layers",
 }
 #: structures whose value is a fraction from 0 to 1 rather than a whole number.
 FRACTION_STRUCTURES = frozenset({"dropout_rate"})

@@ -32,10 +32,12 @@ Seen as a matrix product (im2col): every output position's patch is one row of `
 (k·k·c_in values), so ``z = cols @ K.reshape(k·k·c_in, filters) + b``; the reference below
 computes it that way.
 
-Export: ONNX, reshape to NHWC, transpose to NCHW, ``Conv`` (kernel as (filters, c_in, k, k),
-explicit pads), transpose back to NHWC and flatten; PyTorch ``nn.Conv2d`` between the same
-reshapes (``ToNCHW`` / ``ToNHWC``), explicit padding (``nn.ZeroPad2d`` first when it is
-uneven).
+Export (through the shared helpers of :mod:`neuroviz.export.images`): ONNX float32, the row
+reshaped to NHWC, transposed to NCHW, ``Conv`` (kernel as (filters, c_in, k, k), explicit
+pads), transposed back and flattened; ONNX float64 (ONNX Runtime has no float64 ``Conv``),
+the im2col form above in plain operators (``Pad``, strided ``Slice``, ``Concat``,
+``MatMul``); PyTorch ``nn.Conv2d`` in the ``ChannelsLast`` wrapper, uneven padding as an
+``nn.ZeroPad2d`` before it.
 
 Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, ``OP_I2`` = k,
 ``OP_I3`` = stride, ``OP_I4`` = top padding, ``OP_I5`` = left padding, ``OP_I6`` = H',
@@ -278,6 +280,65 @@ class Conv2D(Layer):
     def dz_from_da(self, z, a, da):
         return da * act.derivative(self.activation, z, a)
 
+    # -- export -------------------------------------------------------------------------------
+    def pads(self) -> tuple[int, int, int, int]:
+        """Zero padding (top, left, bottom, right) around the input map."""
+        k, s = self.kernel, self.stride
+        return (self.pt, self.pl, max((self.Ho - 1) * s + k - self.H, 0) - self.pt,
+                max((self.Wo - 1) * s + k - self.W, 0) - self.pl)
+
+    def export_onnx(self, graph, x):
+        """ONNX: float32, the row as an NCHW image, Conv (kernel as (filters, c_in, k, k),
+        explicit pads, strides), back to a row; float64 (ONNX Runtime has no float64 Conv),
+        the same sum written out as im2col: Pad the NHWC image, one strided Slice per kernel
+        position, Concat them to the patches (u, v, c order) and MatMul with K as
+        (k·k·c_in, filters). Then + b and the activation's nodes."""
+        from neuroviz.export import images
+
+        k, s = self.kernel, self.stride
+        pt, pl, pb, pr = self.pads()
+        if graph.dtype != "float64":
+            z = images.image_node(
+                graph, "Conv", x, self.in_shape, self.out_shape,
+                (graph.weight("K", self.K.transpose(3, 2, 0, 1)), graph.weight("b", self.b)),
+                kernel_shape=[k, k], strides=[s, s], pads=[pt, pl, pb, pr])
+            return graph.activation(self.activation, z)
+        image = images.reshape(graph, x, self.in_shape)  # (n, H, W, C)
+        if pt or pl or pb or pr:
+            image = graph.node("Pad", [image, graph.constant([0, pt, pl, 0, 0, pb, pr, 0],
+                                                             np.int64)])
+        ints = lambda values: graph.constant(values, np.int64)  # noqa: E731
+        patches = [graph.node("Slice", [image, ints([u, v]),
+                                        ints([u + s * (self.Ho - 1) + 1,
+                                              v + s * (self.Wo - 1) + 1]),
+                                        ints([1, 2]), ints([s, s])])
+                   for u in range(k) for v in range(k)]
+        cols = patches[0] if len(patches) == 1 else graph.node("Concat", patches, axis=3)
+        z = graph.node("Add", [graph.node("MatMul", [cols, graph.weight(
+            "K", self.K.reshape(-1, self.filters))]), graph.weight("b", self.b)])
+        return graph.activation(self.activation, images.reshape(graph, z, [self.n_out]))
+
+    def export_torch(self, writer):
+        """PyTorch: nn.Conv2d(c_in, filters, k, stride, padding) on the row as an NCHW image
+        (weight K as (filters, c_in, k, k)); uneven 'same' padding is an nn.ZeroPad2d before
+        it. Then the activation's module."""
+        from neuroviz.export import images
+
+        k, s = self.kernel, self.stride
+        pt, pl, pb, pr = self.pads()
+        weight, note = self.K.transpose(3, 2, 0, 1), (
+            f"conv2d, {self.filters} filters {k}x{k}, stride {s}, {self.padding}")
+        if (pt, pl) == (pb, pr):
+            module = f"nn.Conv2d({self.C}, {self.filters}, {k}, stride={s}, padding=({pt}, {pl}))"
+            images.torch_image_module(writer, module, self.in_shape, note, weight=weight,
+                                      bias=self.b)
+        else:
+            module = (f"nn.Sequential(nn.ZeroPad2d(({pl}, {pr}, {pt}, {pb})), "
+                      f"nn.Conv2d({self.C}, {self.filters}, {k}, stride={s}))")
+            images.torch_image_module(writer, module, self.in_shape, note,
+                                      **{"1.weight": weight, "1.bias": self.b})
+        writer.activation(self.activation)
+
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
         out = plan.slot(self.n_out)
@@ -291,109 +352,149 @@ class Conv2D(Layer):
 # reassoc lets LLVM vectorise the sums; contract allows fused multiply-adds. Neither touches
 # NaN/inf handling, so the driver's finiteness checks stay truthful.
 _FAST = dict(_OPTS, fastmath={"reassoc", "contract"})
+_U = np.uint64  # unsigned indices spare Numba's negative-index wraparound checks
+
+
+@njit(inline="always", **_FAST)
+def _window(i, j, s, pt, pl, k, h, w):
+    """The patch of output (i, j): top-left input row and column (may be negative: padding)
+    and the kernel rows u0:u1 and columns v0:v1 that fall inside the image."""
+    r0 = i * s - pt
+    c0 = j * s - pl
+    return r0, c0, max(0, -r0), min(k, h - r0), max(0, -c0), min(k, w - c0)
 
 
 @njit(**_FAST)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
-    """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z)."""
+    """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z).
+
+    Per output position, eight filters at a time are summed in registers; each kernel row's
+    patch (kernel columns × channels) is one contiguous run of x and of K's rows.
+    """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
-    h = ops[o, OP_I0]
-    w = ops[o, OP_I1]
-    k = ops[o, OP_I2]
-    s = ops[o, OP_I3]
-    pt = ops[o, OP_I4]
-    pl = ops[o, OP_I5]
-    ho = ops[o, OP_I6]
-    wo = ops[o, OP_I7]
+    h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
+    pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    nin = h * w * c
+    f8 = f - f % 8
+    uf = _U(f)
     for e in range(n):
-        xe = x0 + e * nin
+        xe = x0 + e * h * w * c
         for i in range(ho):
-            r0 = i * s - pt
-            u0 = max(0, -r0)
-            u1 = min(k, h - r0)
             for j in range(wo):
-                c0 = j * s - pl
-                v0 = max(0, -c0)
-                v1 = min(k, w - c0)
-                zr = out + ((e * ho + i) * wo + j) * f
-                for q in range(f):
-                    Z[zr + q] = params[bp + q]
-                run = (v1 - v0) * c  # one kernel row's patch: contiguous in x and in K
+                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
+                zr = _U(out + ((e * ho + i) * wo + j) * f)
+                run = _U((v1 - v0) * c)
+                for q in range(0, f8, 8):  # eight filters, summed in registers
+                    b = _U(bp + q)
+                    a0, a1, a2, a3 = params[b], params[b + 1], params[b + 2], params[b + 3]
+                    a4, a5, a6, a7 = params[b + 4], params[b + 5], params[b + 6], params[b + 7]
+                    for u in range(u0, u1):
+                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                        kt = _U(kp + (u * k + v0) * c * f + q)
+                        for t in range(run):
+                            xv = A[xr + t]
+                            a0 += xv * params[kt]
+                            a1 += xv * params[kt + 1]
+                            a2 += xv * params[kt + 2]
+                            a3 += xv * params[kt + 3]
+                            a4 += xv * params[kt + 4]
+                            a5 += xv * params[kt + 5]
+                            a6 += xv * params[kt + 6]
+                            a7 += xv * params[kt + 7]
+                            kt += uf
+                    zq = zr + _U(q)
+                    Z[zq], Z[zq + 1], Z[zq + 2], Z[zq + 3] = a0, a1, a2, a3
+                    Z[zq + 4], Z[zq + 5], Z[zq + 6], Z[zq + 7] = a4, a5, a6, a7
+                if f8 == f:
+                    continue
+                for q in range(f8, f):  # the remaining filters, summed in z
+                    Z[zr + _U(q)] = params[bp + q]
                 for u in range(u0, u1):
-                    xr = xe + ((r0 + u) * w + c0 + v0) * c
-                    kr = kp + (u * k + v0) * c * f
+                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                    kr = _U(kp + (u * k + v0) * c * f)
                     for t in range(run):
                         xv = A[xr + t]
-                        kt = kr + t * f
-                        for q in range(f):
+                        kt = kr + t * uf
+                        for q in range(_U(f8), uf):
                             Z[zr + q] += xv * params[kt + q]
     K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, ops[o, OP_NOUT])
 
 
 @njit(**_FAST)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
-    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch."""
+    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch.
+
+    Per output position, eight filters' dz at a time sit in registers while the patch's
+    kernel gradients (and input gradients) are accumulated.
+    """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
-    h = ops[o, OP_I0]
-    w = ops[o, OP_I1]
-    k = ops[o, OP_I2]
-    s = ops[o, OP_I3]
-    pt = ops[o, OP_I4]
-    pl = ops[o, OP_I5]
-    ho = ops[o, OP_I6]
-    wo = ops[o, OP_I7]
+    h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
+    pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
     f = ops[o, OP_NOUT] // (ho * wo)
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    nin = h * w * c
+    f8 = f - f % 8
+    uf = _U(f)
     if ops[o, OP_DZ] == 0:
         K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * ops[o, OP_NOUT])
     for t in range(k * k * c * f):
         grads[kp + t] = 0.0
     for q in range(f):
         grads[bp + q] = 0.0
-    want_dx = x0 != 0
+    want_dx = x0 != 0  # no gradient for the network input
     if want_dx:
-        for t in range(n * nin):
+        for t in range(n * h * w * c):
             D[x0 + t] = 0.0
     for e in range(n):
-        xe = x0 + e * nin
+        xe = x0 + e * h * w * c
         for i in range(ho):
-            r0 = i * s - pt
-            u0 = max(0, -r0)
-            u1 = min(k, h - r0)
             for j in range(wo):
-                c0 = j * s - pl
-                v0 = max(0, -c0)
-                v1 = min(k, w - c0)
-                dr = out + ((e * ho + i) * wo + j) * f
-                for q in range(f):
-                    grads[bp + q] += D[dr + q]
-                run = (v1 - v0) * c
-                for u in range(u0, u1):
-                    xr = xe + ((r0 + u) * w + c0 + v0) * c
-                    kr = kp + (u * k + v0) * c * f
-                    if want_dx:
+                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
+                dr = _U(out + ((e * ho + i) * wo + j) * f)
+                run = _U((v1 - v0) * c)
+                for q in range(uf):
+                    grads[_U(bp) + q] += D[dr + q]
+                for q in range(0, f8, 8):  # eight filters' dz in registers
+                    dq = dr + _U(q)
+                    d0, d1, d2, d3 = D[dq], D[dq + 1], D[dq + 2], D[dq + 3]
+                    d4, d5, d6, d7 = D[dq + 4], D[dq + 5], D[dq + 6], D[dq + 7]
+                    for u in range(u0, u1):
+                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                        kt = _U(kp + (u * k + v0) * c * f + q)
                         for t in range(run):
                             xv = A[xr + t]
-                            kt = kr + t * f
-                            acc = 0.0
-                            for q in range(f):
-                                g = D[dr + q]
-                                grads[kt + q] += xv * g
-                                acc += g * params[kt + q]
+                            grads[kt] += xv * d0
+                            grads[kt + 1] += xv * d1
+                            grads[kt + 2] += xv * d2
+                            grads[kt + 3] += xv * d3
+                            grads[kt + 4] += xv * d4
+                            grads[kt + 5] += xv * d5
+                            grads[kt + 6] += xv * d6
+                            grads[kt + 7] += xv * d7
+                            if want_dx:
+                                D[xr + t] += (d0 * params[kt] + d1 * params[kt + 1]
+                                              + d2 * params[kt + 2] + d3 * params[kt + 3]
+                                              + d4 * params[kt + 4] + d5 * params[kt + 5]
+                                              + d6 * params[kt + 6] + d7 * params[kt + 7])
+                            kt += uf
+                if f8 == f:
+                    continue
+                for u in range(u0, u1):  # the remaining filters
+                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
+                    kr = _U(kp + (u * k + v0) * c * f)
+                    for t in range(run):
+                        xv = A[xr + t]
+                        kt = kr + t * uf
+                        acc = 0.0
+                        for q in range(_U(f8), uf):
+                            g = D[dr + q]
+                            grads[kt + q] += xv * g
+                            acc += g * params[kt + q]
+                        if want_dx:
                             D[xr + t] += acc
-                    else:
-                        for t in range(run):
-                            xv = A[xr + t]
-                            kt = kr + t * f
-                            for q in range(f):
-                                grads[kt + q] += xv * D[dr + q]

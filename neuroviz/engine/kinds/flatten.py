@@ -80,7 +80,9 @@ class Flatten(Layer):
     def export_onnx(self, graph, x):
         """ONNX: Reshape to (batch, H·W·C); the tensors between layers are flat already, so
         this states the shape and moves nothing."""
-        return graph.node("Reshape", [x, graph.constant([-1, self.n_out], "int64")])
+        from neuroviz.export import images
+
+        return images.reshape(graph, x, [self.n_out])
 
     def export_torch(self, writer):
         """PyTorch: nn.Flatten() (values between modules are flat already)."""

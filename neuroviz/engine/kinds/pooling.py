@@ -30,9 +30,10 @@ window in row-major order (lowest u, then lowest v), as NumPy's ``argmax`` does.
 the flat input column it took, shape (batch, n_out), int64.
 
 Export: ONNX ``MaxPool``/``AveragePool``/``GlobalMaxPool``/``GlobalAveragePool`` between a
-reshape to NCHW and back (see :mod:`neuroviz.export.images`); PyTorch ``nn.MaxPool2d``,
-``nn.AvgPool2d``, ``nn.AdaptiveMaxPool2d(1)``, ``nn.AdaptiveAvgPool2d(1)`` in the same
-channels-last wrapper.
+reshape to NCHW and back (see :mod:`neuroviz.export.images`); in float64 models, which ONNX
+Runtime runs only for MaxPool, the other three are ``ReduceMean``/``ReduceMax`` over the
+window axes. PyTorch ``nn.MaxPool2d``, ``nn.AvgPool2d``, ``nn.AdaptiveMaxPool2d(1)``,
+``nn.AdaptiveAvgPool2d(1)`` in the channels-last wrapper ``ChannelsLast``.
 
 Compiled path: one pair of kernels for all four kinds. Integer settings of the op row:
 ``OP_I0`` input height H, ``OP_I1`` input width W, ``OP_I2`` window height, ``OP_I3`` window
@@ -69,6 +70,9 @@ from neuroviz.engine.kinds.base import (
 #: The largest pooling window side.
 MAX_SIZE = 64
 MAX, AVERAGE = 0, 1
+#: The ONNX operator of each pool: (MAX or AVERAGE, global?) -> op.
+ONNX_OPS = {(MAX, False): "MaxPool", (AVERAGE, False): "AveragePool",
+            (MAX, True): "GlobalMaxPool", (AVERAGE, True): "GlobalAveragePool"}
 _OPTS = dict(nogil=True, cache=True, error_model="numpy")
 
 
@@ -175,6 +179,38 @@ class _Pool(Layer):
         dx = np.zeros_like(x)
         np.put_along_axis(dx, values.extras["argmax"], dz, axis=1)
         return [], dx
+
+    # -- export (helpers in neuroviz.export.images, imported only when exporting) ----------
+    def export_onnx(self, graph, x):
+        """ONNX: MaxPool (kernel = strides = size), AveragePool, GlobalMaxPool or
+        GlobalAveragePool on the row as an NCHW image, then back to a row. ONNX Runtime has
+        no float64 kernel for the last three, so float64 models write them as ReduceMean or
+        ReduceMax over the window axes of the row seen as (H', kh, W', kw, C): same values."""
+        from neuroviz.export import images
+
+        h, w, c = self.in_shape
+        kh, kw = self.window
+        op = ONNX_OPS[self.mode, self.is_global]
+        if op == "MaxPool" or graph.dtype != "float64":
+            attributes = {} if self.is_global else {"kernel_shape": [kh, kw],
+                                                    "strides": [kh, kw]}
+            out = (1, 1, c) if self.is_global else self.out_shape
+            return images.image_node(graph, op, x, self.in_shape, out, **attributes)
+        windows = images.reshape(graph, x, (h // kh, kh, w // kw, kw, c))
+        reduced = graph.node("ReduceMax" if self.mode == MAX else "ReduceMean", [windows],
+                             axes=[2, 4], keepdims=0)
+        return images.reshape(graph, reduced, [self.n_out])
+
+    def export_torch(self, writer):
+        """PyTorch: nn.MaxPool2d(size), nn.AvgPool2d(size), nn.AdaptiveMaxPool2d(1) or
+        nn.AdaptiveAvgPool2d(1), run channels first inside the ChannelsLast wrapper."""
+        from neuroviz.export import images
+
+        name = "Max" if self.mode == MAX else "Avg"
+        layer = (f"nn.Adaptive{name}Pool2d(1)" if self.is_global
+                 else f"nn.{name}Pool2d({self.size})")
+        note = self.kind if self.is_global else f"{self.kind}, {self.size}×{self.size} windows"
+        images.torch_image_module(writer, layer, self.in_shape, note)
 
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
