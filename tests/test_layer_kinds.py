@@ -94,13 +94,18 @@ EXAMPLES: dict[str, list[dict]] = {
         {"inputs": [3, 4, 2], "layers": [{"type": "flatten"}, dense(2, "linear")],
          "loss": "mse"},
     ],
-    # pools directly on image inputs with several channels, and after a layer with
-    # parameters that keeps the image shape (so gradients flow back through the pool)
+    # pools directly on image inputs with several channels, after a layer with parameters
+    # that keeps the image shape (so gradients flow back through the pool), after a conv2d
     **{pool: [
         {"inputs": [4, 6, 3], "layers": [{"type": "layernorm"}, pool_entry(pool, 2),
                                          dense(5), dense(3, "softmax")], "loss": "softmax_ce"},
         {"inputs": [6, 6, 2], "layers": [pool_entry(pool, 3), dense(4, "relu"),
                                          dense(1, "sigmoid")], "loss": "bce"},
+        # after a convolution (flatten before the dense layer where the pool keeps a map)
+        {"inputs": [6, 6, 2], "layers": [conv(3, 3, 1, "same", "tanh"), pool_entry(pool, 2),
+                                         *([] if pool.startswith("global") else
+                                           [{"type": "flatten"}]),
+                                         dense(3, "softmax")], "loss": "softmax_ce"},
     ] for pool in POOLS},
 }
 

@@ -16,10 +16,10 @@ from neuroviz.engine.kinds.residual import Residual
 
 #: Registry of layer kinds by their spec ``type``.
 LAYER_KINDS: dict[str, type[Layer]] = {
-    cls.kind: cls for cls in (Dense, Dropout, LayerNorm, Residual, Conv2D, Flatten)
+    cls.kind: cls for cls in (Dense, Dropout, LayerNorm, Residual, Conv2D, Flatten, MaxPool,
+                              AvgPool, GlobalMaxPool, GlobalAvgPool)
 }
-LAYER_KINDS.update({cls.kind: cls for cls in (MaxPool, AvgPool, GlobalMaxPool, GlobalAvgPool)})
 
-__all__ = ["LAYER_KINDS", "Conv2D", "Dense", "Dropout", "Flatten", "Layer", "LayerNorm",
-           "LayerValues", "Residual", "SpecError"]
-__all__ += ["AvgPool", "GlobalAvgPool", "GlobalMaxPool", "MaxPool"]
+__all__ = ["LAYER_KINDS", "AvgPool", "Conv2D", "Dense", "Dropout", "Flatten", "GlobalAvgPool",
+           "GlobalMaxPool", "Layer", "LayerNorm", "LayerValues", "MaxPool", "Residual",
+           "SpecError"]

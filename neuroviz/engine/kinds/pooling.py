@@ -57,7 +57,6 @@ from neuroviz.engine.kinds.base import (
     OP_I3,
     OP_IN,
     OP_NIN,
-    OP_NOUT,
     OP_OUT,
     OP_S,
     Layer,
@@ -261,94 +260,92 @@ class GlobalAvgPool(_Pool):
     is_global = True
 
 
+# The kernels index with unsigned integers (no negative-index wraparound to check) and keep
+# each window's running max or sum in a register: output and input share the buffer A, so
+# a running value kept in A would be reloaded after every store.
+@njit(inline="always", **_OPTS)
+def _pool_forward(A, Z, S, x, out, s, n, h, w, kh, kw, c_n, is_max):
+    """a = max (its column into S) or mean over each kh×kw window; offsets unsigned."""
+    nin = h * w * c_n
+    ho = h // kh
+    wo = w // kw
+    nout = ho * wo * c_n
+    count = np.float64(kh * kw)
+    for r in range(n):
+        xr = x + r * nin
+        for i in range(ho):
+            for j in range(wo):
+                k = r * nout + (i * wo + j) * c_n  # this window's first output value
+                first = (i * kh * w + j * kw) * c_n  # input column of its top-left value
+                for c in range(c_n):
+                    if is_max:
+                        best = A[xr + first + c]
+                        arg = first + c
+                        for u in range(kh):
+                            for v in range(kw):
+                                col = first + (u * w + v) * c_n + c
+                                value = A[xr + col]
+                                better = value > best  # strict: ties keep the first
+                                # selects, not jumps: a max of random values is unpredictable
+                                best = value if better else best
+                                arg = col if better else arg
+                        S[s + k + c] = arg
+                    else:
+                        best = 0.0
+                        for u in range(kh):
+                            for v in range(kw):
+                                best += A[xr + first + (u * w + v) * c_n + c]
+                        best /= count
+                    A[out + k + c] = best
+                    Z[out + k + c] = best
+
+
+@njit(inline="always", **_OPTS)
+def _pool_backward(D, S, x, out, s, n, h, w, kh, kw, c_n, is_max):
+    """dx[argmax] = da (0 elsewhere), or dx = da / (kh·kw) over each window; unsigned."""
+    nin = h * w * c_n
+    ho = h // kh
+    wo = w // kw
+    nout = ho * wo * c_n
+    count = np.float64(kh * kw)
+    for r in range(n):
+        xr = x + r * nin
+        if is_max:
+            for q in range(nin):
+                D[xr + q] = 0.0
+            for k in range(nout):
+                D[xr + np.uint64(S[s + r * nout + k])] = D[out + r * nout + k]
+            continue
+        for i in range(ho):
+            for j in range(wo):
+                k = out + r * nout + (i * wo + j) * c_n
+                first = xr + (i * kh * w + j * kw) * c_n
+                for c in range(c_n):
+                    g = D[k + c] / count
+                    for u in range(kh):
+                        for v in range(kw):
+                            D[first + (u * w + v) * c_n + c] = g
+
+
 @njit(**_OPTS)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
     """a = max (its column into S) or mean of x over each kh×kw window, per channel."""
     h = ops[o, OP_I0]
     w = ops[o, OP_I1]
-    kh = ops[o, OP_I2]
-    kw = ops[o, OP_I3]
-    nin = ops[o, OP_NIN]
-    nout = ops[o, OP_NOUT]
-    c_n = nin // (h * w)
-    ho = h // kh
-    wo = w // kw
-    x = ops[o, OP_IN]
-    out = ops[o, OP_OUT]
-    s = ops[o, OP_S]
-    is_max = ops[o, OP_FLAG] == MAX
-    count = kh * kw
-    for r in range(n):
-        xr = x + r * nin
-        for i in range(ho):
-            for j in range(wo):
-                k = (i * wo + j) * c_n  # this window's first output column
-                a0 = out + r * nout + k
-                first = (i * kh * w + j * kw) * c_n  # input column of its top-left value
-                if is_max:
-                    s0 = s + r * nout + k
-                    for c in range(c_n):
-                        A[a0 + c] = A[xr + first + c]
-                        S[s0 + c] = first + c
-                    for u in range(kh):
-                        for v in range(kw):
-                            if u == 0 and v == 0:
-                                continue
-                            col = first + (u * w + v) * c_n
-                            for c in range(c_n):
-                                value = A[xr + col + c]
-                                if value > A[a0 + c]:  # strict: ties keep the first
-                                    A[a0 + c] = value
-                                    S[s0 + c] = col + c
-                else:
-                    for c in range(c_n):
-                        A[a0 + c] = 0.0
-                    for u in range(kh):
-                        for v in range(kw):
-                            col = xr + first + (u * w + v) * c_n
-                            for c in range(c_n):
-                                A[a0 + c] += A[col + c]
-                    for c in range(c_n):
-                        A[a0 + c] /= count
-                for c in range(c_n):
-                    Z[a0 + c] = A[a0 + c]
+    _pool_forward(A, Z, S, np.uint64(ops[o, OP_IN]), np.uint64(ops[o, OP_OUT]),
+                  np.uint64(ops[o, OP_S]), np.uint64(n), np.uint64(h), np.uint64(w),
+                  np.uint64(ops[o, OP_I2]), np.uint64(ops[o, OP_I3]),
+                  np.uint64(ops[o, OP_NIN] // (h * w)), ops[o, OP_FLAG] == MAX)
 
 
 @njit(**_OPTS)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
     """max: dx[argmax] = da, 0 elsewhere; average: dx = da / (kh·kw) over each window."""
-    x = ops[o, OP_IN]
-    if x == 0:
+    if ops[o, OP_IN] == 0:
         return
     h = ops[o, OP_I0]
     w = ops[o, OP_I1]
-    kh = ops[o, OP_I2]
-    kw = ops[o, OP_I3]
-    nin = ops[o, OP_NIN]
-    nout = ops[o, OP_NOUT]
-    c_n = nin // (h * w)
-    ho = h // kh
-    wo = w // kw
-    out = ops[o, OP_OUT]
-    s = ops[o, OP_S]
-    count = kh * kw
-    if ops[o, OP_FLAG] == MAX:
-        for r in range(n):
-            xr = x + r * nin
-            for q in range(nin):
-                D[xr + q] = 0.0
-            for k in range(nout):
-                D[xr + np.int64(S[s + r * nout + k])] = D[out + r * nout + k]
-        return
-    for r in range(n):
-        xr = x + r * nin
-        for i in range(ho):
-            for j in range(wo):
-                k = (i * wo + j) * c_n
-                d0 = out + r * nout + k
-                first = (i * kh * w + j * kw) * c_n
-                for u in range(kh):
-                    for v in range(kw):
-                        col = xr + first + (u * w + v) * c_n
-                        for c in range(c_n):
-                            D[col + c] = D[d0 + c] / count
+    _pool_backward(D, S, np.uint64(ops[o, OP_IN]), np.uint64(ops[o, OP_OUT]),
+                   np.uint64(ops[o, OP_S]), np.uint64(n), np.uint64(h), np.uint64(w),
+                   np.uint64(ops[o, OP_I2]), np.uint64(ops[o, OP_I3]),
+                   np.uint64(ops[o, OP_NIN] // (h * w)), ops[o, OP_FLAG] == MAX)
