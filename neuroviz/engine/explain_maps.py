@@ -156,6 +156,12 @@ class MapView:
         """The focus position a click on cell (row, col) of grid ``grid`` selects (or None)."""
         return None
 
+    def unit(self, pos: tuple[int, ...]) -> tuple[int, int] | None:
+        """The value in focus on the network canvas: (column offset, unit), the offset 0 for
+        the step's own column, −1 for the column before; the unit is the value's index in
+        that column (row-major, channels last). None: the whole layer."""
+        return None
+
 
 def _box(grid: int, r0: int, c0: int, rows: int, cols: int, style: str = "window"):
     return [Mark(grid, r, c, style) for r in range(r0, r0 + rows) for c in range(c0, c0 + cols)]
@@ -262,6 +268,10 @@ class InputView(MapView):
     def values(self, pos):
         return {f"x{c}": self.x[pos[0], pos[1], c] for c in range(self.x.shape[2])}
 
+    def unit(self, pos):
+        H, W, C = self.x.shape
+        return 0, (pos[0] * W + pos[1]) * C
+
     def pick(self, grid, row, col):
         return (row, col)
 
@@ -328,6 +338,9 @@ class ConvView(MapView):
         i, j = pos
         return {"z": self.z[i, j, self.f], "a": self.a[i, j, self.f], "b": self.bias[self.f],
                 "row": i, "col": j}
+
+    def unit(self, pos):
+        return 0, (pos[0] * self.g.Wo + pos[1]) * self.K.shape[3] + self.f
 
     def pick(self, grid, row, col):
         if grid < self.g.C:
@@ -402,6 +415,9 @@ class PoolView(MapView):
             out.update(max_row=r, max_col=q)
         return out
 
+    def unit(self, pos):
+        return 0, (pos[0] * self.g.Wo + pos[1]) * self.g.C + self.c
+
     def pick(self, grid, row, col):
         if grid == 0:
             return (min(row // self.g.kh, self.g.Ho - 1), min(col // self.g.kw, self.g.Wo - 1))
@@ -463,6 +479,10 @@ class FlattenView(MapView):
         i, j = pos
         H, W, C = self.x.shape
         return {f"v{(i * W + j) * C + c}": self.v[(i * W + j) * C + c] for c in range(C)}
+
+    def unit(self, pos):
+        H, W, C = self.x.shape
+        return 0, (pos[0] * W + pos[1]) * C
 
     def pick(self, grid, row, col):
         C = self.x.shape[2]
@@ -537,6 +557,9 @@ class ConvGradView(MapView):
                 "dL/db": self.db[self.f], "dL/dw00": self.dK[0, 0, 0, self.f],
                 "row": i, "col": j}
 
+    def unit(self, pos):
+        return 0, (pos[0] * self.g.Wo + pos[1]) * self.dz.shape[2] + self.f
+
     def pick(self, grid, row, col):
         if grid < self.g.C:
             return self.g.centred(row, col)
@@ -603,6 +626,10 @@ class ConvInputGradView(MapView):
     def values(self, pos):
         return {"dL/dx": self.dx[pos]}
 
+    def unit(self, pos):
+        r, c, ch = pos
+        return -1, (r * self.g.W + c) * self.g.C + ch
+
     def pick(self, grid, row, col):
         F = self.K.shape[3]
         if grid >= F:
@@ -656,6 +683,9 @@ class PoolGradView(MapView):
             r0, c0 = self.fwd.g.origin(*pos)
             out["dL/dx"] = self.dx[r0, c0, c]
         return out
+
+    def unit(self, pos):
+        return self.fwd.unit(pos)
 
     def pick(self, grid, row, col):
         g = self.fwd.g

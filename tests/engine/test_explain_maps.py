@@ -98,6 +98,7 @@ def test_convolution_steps_match_an_independent_convolution(spec):
         K, b = layer.parameters()
         z, windows, _ = conv_reference(a_in, K, b, layer.stride, layer.padding)
         steps = [s for s in e.steps if s.kind == "conv_window" and s.node_layer == t + 1]
+        a_flat = net.forward_all(x[None, :])[t].a[0]
         assert [s.neuron for s in steps] == list(range(K.shape[3]))  # one step per filter
         for s in steps:
             view = s.map_view
@@ -105,6 +106,9 @@ def test_convolution_steps_match_an_independent_convolution(spec):
             assert view.shape == z.shape[:2]
             for pos in np.ndindex(*view.shape):
                 assert view.values(pos)["z"] == pytest.approx(z[pos + (f,)], abs=1e-12)
+                # the canvas highlights the same value in the layer's output (channels last)
+                offset, unit = view.unit(pos)
+                assert offset == 0 and a_flat[unit] == view.values(pos)["a"]
                 pairs = view.products(pos)
                 for c, ch in enumerate(pairs):  # the window's values and the filter's weights
                     np.testing.assert_allclose([p[0] for p in ch], windows[pos][..., c].ravel())
@@ -207,6 +211,8 @@ def test_pooling_windows_and_where_the_gradient_goes(kind):
         for i, j in np.ndindex(*view.shape):
             win = img[i * size[0]:(i + 1) * size[0], j * size[1]:(j + 1) * size[1], c]
             vals = view.values((i, j))
+            offset, unit = view.unit((i, j))
+            assert offset == 0 and unit == (i * view.shape[1] + j) * 2 + c
             if "max" in kind:
                 r, q = np.unravel_index(int(np.argmax(win)), win.shape)  # first of ties
                 assert vals["a"] == win.max()

@@ -462,20 +462,29 @@ class ExplainPanel(QWidget):
             weights = e.weights_at(self.index) if s.phase == "update" else e.old_weights
             nv.set_snapshot(SimpleNamespace(weights=weights, gradients=e.grads, grid=None,
                                             masks=e.masks, per_column=True))
-        if s.edge is not None:
+        if s.map_view is not None:
+            # a map step: the value in focus (the output pixel of the filter's map)
+            unit = s.map_view.unit(self.focus_position)
+            k, j = (s.node_layer, None) if unit is None else (s.node_layer + unit[0], unit[1])
+            nv.highlight(k, j)
+            self._scroll_into_view(nv, s, k, j)
+        elif s.edge is not None:
             nv.highlight(s.node_layer, edge=s.edge)
+            self._scroll_into_view(nv, s)
         else:
             nv.highlight(s.node_layer, s.neuron)
-        self._scroll_into_view(nv, s)
+            self._scroll_into_view(nv, s)
 
     @staticmethod
-    def _scroll_into_view(nv, s: MicroStep) -> None:
+    def _scroll_into_view(nv, s: MicroStep, k: int | None = None, j: int | None = None) -> None:
         """Scroll the canvas so the neuron or edge in focus is on screen."""
         canvas, scroll = getattr(nv, "canvas", None), getattr(nv, "scroll", None)
         if canvas is None or scroll is None:
             return
         try:
-            if s.edge is not None:
+            if k is not None:
+                point = canvas.node_rect(k, j or 0).center()
+            elif s.edge is not None:
                 point = canvas.edge_point(s.node_layer, s.edge[0], s.edge[1], 0.5)
             else:
                 point = canvas.node_rect(s.node_layer, s.neuron or 0).center()
