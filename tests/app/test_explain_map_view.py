@@ -122,3 +122,12 @@ def test_the_map_view_steps_aside_on_other_steps(panel):
     assert panel.map_canvas.isVisible()
     # the drawing leaves room for the equation below it
     assert panel.map_canvas.height() <= 0.6 * panel.scroll.viewport().height()
+
+
+def test_a_one_hot_target_is_named_by_its_class():
+    from neuroviz.app.explain.controller import target_text
+
+    assert target_text([0.0, 0.0, 1.0, 0.0], ["0", "1", "2", "3"]) == "class 2"
+    assert target_text([0.0, 1.0], []) == "class 1"
+    assert target_text([1.0], ["P(blue)"]) == "1"  # one output: its value
+    assert target_text([0.25, 1.0], []) == "0.25, 1"  # not one-hot: the values
