@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from neuroviz.app.painting import painter_for
 from neuroviz.app.palette import current_palette
-from neuroviz.engine.explain_maps import Grid, MapView
+from neuroviz.engine.explain_map_views import Grid, MapView
 
 __all__ = ["MapCanvas"]
 
