@@ -103,7 +103,8 @@ def test_bench_quick_prints_ratios():
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.rstrip().endswith("x")
             or "x  (µs per grid)" in line]
-    assert len(rows) == 7  # 6 training cases and the heatmap case
+    assert len(rows) == 9  # 6 training cases, 2 convolutional ones and the heatmap case
+    assert sum("conv 3x3x8" in row or "conv 8 > conv 16" in row for row in rows) == 2
 
 
 def test_missing_x11_libraries_give_a_clear_message(monkeypatch, capsys):

@@ -269,3 +269,26 @@ def test_exports_predict_like_the_network(kernel, stride, padding):
     model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
     with torch.no_grad():
         np.testing.assert_allclose(model(torch.from_numpy(X)).numpy(), expected, atol=1e-12)
+
+
+def test_compiled_chunks_of_examples_train_like_the_reference(monkeypatch):
+    """Patches that do not fit the scratch space at once go in chunks (here 3, 3, 2 of a
+    batch of 8): the result is the same."""
+    from neuroviz.engine.kinds import conv2d
+
+    spec = {"inputs": [6, 6, 2], "layers": [conv(5, 3, 1, "same", "tanh"), conv(4, 2, 2),
+                                            {"type": "flatten"},
+                                            {"type": "dense", "units": 1, "activation": "linear"}],
+            "loss": "mse"}
+    monkeypatch.setattr(conv2d, "CHUNK_VALUES", 36 * 18 * 3)  # first layer: 3 examples
+    assert conv2d.chunk_rows(36, 18, 8) == 3
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(21, 6, 6, 2))
+    Y = rng.normal(size=(21, 1))
+    params = []
+    for backend in ("numba", "numpy"):
+        net = Network.from_spec(spec, seed=1)
+        Trainer(net, X, Y, backend=backend, optimizer="sgd", lr=0.05, batch_size=8,
+                seed=2).run(9)
+        params.append(net.params.copy())
+    np.testing.assert_allclose(params[0], params[1], rtol=1e-6, atol=1e-6)

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
 import numpy as np
 
-from neuroviz.fileio import FileLimitError, read_text_limited
-
 from ._validate import check_seed, check_train_ratio
 from .dataset import TASKS, Dataset, split_indices, standardise, targets_for_labels
 from .errors import DatasetError
-
-MISSING = ("", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL", "?")
-MAX_AUTO_CLASSES = 20
-#: Limits of a CSV file, checked before the rows are parsed.
-MAX_BYTES = 256 * 1024 * 1024
-MAX_ROWS = 1_000_000
-MAX_COLUMNS = 4096  # inputs the engine takes (plus the target column)
-MAX_CLASSES = 256
-#: Larger magnitudes make standardising or the squared error overflow.
-MAX_MAGNITUDE = 1e100
+from .tableimport import MAX_AUTO_CLASSES, MAX_CLASSES, MAX_MAGNITUDE, MISSING, read_table
 
 
 def _number(text: str) -> float | None:
@@ -74,34 +62,8 @@ def load_csv(
     seed = check_seed(seed)
     if task is not None and task not in TASKS:
         raise DatasetError(f"task must be one of {', '.join(TASKS)} or None, got {task!r}")
-    try:
-        text = read_text_limited(path, MAX_BYTES)
-    except FileNotFoundError:
-        raise DatasetError(f"file not found: {path}") from None
-    except FileLimitError as exc:
-        raise DatasetError(f"{path}: {exc}") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise DatasetError(f"{path}, line 1: empty file, expected a header row")
-    if len(lines) - 1 > MAX_ROWS:
-        raise DatasetError(f"{path}: {len(lines) - 1:,} rows, at most {MAX_ROWS:,} can be used")
-    if delimiter is None:
-        head = lines[0]
-        delimiter = max((",", ";", "\t"), key=head.count)
-    try:
-        rows = list(csv.reader(lines, delimiter=delimiter))
-    except csv.Error as exc:
-        raise DatasetError(f"{path}: {exc}") from None
-    header = [h.strip() for h in rows[0]]
-    if len(header) > MAX_COLUMNS + 1:
-        raise DatasetError(f"{path}, line 1: {len(header):,} columns, at most "
-                           f"{MAX_COLUMNS + 1:,} ({MAX_COLUMNS:,} inputs and a target)")
-    if len(header) < 2:
-        raise DatasetError(f"{path}, line 1: need at least two columns (inputs and a target)")
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes or "" in header:
-        what = f"duplicate column {dupes[0]!r}" if dupes else "a column without a name"
-        raise DatasetError(f"{path}, line 1: {what} in the header")
+    table = read_table(path, delimiter=delimiter)
+    header = table.header
     target = header[-1] if target is None else target
     if target not in header:
         raise DatasetError(
@@ -120,13 +82,9 @@ def load_csv(
     t_idx = header.index(target)
 
     X_rows, t_values, t_lines, n_dropped = [], [], [], 0
-    for line, row in enumerate(rows[1:], start=2):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {len(header)}")
-        cells = [row[i].strip() for i in f_idx]
-        t_text = row[t_idx].strip()
+    for line, row in zip(table.lines, table.rows):
+        cells = [row[i] for i in f_idx]
+        t_text = row[t_idx]
         missing = [features[k] for k, c in enumerate(cells) if c in MISSING]
         if t_text in MISSING:
             missing.append(target)

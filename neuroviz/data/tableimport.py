@@ -28,9 +28,18 @@ import numpy as np
 
 from neuroviz.fileio import FileLimitError, read_text_limited
 
-from .csvfile import MAX_AUTO_CLASSES, MAX_BYTES, MAX_CLASSES, MAX_COLUMNS, MAX_MAGNITUDE, MISSING
 from .embedded import MAX_EMBEDDED_VALUES, encode_array
 from .errors import DatasetError
+
+MISSING = ("", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL", "?")
+MAX_AUTO_CLASSES = 20
+#: Limits of a CSV file, checked before the rows are parsed.
+MAX_BYTES = 256 * 1024 * 1024
+MAX_COLUMNS = 4096  # inputs the engine takes (plus the target column)
+MAX_CLASSES = 256
+#: Larger magnitudes make standardising or the squared error overflow.
+MAX_MAGNITUDE = 1e100
+
 
 #: At most this many data rows are imported (a larger file is refused before parsing).
 MAX_ROWS = 1_000_000

@@ -340,6 +340,28 @@ def hidden_activations(spec: Mapping[str, Any] | None) -> list[str]:
     return [str(layer.get("activation", "")) for layer in hidden_dense_layers(spec)]
 
 
+def network_events(old_spec: Mapping[str, Any], new_spec: Mapping[str, Any]) -> set[str]:
+    """Lesson events of a network edit: hidden layers or neurons added or removed, an
+    activation changed (the output layer's included). The window and the headless lesson
+    runner both derive their network events here."""
+    events: set[str] = set()
+    before, after = hidden_layer_sizes(old_spec), hidden_layer_sizes(new_spec)
+    if len(after) > len(before):
+        events.add("layer_added")
+    elif len(after) < len(before):
+        events.add("layer_removed")
+    common = min(len(before), len(after))
+    if any(a > b for a, b in zip(after[:common], before[:common])):
+        events.add("neuron_added")
+    if any(a < b for a, b in zip(after[:common], before[:common])):
+        events.add("neuron_removed")
+    acts0 = hidden_activations(old_spec) + [str(old_spec["layers"][-1].get("activation"))]
+    acts1 = hidden_activations(new_spec) + [str(new_spec["layers"][-1].get("activation"))]
+    if acts0[:common] != acts1[:common] or (len(acts0) == len(acts1) and acts0 != acts1):
+        events.add("activation_changed")
+    return events
+
+
 def layers_of_kind(spec: Mapping[str, Any] | None, kind: str) -> int:
     """How many layers of ``kind`` the network has, nested ones and the output included."""
     return sum(1 for layer in all_layers(spec) if layer_kind(layer) == kind)

@@ -23,10 +23,9 @@ from neuroviz.lessons.goals import (
     NamingGoal,
     RunRecord,
     check_goal,
-    hidden_activations,
-    hidden_layer_sizes,
     lowest_test_loss_epoch,
     metrics_from_snapshot,
+    network_events,
     param_count,
 )
 from neuroviz.lessons.schema import Claim, Lesson, Preset, Step
@@ -358,21 +357,7 @@ def _events_for(old: Setup, new: Setup, old_spec, new_spec, preset: Preset | Non
     if preset.reset:
         events.add("reset")
     if old_spec is not None and new_spec is not None:
-        before = hidden_layer_sizes(old_spec)
-        after = hidden_layer_sizes(new_spec)
-        if len(after) > len(before):
-            events.add("layer_added")
-        if len(after) < len(before):
-            events.add("layer_removed")
-        common = min(len(before), len(after))
-        if any(a > b for a, b in zip(after[:common], before[:common])):
-            events.add("neuron_added")
-        if any(a < b for a, b in zip(after[:common], before[:common])):
-            events.add("neuron_removed")
-        acts0 = hidden_activations(old_spec) + [old_spec["layers"][-1].get("activation")]
-        acts1 = hidden_activations(new_spec) + [new_spec["layers"][-1].get("activation")]
-        if acts0[:common] != acts1[:common]:
-            events.add("activation_changed")
+        events |= network_events(old_spec, new_spec)
     return events
 
 

@@ -111,8 +111,9 @@ def test_reading_kind_goals():
 
 
 @pytest.mark.parametrize("raw, words", [
-    ({"structure": "layers_of_kind", "kind": "conv2d", "compare": ">=", "value": 1},
-     "goal.kind: must name a layer kind (choose from dense, dropout, layernorm, residual)"),
+    ({"structure": "layers_of_kind", "kind": "lstm", "compare": ">=", "value": 1},
+     "goal.kind: must name a layer kind (choose from dense, dropout, layernorm, residual, "
+     "conv2d, flatten"),
     ({"structure": "layers_of_kind", "compare": ">=", "value": 1}, "goal.kind: must name"),
     ({"structure": "kind_used", "value": "attention"}, "goal.value: must name a layer kind"),
     ({"structure": "kind_used", "value": "dropout", "compare": "=="},

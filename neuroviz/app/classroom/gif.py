@@ -215,76 +215,53 @@ def lzw_reference(indices: np.ndarray, min_code_size: int = 8) -> bytes:
 
 
 @njit(nogil=True, cache=True)
-def _lzw_kernel(data, min_code_size):  # pragma: no cover - compiled
-    # Same algorithm as lzw_reference; table[prefix, k] is the code of prefix+k (-1: none).
-    clear = 1 << min_code_size
-    end = clear + 1
-    out = np.empty(data.size * 2 + 64, np.uint8)
-    n_out = 0
-    acc = np.int64(0)
-    nbits = 0
-    code_size = min_code_size + 1
-    table = np.full((4096, 256), -1, np.int16)
-    next_code = end + 1
-    # emit(clear)
-    acc |= np.int64(clear) << nbits
+def _emit(out, n_out, acc, nbits, code, code_size):  # pragma: no cover - compiled
+    """Append ``code`` (``code_size`` bits) to the bit accumulator and flush whole bytes to
+    ``out``; returns the new (n_out, acc, nbits)."""
+    acc |= np.int64(code) << nbits
     nbits += code_size
     while nbits >= 8:
         out[n_out] = acc & 0xFF
         n_out += 1
         acc >>= 8
         nbits -= 8
-    if data.size == 0:
-        acc |= np.int64(end) << nbits
-        nbits += code_size
-        while nbits >= 8:
-            out[n_out] = acc & 0xFF
-            n_out += 1
-            acc >>= 8
-            nbits -= 8
-        if nbits > 0:
-            out[n_out] = acc & 0xFF
-            n_out += 1
-        return out[:n_out]
-    prefix = np.int64(data[0])
+    return n_out, acc, nbits
+
+
+@njit(nogil=True, cache=True)
+def _lzw_kernel(data, min_code_size):  # pragma: no cover - compiled
+    # Same algorithm as lzw_reference; table[prefix, k] is the code of prefix+k (-1: none).
+    clear = 1 << min_code_size
+    end = clear + 1
+    out = np.empty(data.size * 2 + 64, np.uint8)
+    code_size = min_code_size + 1
+    table = np.full((4096, 256), -1, np.int16)
+    next_code = end + 1
+    n_out, acc, nbits = _emit(out, 0, np.int64(0), 0, clear, code_size)
+    prefix = np.int64(end)
+    if data.size > 0:
+        prefix = np.int64(data[0])
     for n in range(1, data.size):
         k = data[n]
         code = table[prefix, k]
         if code >= 0:
             prefix = np.int64(code)
             continue
-        acc |= prefix << nbits
-        nbits += code_size
-        while nbits >= 8:
-            out[n_out] = acc & 0xFF
-            n_out += 1
-            acc >>= 8
-            nbits -= 8
+        n_out, acc, nbits = _emit(out, n_out, acc, nbits, prefix, code_size)
         if next_code < 4096:
             table[prefix, k] = next_code
             next_code += 1
             if next_code > (1 << code_size) and code_size < 12:
                 code_size += 1
         else:
-            acc |= np.int64(clear) << nbits
-            nbits += code_size
-            while nbits >= 8:
-                out[n_out] = acc & 0xFF
-                n_out += 1
-                acc >>= 8
-                nbits -= 8
+            n_out, acc, nbits = _emit(out, n_out, acc, nbits, clear, code_size)
             table[:, :] = -1
             next_code = end + 1
             code_size = min_code_size + 1
         prefix = np.int64(k)
-    for code in (prefix, np.int64(end)):
-        acc |= code << nbits
-        nbits += code_size
-        while nbits >= 8:
-            out[n_out] = acc & 0xFF
-            n_out += 1
-            acc >>= 8
-            nbits -= 8
+    if data.size > 0:
+        n_out, acc, nbits = _emit(out, n_out, acc, nbits, prefix, code_size)
+    n_out, acc, nbits = _emit(out, n_out, acc, nbits, end, code_size)
     if nbits > 0:
         out[n_out] = acc & 0xFF
         n_out += 1

@@ -42,11 +42,7 @@ import copy
 from PySide6.QtCore import QObject, Signal
 
 from neuroviz.lessons import EVENTS
-
-
-def _hidden(spec) -> list[tuple[int, str]]:
-    return [(layer.get("units", 0), layer.get("activation", layer.get("type", "dense")))
-            for layer in spec["layers"][:-1]]
+from neuroviz.lessons.goals import network_events
 
 
 def state_events(old, new) -> set[str]:
@@ -69,23 +65,7 @@ def state_events(old, new) -> set[str]:
         events.add("batch_size_changed")
     if (h0.regularization, h0.regularization_rate) != (h1.regularization, h1.regularization_rate):
         events.add("regularization_changed")
-    before, after = _hidden(s0), _hidden(s1)
-    if len(after) > len(before):
-        events.add("layer_added")
-    elif len(after) < len(before):
-        events.add("layer_removed")
-    common = min(len(before), len(after))
-    if any(a[0] > b[0] for a, b in zip(after[:common], before[:common])):
-        events.add("neuron_added")
-    if any(a[0] < b[0] for a, b in zip(after[:common], before[:common])):
-        events.add("neuron_removed")
-    acts0 = [layer.get("activation") for layer in s0["layers"]]
-    acts1 = [layer.get("activation") for layer in s1["layers"]]
-    if len(acts0) == len(acts1):
-        if acts0 != acts1:
-            events.add("activation_changed")
-    elif acts0[:common] != acts1[:common]:
-        events.add("activation_changed")
+    events |= network_events(s0, s1)
     return events
 
 

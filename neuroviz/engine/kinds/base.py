@@ -107,7 +107,8 @@ class LayerValues(tuple):
     kind: dropout ``mask`` (0 or 1/(1 − rate) per value, all ones in evaluation);
     layernorm ``mean``, ``std`` (per example) and ``xhat``; residual ``inner`` (the
     :class:`LayerValues` of its layers), ``f`` (their output) and ``skip`` (what the skip
-    path adds, ``None`` when it is off).
+    path adds, ``None`` when it is off); maxpool and globalmaxpool ``argmax`` (per output
+    value the flat input column it took, (batch, n_out) int64).
     """
 
     extras: dict[str, Any]

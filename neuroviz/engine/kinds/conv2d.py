@@ -41,9 +41,13 @@ the im2col form above in plain operators (``Pad``, strided ``Slice``, ``Concat``
 
 Compiled path: the op row's integer settings are ``OP_I0`` = H, ``OP_I1`` = W, ``OP_I2`` = k,
 ``OP_I3`` = stride, ``OP_I4`` = top padding, ``OP_I5`` = left padding, ``OP_I6`` = H',
-``OP_I7`` = W'; channels follow as NIN/(H·W) and filters as NOUT/(H'·W'). For each output
-position and kernel row the patch is one contiguous run of (kernel columns × channels)
-values, and the innermost loop runs over the filters (contiguous in both K and z).
+``OP_I7`` = W'; ``OP_FLAG`` is the number of examples per im2col chunk; channels follow as
+NIN/(H·W) and filters as NOUT/(H'·W'). It is the im2col form above: a chunk of examples'
+patches go into the op's scratch space (at most :data:`CHUNK_VALUES` values), then one BLAS
+matrix product gives z (positions × filters, exactly the layout z has between layers);
+backward (which reuses the forward pass's patches when the batch fits in one chunk),
+``dK = colsᵀ @ dz`` and the patches' gradients ``dz @ Kᵀ`` added back where they came from
+(col2im).
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ from neuroviz.engine import kernels as K
 from neuroviz.engine.kinds.base import (
     OP_ACT,
     OP_DZ,
+    OP_FLAG,
     OP_I0,
     OP_I1,
     OP_I2,
@@ -73,6 +78,7 @@ from neuroviz.engine.kinds.base import (
     OP_OUT,
     OP_P0,
     OP_P1,
+    OP_S,
     Layer,
     LayerValues,
     SpecError,
@@ -87,6 +93,8 @@ MAX_STRIDE = 4
 #: Output values per example (H'·W'·filters): the buffers of the compiled path hold a slot of
 #: this width per layer for a whole mini-batch (and for 256 rows in evaluation).
 MAX_VALUES = 8192
+#: Patch values the compiled path puts into its scratch space at a time (2 MB).
+CHUNK_VALUES = 1 << 18
 _OPTS = dict(nogil=True, cache=True, error_model="numpy")
 
 
@@ -342,7 +350,11 @@ class Conv2D(Layer):
     # -- compiled path --------------------------------------------------------------------
     def ops(self, plan, x):
         out = plan.slot(self.n_out)
+        # scratch for the patches of one chunk of examples (im2col)
+        n_pos, taps = self.Ho * self.Wo, self.kernel ** 2 * self.C
+        rows = chunk_rows(n_pos, taps, plan.bmax)
         plan.add(self.code, IN=x, OUT=out, NIN=self.n_in, NOUT=self.n_out, P0=self.offsets[0],
+                 S=plan.scratch(-(-rows * n_pos * taps // plan.bmax)), FLAG=rows,
                  P1=self.offsets[1], ACT=act.CODES[self.activation], I0=self.H, I1=self.W,
                  I2=self.kernel, I3=self.stride, I4=self.pt, I5=self.pl, I6=self.Ho,
                  I7=self.Wo)
@@ -357,7 +369,7 @@ _U = np.uint64  # unsigned indices spare Numba's negative-index wraparound check
 
 @njit(inline="always", **_FAST)
 def _window(i, j, s, pt, pl, k, h, w):
-    """The patch of output (i, j): top-left input row and column (may be negative: padding)
+    """The patch of output (i, j): top-left input row and column (negative in the padding)
     and the kernel rows u0:u1 and columns v0:v1 that fall inside the image."""
     r0 = i * s - pt
     c0 = j * s - pl
@@ -365,136 +377,123 @@ def _window(i, j, s, pt, pl, k, h, w):
 
 
 @njit(**_FAST)
+def _patches(A, xe, m, S, h, w, c, k, s, pt, pl, ho, wo, add_back):
+    """im2col of m examples from A[xe:]: row ((e·ho + i)·wo + j) of S holds the patch of
+    output (i, j), values in (u, v, channel) order, 0 in the padding. With ``add_back``,
+    col2im instead: each patch row of S is added into A where it came from."""
+    taps = k * k * c
+    for e in range(m):
+        xb = xe + e * h * w * c
+        for i in range(ho):
+            for j in range(wo):
+                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
+                row = _U(((e * ho + i) * wo + j) * taps)
+                if not add_back and (u0 > 0 or u1 < k or v0 > 0 or v1 < k):
+                    for t in range(_U(taps)):
+                        S[row + t] = 0.0
+                run = _U((v1 - v0) * c)
+                for u in range(u0, u1):
+                    x = _U(xb + ((r0 + u) * w + c0 + v0) * c)
+                    r = row + _U((u * k + v0) * c)
+                    if add_back:
+                        for t in range(run):
+                            A[x + t] += S[r + t]
+                    else:
+                        for t in range(run):
+                            S[r + t] = A[x + t]
+
+
+def chunk_rows(n_pos: int, taps: int, bmax: int) -> int:
+    """Examples per im2col chunk: all of a mini-batch when their patches take at most
+    :data:`CHUNK_VALUES` values, fewer (at least one) otherwise."""
+    return max(1, min(bmax, CHUNK_VALUES // (n_pos * taps)))
+
+
+@njit(**_FAST)
 def forward_op(o, ops, fops, params, A, Z, S, n, training, state):
     """z[i, j, f] = b[f] + Σ_{u,v,c} x[i·s+u−pt, j·s+v−pl, c] · K[u, v, c, f], a = f(z).
 
-    Per output position, eight filters at a time are summed in registers; each kernel row's
-    patch (kernel columns × channels) is one contiguous run of x and of K's rows.
+    In chunks of examples: their patches into the scratch space (im2col), then one matrix
+    product with K as (k·k·c, filters) straight into z (positions × filters), then + b.
     """
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
     h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
     pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
-    f = ops[o, OP_NOUT] // (ho * wo)
+    n_pos = ho * wo
+    f = ops[o, OP_NOUT] // n_pos
+    taps = k * k * c
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    f8 = f - f % 8
-    uf = _U(f)
-    for e in range(n):
-        xe = x0 + e * h * w * c
-        for i in range(ho):
-            for j in range(wo):
-                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
-                zr = _U(out + ((e * ho + i) * wo + j) * f)
-                run = _U((v1 - v0) * c)
-                for q in range(0, f8, 8):  # eight filters, summed in registers
-                    b = _U(bp + q)
-                    a0, a1, a2, a3 = params[b], params[b + 1], params[b + 2], params[b + 3]
-                    a4, a5, a6, a7 = params[b + 4], params[b + 5], params[b + 6], params[b + 7]
-                    for u in range(u0, u1):
-                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                        kt = _U(kp + (u * k + v0) * c * f + q)
-                        for t in range(run):
-                            xv = A[xr + t]
-                            a0 += xv * params[kt]
-                            a1 += xv * params[kt + 1]
-                            a2 += xv * params[kt + 2]
-                            a3 += xv * params[kt + 3]
-                            a4 += xv * params[kt + 4]
-                            a5 += xv * params[kt + 5]
-                            a6 += xv * params[kt + 6]
-                            a7 += xv * params[kt + 7]
-                            kt += uf
-                    zq = zr + _U(q)
-                    Z[zq], Z[zq + 1], Z[zq + 2], Z[zq + 3] = a0, a1, a2, a3
-                    Z[zq + 4], Z[zq + 5], Z[zq + 6], Z[zq + 7] = a4, a5, a6, a7
-                if f8 == f:
-                    continue
-                for q in range(f8, f):  # the remaining filters, summed in z
-                    Z[zr + _U(q)] = params[bp + q]
-                for u in range(u0, u1):
-                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                    kr = _U(kp + (u * k + v0) * c * f)
-                    for t in range(run):
-                        xv = A[xr + t]
-                        kt = kr + t * uf
-                        for q in range(_U(f8), uf):
-                            Z[zr + q] += xv * params[kt + q]
+    cs = ops[o, OP_S]
+    rows = ops[o, OP_FLAG]  # examples per chunk
+    kernel = params[kp:kp + taps * f].reshape((taps, f))
+    for e0 in range(0, n, rows):
+        m = min(rows, n - e0)
+        _patches(A, x0 + e0 * h * w * c, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, False)
+        z0 = out + e0 * n_pos * f
+        K.matmul(S[cs:cs + m * n_pos * taps].reshape((m * n_pos, taps)), kernel,
+                 Z[z0:z0 + m * n_pos * f].reshape((m * n_pos, f)))
+    for p in range(n * n_pos):
+        zr = _U(out + p * f)
+        for q in range(_U(f)):
+            Z[zr + q] += params[_U(bp) + q]
     K.activate(ops[o, OP_ACT], Z[out:], A[out:], n, ops[o, OP_NOUT])
 
 
 @njit(**_FAST)
 def backward_op(o, ops, fops, params, grads, A, Z, D, S, n):
-    """dz = da·f'(z); dK[u,v,c,f] = Σ x·dz, db = Σ dz, dx = Σ_f dz·K added back per patch.
-
-    Per output position, eight filters' dz at a time sit in registers while the patch's
-    kernel gradients (and input gradients) are accumulated.
-    """
+    """dz = da·f'(z); per chunk dK += patchesᵀ @ dz, db = Σ dz, and dx: the patches'
+    gradients dz @ Kᵀ added back where they came from (col2im)."""
     x0 = ops[o, OP_IN]
     out = ops[o, OP_OUT]
     h, w, k, s = ops[o, OP_I0], ops[o, OP_I1], ops[o, OP_I2], ops[o, OP_I3]
     pt, pl, ho, wo = ops[o, OP_I4], ops[o, OP_I5], ops[o, OP_I6], ops[o, OP_I7]
     c = ops[o, OP_NIN] // (h * w)
-    f = ops[o, OP_NOUT] // (ho * wo)
+    n_pos = ho * wo
+    f = ops[o, OP_NOUT] // n_pos
+    taps = k * k * c
     kp = ops[o, OP_P0]
     bp = ops[o, OP_P1]
-    f8 = f - f % 8
-    uf = _U(f)
+    cs = ops[o, OP_S]
+    rows = ops[o, OP_FLAG]
     if ops[o, OP_DZ] == 0:
         K.activation_grad(ops[o, OP_ACT], Z[out:], A[out:], D[out:], n * ops[o, OP_NOUT])
-    for t in range(k * k * c * f):
+    for t in range(taps * f):
         grads[kp + t] = 0.0
     for q in range(f):
         grads[bp + q] = 0.0
+    for p in range(n * n_pos):
+        dr = _U(out + p * f)
+        for q in range(_U(f)):
+            grads[_U(bp) + q] += D[dr + q]
     want_dx = x0 != 0  # no gradient for the network input
     if want_dx:
         for t in range(n * h * w * c):
             D[x0 + t] = 0.0
-    for e in range(n):
-        xe = x0 + e * h * w * c
-        for i in range(ho):
-            for j in range(wo):
-                r0, c0, u0, u1, v0, v1 = _window(i, j, s, pt, pl, k, h, w)
-                dr = _U(out + ((e * ho + i) * wo + j) * f)
-                run = _U((v1 - v0) * c)
-                for q in range(uf):
-                    grads[_U(bp) + q] += D[dr + q]
-                for q in range(0, f8, 8):  # eight filters' dz in registers
-                    dq = dr + _U(q)
-                    d0, d1, d2, d3 = D[dq], D[dq + 1], D[dq + 2], D[dq + 3]
-                    d4, d5, d6, d7 = D[dq + 4], D[dq + 5], D[dq + 6], D[dq + 7]
-                    for u in range(u0, u1):
-                        xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                        kt = _U(kp + (u * k + v0) * c * f + q)
-                        for t in range(run):
-                            xv = A[xr + t]
-                            grads[kt] += xv * d0
-                            grads[kt + 1] += xv * d1
-                            grads[kt + 2] += xv * d2
-                            grads[kt + 3] += xv * d3
-                            grads[kt + 4] += xv * d4
-                            grads[kt + 5] += xv * d5
-                            grads[kt + 6] += xv * d6
-                            grads[kt + 7] += xv * d7
-                            if want_dx:
-                                D[xr + t] += (d0 * params[kt] + d1 * params[kt + 1]
-                                              + d2 * params[kt + 2] + d3 * params[kt + 3]
-                                              + d4 * params[kt + 4] + d5 * params[kt + 5]
-                                              + d6 * params[kt + 6] + d7 * params[kt + 7])
-                            kt += uf
-                if f8 == f:
-                    continue
-                for u in range(u0, u1):  # the remaining filters
-                    xr = _U(xe + ((r0 + u) * w + c0 + v0) * c)
-                    kr = _U(kp + (u * k + v0) * c * f)
-                    for t in range(run):
-                        xv = A[xr + t]
-                        kt = kr + t * uf
-                        acc = 0.0
-                        for q in range(_U(f8), uf):
-                            g = D[dr + q]
-                            grads[kt + q] += xv * g
-                            acc += g * params[kt + q]
-                        if want_dx:
-                            D[xr + t] += acc
+    # dK = colsᵀ @ dz, or (dzᵀ @ cols)ᵀ when dz is the smaller one to transpose
+    small_dz = f < taps
+    dkernel = np.empty((f, taps)) if small_dz else np.empty((taps, f))
+    dk = dkernel.reshape(taps * f)
+    kernel_t = K.transposed(params[kp:kp + taps * f].reshape((taps, f)))
+    for e0 in range(0, n, rows):
+        m = min(rows, n - e0)
+        xe = x0 + e0 * h * w * c
+        cols = S[cs:cs + m * n_pos * taps].reshape((m * n_pos, taps))
+        d0 = out + e0 * n_pos * f
+        dz = D[d0:d0 + m * n_pos * f].reshape((m * n_pos, f))
+        if n > rows:  # one chunk: the forward pass left this batch's patches in S
+            _patches(A, xe, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, False)
+        if small_dz:
+            K.matmul(K.transposed(dz), cols, dkernel)
+            for q in range(f):
+                for t in range(taps):
+                    grads[kp + t * f + q] += dk[q * taps + t]
+        else:
+            K.matmul(K.transposed(cols), dz, dkernel)
+            for t in range(taps * f):
+                grads[kp + t] += dk[t]
+        if want_dx:
+            K.matmul(dz, kernel_t, cols)  # the patches' gradients, in place of the patches
+            _patches(D, xe, m, S[cs:], h, w, c, k, s, pt, pl, ho, wo, True)
