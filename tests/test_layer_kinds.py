@@ -376,6 +376,12 @@ EXPLAIN_STEPS = {
     "dropout": ("dropout", "dropout_grad", None),
     "layernorm": ("norm_unit", "norm_grad", "update_gain"),
     "residual": ("residual_sum", "residual_split", "update_projection"),
+    "conv2d": ("conv_window", "conv_filter_grad", "update_filter"),
+    "flatten": ("flatten", "flatten_grad", None),
+    "maxpool": ("pool_window", "pool_grad", None),
+    "avgpool": ("pool_window", "pool_grad", None),
+    "globalmaxpool": ("pool_window", "pool_grad", None),
+    "globalavgpool": ("pool_window", "pool_grad", None),
 }
 
 
@@ -426,7 +432,8 @@ def check_explain(kind):
             if ggroup is not None:
                 for got, want in zip([a for a in reveal[k - 1] if a is not None], ggroup):
                     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
-                reg = [True] if ck == "sum" else [True, False] if ck == "dense" else [False] * 2
+                reg = ([True] if ck == "sum" else [True, False] if ck in ("dense", "conv2d")
+                       else [False] * 2)
                 for got, w, g, r in zip([a for a in new[k - 1] if a is not None], group,
                                         ggroup, reg):
                     np.testing.assert_allclose(got, w - lr * (g + (l2 * w if r else 0.0)),

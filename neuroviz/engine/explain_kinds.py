@@ -28,6 +28,15 @@ from typing import Any
 import numpy as np
 
 from neuroviz.engine import activations as act
+from neuroviz.engine.explain_maps import (
+    MAP_KINDS,
+    dense_edge_grads,
+    dense_weight_updates,
+    map_backward,
+    map_forward,
+    map_input_step,
+    map_update,
+)
 from neuroviz.engine.explain_steps import (
     _UPDATE_NOTES,
     DOT,
@@ -50,7 +59,10 @@ from neuroviz.engine.kinds.layernorm import EPS
 
 __all__ = ["ExplainColumn", "explain_columns", "explain_kinds"]
 
-_KIND_TITLES = {"dense": "Dense", "dropout": "Dropout", "layernorm": "Layer norm"}
+_KIND_TITLES = {"dense": "Dense", "dropout": "Dropout", "layernorm": "Layer norm",
+                "conv2d": "Convolution", "maxpool": "Max pool", "avgpool": "Average pool",
+                "globalmaxpool": "Global max pool", "globalavgpool": "Global average pool",
+                "flatten": "Flatten"}
 _SHORT = {"dense": "dense", "dropout": "dropout", "layernorm": "norm"}
 
 
@@ -107,6 +119,9 @@ class _ColumnBuilder(_Builder):
             return f"Block {col.block + 1} \u00b7 {_SHORT[col.kind]}"
         if col.kind == "dense":
             return f"Hidden layer {k}"
+        same = [c for c in self.cols if c.kind == col.kind]
+        if col.kind in MAP_KINDS and len(same) > 1:  # "Convolution 2"
+            return f"{_KIND_TITLES[col.kind]} {same.index(col) + 1}"
         return _KIND_TITLES[col.kind]
 
     def neuron_name(self, k: int, j: int) -> str:
@@ -144,10 +159,13 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
              if c.kind == "dropout"}
 
     # ---------------------------------------------------------------- forward
-    b.add("forward", "input", 0, None, None, "Input: the example's feature values",
-          ["  ".join(f"{names_in[i]} = {fmt(v)}" for i, v in enumerate(x))],
-          "The example's features enter the input layer, one value per input node.",
-          **{f"x{i}": v for i, v in enumerate(x)})
+    if len(net.input_shape) == 3:
+        map_input_step(b, x, net.input_shape)
+    else:
+        b.add("forward", "input", 0, None, None, "Input: the example's feature values",
+              ["  ".join(f"{names_in[i]} = {fmt(v)}" for i, v in enumerate(x))],
+              "The example's features enter the input layer, one value per input node.",
+              **{f"x{i}": v for i, v in enumerate(x)})
     for k, c in enumerate(cols, start=1):
         prev = out(k - 1)
         v = lv(c)
@@ -157,6 +175,8 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
             _dropout_forward(b, k, c, prev, v.a[0], masks[k], training)
         elif c.kind == "layernorm":
             _norm_forward(b, k, c, params[k - 1], prev, v)
+        elif c.kind in MAP_KINDS:
+            map_forward(b, k, c.layer, params[k - 1], prev, v)
         else:
             _sum_forward(b, k, c, out(source[c.block]), prev, v.a[0], params[k - 1])
     z_out, a_out = values[-1].z[0], values[-1].a[0]
@@ -171,6 +191,13 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
     split: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # source column: (via block, skip)
     via_next: list[np.ndarray | None] = [None] * (C + 1)
     d = None  # dL/d(output of the column being processed)
+    def reads_map(k: int) -> bool:
+        """Whether column k is a dense layer reading an image or a map layer's output: its
+        many weights are explained neuron by neuron rather than one by one."""
+        if cols[k - 1].kind != "dense":
+            return False
+        return len(net.input_shape) == 3 if k == 1 else cols[k - 2].kind in MAP_KINDS
+
     for k in range(C, 0, -1):
         c = cols[k - 1]
         xin = out(k - 1)[None, :]
@@ -198,9 +225,13 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
         dx = dx[0]
         if c.kind == "dense":
             _dense_backward(b, k, c, params[k - 1], out(k - 1), v, dA[k], dZ[k], g,
-                            k == C, net.loss, da_out, split.get(k), via_next[k])
+                            k == C, net.loss, da_out, split.get(k), via_next[k],
+                            reads_map(k))
         elif c.kind == "dropout":
             _dropout_backward(b, k, d, dx, masks[k], training, split.get(k), via_next[k])
+        elif c.kind in MAP_KINDS:
+            map_backward(b, k, c.layer, params[k - 1], out(k - 1), v, d, dz[0], g, dx,
+                         k == 1)
         else:
             _norm_backward(b, k, c, params[k - 1], v, d, dx, g, split.get(k), via_next[k])
         via_next[k - 1] = dx
@@ -229,7 +260,11 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
             _update_step(*ctx, *args, **extra)
 
         note = _UPDATE_NOTES[hp["optimizer"]]
-        if c.kind == "dense":
+        if c.kind == "dense" and reads_map(k):
+            dense_weight_updates(b, hp, t, k, ps, gs, m1s, m2s, news, reg)
+            old_w.append((ps[0].copy(), ps[1].copy()))
+            new_w.append((news[0], news[1]))
+        elif c.kind == "dense":
             W = ps[0]
             for j in range(W.shape[1]):
                 for i in range(W.shape[0]):
@@ -238,6 +273,10 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
                         note)
                 upd(1, j, "b", "update_bias", j, None, f"Update bias of {b.neuron_name(k, j)}",
                     note + " Biases are not regularised.")
+            old_w.append((ps[0].copy(), ps[1].copy()))
+            new_w.append((news[0], news[1]))
+        elif c.kind == "conv2d":
+            news = map_update(b, hp, t, k, c.layer, ps, gs, m1s, m2s)
             old_w.append((ps[0].copy(), ps[1].copy()))
             new_w.append((news[0], news[1]))
         elif c.kind == "layernorm":
@@ -272,7 +311,7 @@ def explain_kinds(net, x: np.ndarray, y: np.ndarray, names_in: list[str],
     col_grads = []
     for k, c in enumerate(cols, start=1):
         g = grads[k]
-        if c.kind in ("dense", "layernorm"):
+        if c.kind in ("dense", "layernorm", "conv2d"):
             col_grads.append((g[0], g[1]))
         elif c.kind == "sum" and g:
             col_grads.append((g[0], None))
@@ -426,7 +465,7 @@ def _da_lines(k: int, j: int, total: float, split, via_next) -> list[str]:
 
 
 def _dense_backward(b, k, c, ps, prev, v, da, dz, g, is_output, loss_name, da_out, split,
-                    via_next):
+                    via_next, grouped=False):
     z, a = v.z[0], v.a[0]
     name = c.layer.activation
     for j in range(c.units):
@@ -454,6 +493,9 @@ def _dense_backward(b, k, c, ps, prev, v, da, dz, g, is_output, loss_name, da_ou
               f"{b.neuron_name(k, j)}: gradient at the neuron", lines, note,
               **{"dL/dz": dz[j], "dL/db": dz[j], "dL/da": da[j] if da is not None else dz[j]})
     dW = g[0]
+    if grouped:
+        dense_edge_grads(b, k, prev, dz, dW)
+        return
     for j in range(c.units):
         for i in range(len(prev)):
             b.add("backward", "edge_grad", k, None, (i, j),

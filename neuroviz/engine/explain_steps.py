@@ -95,6 +95,10 @@ class MicroStep:
         One or two plain sentences explaining the step.
     values : dict
         The exact float64 numbers of this step (e.g. ``{"z": 0.13}``), for tests and tooltips.
+    map_view : MapView or None
+        Layers on image maps (convolution, pooling, flatten): the grids to draw and the
+        equation at any focus position (:mod:`neuroviz.engine.explain_maps`); ``lines`` and
+        ``values`` are those at its first position.
     """
 
     index: int
@@ -107,6 +111,7 @@ class MicroStep:
     lines: tuple[str, ...]
     note: str = ""
     values: dict[str, float] = field(default_factory=dict)
+    map_view: Any = field(default=None, compare=False, repr=False)
 
     @property
     def group(self) -> tuple[str, int]:
@@ -216,6 +221,11 @@ class Explanation:
                 out[k][1][j] = self.grads[k][1][j]
             elif s.kind == "projection_grad":
                 out[k][0][:, s.neuron] = self.grads[k][0][:, s.neuron]
+            elif s.kind == "edge_grads":  # all the weights into one neuron
+                out[k][0][:, s.neuron] = self.grads[k][0][:, s.neuron]
+            elif s.kind == "conv_filter_grad":  # a whole filter and its bias
+                out[k][0][..., s.neuron] = self.grads[k][0][..., s.neuron]
+                out[k][1][s.neuron] = self.grads[k][1][s.neuron]
         return out
 
     def weights_at(self, index: int) -> list[tuple]:
@@ -234,6 +244,11 @@ class Explanation:
             elif s.kind == "update_projection":
                 i = int(s.values["i"])
                 out[k][0][i, s.neuron] = self.new_weights[k][0][i, s.neuron]
+            elif s.kind == "update_weights":  # all the weights into one neuron
+                out[k][0][:, s.neuron] = self.new_weights[k][0][:, s.neuron]
+            elif s.kind == "update_filter":  # a whole filter and its bias
+                out[k][0][..., s.neuron] = self.new_weights[k][0][..., s.neuron]
+                out[k][1][s.neuron] = self.new_weights[k][1][s.neuron]
         return out
 
 

@@ -17,6 +17,16 @@ from neuroviz.app.explain.panel import ExplainPanel
 __all__ = ["ExplainController"]
 
 
+def target_text(y, names) -> str:
+    """The target as a learner reads it: the class for a one-hot target of several classes
+    ("6"), else the values ("0.25, 1")."""
+    y = [float(v) for v in y]
+    if len(y) > 1 and sorted(y) == [0.0] * (len(y) - 1) + [1.0]:
+        c = y.index(1.0)
+        return f"class {names[c]}" if c < len(names) and names[c] else f"class {c}"
+    return ", ".join(f"{v:.3g}" for v in y)
+
+
 class ExplainController(QObject):
     """Explain mode: pause, explain one example, drive the canvas, restore on leaving."""
 
@@ -104,7 +114,7 @@ class ExplainController(QObject):
             self._data_dock_was_visible = w.data_dock.isVisible()
             w.data_dock.hide()
         self.active = True
-        target = ", ".join(f"{v:.3g}" for v in Y[row])
+        target = target_text(Y[row], names_out)
         what = "training" if split == "train" else "test"
         optimizer, lr = settings["optimizer"], settings["lr"]
         if optimizer == "sgd":
@@ -154,9 +164,11 @@ class ExplainController(QObject):
         same step (forward, backward or update), so the two can be compared."""
         if not self.active:
             return
-        index = self.panel.index
+        index, pos = self.panel.index, self.panel.focus_position
         if self.start(split, row):
             self.panel.go_to(index)
+            if pos is not None:  # the same window position on a convolution or pool
+                self.panel.set_focus_position(pos)
 
     def _on_running(self, running: bool) -> None:
         if running and self.active:

@@ -11,9 +11,16 @@ engine). Lessons listen to :attr:`ExplainPanel.event_happened`: "explain_started
 "explain_forward_done", "explain_backward_reached", "explain_backward_done",
 "explain_update_done".
 
+Layers on image maps (convolution, pooling, flatten) have one micro-step per filter or
+channel; the :class:`~neuroviz.app.explain.map_canvas.MapCanvas` above the equation shows the
+input map, the filter and the output map with the window at the focus position, and the
+equation is the one at that position. Down / ] and Up / [ (or the position buttons, or a
+click on a cell) move the focus.
+
 Keys (when the panel has focus; explain mode gives it focus): Right / N next step, Left / P
 previous step, Page Down / Shift+Right next layer, Page Up / Shift+Left previous layer,
-Space play or pause, Home / End first or last step, + / − speed, Escape leave.
+Down / ] next position, Up / [ previous position, Space play or pause, Home / End first or
+last step, + / − speed, Escape leave.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from neuroviz.app.explain.map_canvas import MapCanvas
 from neuroviz.engine.explain import Explanation, MicroStep
 
 __all__ = ["ExplainPanel", "PHASE_TITLES", "SPEEDS"]
@@ -53,6 +61,8 @@ _KEYS = {
     Qt.Key.Key_PageUp: "previous_layer", Qt.Key.Key_Space: "toggle_play",
     Qt.Key.Key_Home: "first", Qt.Key.Key_End: "last", Qt.Key.Key_Plus: "faster",
     Qt.Key.Key_Equal: "faster", Qt.Key.Key_Minus: "slower", Qt.Key.Key_Escape: "close",
+    Qt.Key.Key_Down: "next_position", Qt.Key.Key_BracketRight: "next_position",
+    Qt.Key.Key_Up: "previous_position", Qt.Key.Key_BracketLeft: "previous_position",
 }
 
 
@@ -71,6 +81,7 @@ class ExplainPanel(QWidget):
         self.network_view = network_view
         self.explanation: Explanation | None = None
         self.index = 0
+        self.map_pos: tuple | None = None  # focus position on a map step (None: its start)
         self.scale = 1.0
         self._emitted: set[str] = set()
         self._description = ""
@@ -103,10 +114,34 @@ class ExplainPanel(QWidget):
         self.position = QLabel("", self)
         self.position.setObjectName("explain_position")
 
+        self.map_canvas = MapCanvas(self)
+        self.map_canvas.setToolTip("Click a cell to move the focus there")
+        self.map_canvas.cell_clicked.connect(self._on_cell_clicked)
+        self.map_canvas.hide()
+        self.map_position = QLabel("", self)
+        self.map_position.setObjectName("explain_map_position")
+        self.map_position.setWordWrap(True)
+        self.map_position.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.prev_position_button = self._button(
+            "explain_previous_position", "\u25b2",
+            "Move the focus to the previous position (Up arrow or [)", "previous_position")
+        self.next_position_button = self._button(
+            "explain_next_position", "\u25bc",
+            "Move the focus to the next position (Down arrow or ])", "next_position")
+        self.map_row = QWidget(self)
+        map_row = QHBoxLayout(self.map_row)
+        map_row.setContentsMargins(0, 0, 0, 0)
+        map_row.addWidget(self.prev_position_button)
+        map_row.addWidget(self.map_position, 1)
+        map_row.addWidget(self.next_position_button)
+        self.map_row.hide()
+
         eq_box = QWidget()
         eq_layout = QVBoxLayout(eq_box)
         eq_layout.setContentsMargins(0, 0, 0, 0)
         eq_layout.addWidget(self.title)
+        eq_layout.addWidget(self.map_canvas)
+        eq_layout.addWidget(self.map_row)
         eq_layout.addWidget(self.equation)
         eq_layout.addWidget(self.note)
         eq_layout.addStretch(1)
@@ -194,6 +229,7 @@ class ExplainPanel(QWidget):
         bold.setBold(True)
         bold.setPointSizeF(BASE_TEXT_PT * 1.15 * self.scale)
         self.title.setFont(bold)
+        self.map_canvas.set_scale(self.scale)
         self._show()
 
     # ------------------------------------------------------------------ public
@@ -228,12 +264,39 @@ class ExplainPanel(QWidget):
         index = max(0, min(int(index), len(self.explanation) - 1))
         if index != self.index:
             self.index = index
+            self.map_pos = None
             self._show()
             self.step_changed.emit(index)
 
+    @property
+    def focus_position(self) -> tuple | None:
+        """The focus position on a map step (None on other steps)."""
+        s = self.step
+        if s is None or s.map_view is None:
+            return None
+        return self.map_pos if s.map_view.valid(self.map_pos) else s.map_view.start
+
+    def set_focus_position(self, pos) -> bool:
+        """Move the focus of the current map step to ``pos``; False if it has no such one."""
+        s = self.step
+        if s is None or s.map_view is None or not s.map_view.valid(tuple(pos)):
+            return False
+        self.map_pos = tuple(int(v) for v in pos)
+        self._show()
+        return True
+
+    def _on_cell_clicked(self, grid: int, row: int, col: int) -> None:
+        s = self.step
+        if s is not None and s.map_view is not None:
+            pos = s.map_view.pick(grid, row, col)
+            if pos is not None:
+                self.stop_playing()
+                self.set_focus_position(pos)
+        self.setFocus()
+
     def command(self, name: str) -> None:
         """Run a navigation command: next, previous, next_layer, previous_layer, first,
-        last, toggle_play, faster, slower, apply, close."""
+        last, next_position, previous_position, toggle_play, faster, slower, apply, close."""
         e = self.explanation
         if name == "close":
             self.stop_playing()
@@ -261,6 +324,12 @@ class ExplainPanel(QWidget):
             return
         if name != "toggle_play":
             self.stop_playing()
+        if name in ("next_position", "previous_position"):
+            pos = self.focus_position
+            if pos is not None:
+                step = self.step.map_view.moved(pos, 1 if name == "next_position" else -1)
+                self.set_focus_position(step)
+            return
         target = {"next": lambda: self.index + 1, "previous": lambda: self.index - 1,
                   "next_layer": lambda: e.next_group(self.index),
                   "previous_layer": lambda: e.previous_group(self.index),
@@ -300,6 +369,16 @@ class ExplainPanel(QWidget):
             return
         super().keyPressEvent(event)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_map()
+
+    def _fit_map(self) -> None:
+        """The map drawing takes at most about half the room above the buttons, so the
+        equation stays in view below it."""
+        room = self.scroll.viewport().height()
+        self.map_canvas.set_max_height(max(120.0 * self.scale, 0.58 * room))
+
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.stop_playing()  # never leave a timer running behind a hidden panel
         super().hideEvent(event)
@@ -328,6 +407,8 @@ class ExplainPanel(QWidget):
             self.equation.setText("")
             self.note.setText("")
             self.position.setText("")
+            self.map_canvas.set_view(None)
+            self.map_row.hide()
             self._update_buttons()
             return
         self.header.setText(self._description)
@@ -335,7 +416,21 @@ class ExplainPanel(QWidget):
         self.phase_label.setText(f"<span style='color:{colour}; font-weight:600'>"
                                  f"{PHASE_TITLES[s.phase]}</span>")
         self.title.setText(s.title)
-        self.equation.setText(equation_html(s))
+        view = s.map_view
+        if view is not None:
+            pos = self.focus_position
+            self._fit_map()
+            self.map_canvas.set_view(view, pos)
+            self.map_row.show()
+            self.map_position.setText(view.position_text(pos))
+            self.prev_position_button.setEnabled(view.index_of(pos) > 0)
+            self.next_position_button.setEnabled(view.index_of(pos) < view.size - 1)
+            self.equation.setText(lines_html(view.lines(pos),
+                                             BASE_EQUATION_PT * self.scale * 0.8))
+        else:
+            self.map_canvas.set_view(None)
+            self.map_row.hide()
+            self.equation.setText(equation_html(s))
         self.note.setText(s.note)
         self.position.setText(f"Step {self.index + 1} of {len(e)}")
         self._update_buttons()
@@ -367,20 +462,29 @@ class ExplainPanel(QWidget):
             weights = e.weights_at(self.index) if s.phase == "update" else e.old_weights
             nv.set_snapshot(SimpleNamespace(weights=weights, gradients=e.grads, grid=None,
                                             masks=e.masks, per_column=True))
-        if s.edge is not None:
+        if s.map_view is not None:
+            # a map step: the value in focus (the output pixel of the filter's map)
+            unit = s.map_view.unit(self.focus_position)
+            k, j = (s.node_layer, None) if unit is None else (s.node_layer + unit[0], unit[1])
+            nv.highlight(k, j)
+            self._scroll_into_view(nv, s, k, j)
+        elif s.edge is not None:
             nv.highlight(s.node_layer, edge=s.edge)
+            self._scroll_into_view(nv, s)
         else:
             nv.highlight(s.node_layer, s.neuron)
-        self._scroll_into_view(nv, s)
+            self._scroll_into_view(nv, s)
 
     @staticmethod
-    def _scroll_into_view(nv, s: MicroStep) -> None:
+    def _scroll_into_view(nv, s: MicroStep, k: int | None = None, j: int | None = None) -> None:
         """Scroll the canvas so the neuron or edge in focus is on screen."""
         canvas, scroll = getattr(nv, "canvas", None), getattr(nv, "scroll", None)
         if canvas is None or scroll is None:
             return
         try:
-            if s.edge is not None:
+            if k is not None:
+                point = canvas.node_rect(k, j or 0).center()
+            elif s.edge is not None:
                 point = canvas.edge_point(s.node_layer, s.edge[0], s.edge[1], 0.5)
             else:
                 point = canvas.node_rect(s.node_layer, s.neuron or 0).center()
@@ -407,19 +511,28 @@ class ExplainPanel(QWidget):
 
 def equation_html(step: MicroStep) -> str:
     """The step's equations as rich text: the rule small and grey, the numbers large."""
-    lines = [html.escape(line, quote=False) for line in step.lines]
+    return lines_html(step.lines)
+
+
+def lines_html(step_lines, point_size: float | None = None) -> str:
+    """Equation lines as rich text: the first (the rule) small and grey, the rest large
+    (``point_size``: the numbers' size in points, e.g. smaller for a window's long sums)."""
+    lines = [html.escape(line, quote=False) for line in step_lines]
     rule = lines[0] if len(lines) > 1 else ""
     rest = lines[1:] if len(lines) > 1 else lines
     parts = []
     if rule:
-        parts.append(f"<div style='color:#666666; font-size:80%'>{rule}</div>")
+        size = "80%" if point_size is None else f"{point_size * 0.72:.1f}pt"
+        parts.append(f"<div style='color:#666666; font-size:{size}'>{rule}</div>")
+    style = "margin-top:4px" + ("" if point_size is None else f"; font-size:{point_size:.1f}pt")
     for line in rest:
-        parts.append(f"<div style='margin-top:4px'>{line}</div>")
+        parts.append(f"<div style='{style}'>{line}</div>")
     return "".join(parts)
 
 
 def shortcut_help() -> str:
     """One line listing the panel's keys (for tooltips and the help dialog)."""
     keys = [("Right", "next step"), ("Left", "previous step"), ("Page Down", "next layer"),
-            ("Page Up", "previous layer"), ("Space", "play"), ("Esc", "leave")]
+            ("Page Up", "previous layer"), ("Down", "next position"), ("Up", "previous position"),
+            ("Space", "play"), ("Esc", "leave")]
     return ", ".join(f"{QKeySequence(k).toString()} {v}" for k, v in keys)
