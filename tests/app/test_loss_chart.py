@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtWidgets import QLabel
+import pytest
+from PySide6.QtWidgets import QApplication, QLabel
 
 from neuroviz.experiment import DatasetSettings
 
@@ -102,3 +103,29 @@ def test_clip_rule():
     # a recovery after the explosion stays in view
     assert loss_clip_top([0.7, 0.5, 0.4, 1e30, 1.8], [np.nan] * 5) == 2.0
     assert loss_clip_top([], []) is None
+
+
+@pytest.mark.parametrize("best_at", [2, 19])
+def test_best_epoch_label_stays_inside_the_chart(qtbot, best_at):
+    """At 1280x720 the charts are narrow: the "best: epoch N" label sits on the side of the
+    marker with room, so its whole text lies inside the plot area wherever the best epoch is."""
+    from neuroviz.app.output.charts import TrainingCharts
+    from neuroviz.experiment import LossHistory
+
+    charts = TrainingCharts()
+    qtbot.addWidget(charts)
+    charts.resize(420, 220)
+    charts.show()
+    qtbot.waitExposed(charts)
+    history = LossHistory()
+    for epoch in range(1, 21):
+        test = 1.0 + abs(epoch - best_at) * 0.1  # lowest at best_at
+        history.append(epoch, 1.0 / epoch, test, 0.5, 0.5)
+    charts.update_history(history)
+    QApplication.processEvents()
+    assert charts.best_epoch == best_at
+    assert charts.best_label.isVisible()
+    vb = charts.loss_plot.getViewBox()
+    label = charts.best_label.mapRectToScene(charts.best_label.boundingRect())
+    area = vb.mapRectToScene(vb.boundingRect())
+    assert area.left() - 1 <= label.left() and label.right() <= area.right() + 1, (label, area)

@@ -144,6 +144,7 @@ class TrainingCharts(QWidget):
         for item in (self.best_line, self.best_label):
             item.hide()
             self.loss_plot.addItem(item, ignoreBounds=True)
+        self.loss_plot.sigXRangeChanged.connect(lambda *_: self._place_best_label())
         self.best_epoch: float | None = None  # where the marker stands (None: hidden)
         self._best_loss: float | None = None
         self._metric_name = "accuracy"
@@ -323,7 +324,7 @@ class TrainingCharts(QWidget):
         if self.best_epoch != epoch or self._best_loss != loss:
             self.best_epoch, self._best_loss = epoch, loss
             self.best_line.setValue(epoch)
-            self.best_label.setText(f" best: epoch {int(epoch)}")
+            self.best_label.setText(f" best: epoch {int(epoch)} ")
             self.best_label.setToolTip(f"The lowest test loss, {format_number(loss)}, "
                                        f"at epoch {int(epoch)}")
             self._place_best_label()
@@ -332,9 +333,12 @@ class TrainingCharts(QWidget):
             self.best_label.show()
 
     def _place_best_label(self) -> None:
-        """The label sits just above the lowest point (log axis: in log units)."""
+        """The label sits just above the lowest point (log axis: in log units), on the side
+        of the marker with more room, so it is never cut off at the chart's right edge."""
         if self.best_epoch is None:
             return
+        x0, x1 = self.loss_plot.viewRange()[0]
+        self.best_label.setAnchor((1, 1) if self.best_epoch > (x0 + x1) / 2 else (0, 1))
         y = max(self._best_loss, LOSS_FLOOR)
         if self.log_scale.isChecked():
             y = float(np.log10(y))
