@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from neuroviz import __version__
+from neuroviz.app import gc_guard
 from neuroviz.app import palette as palettes
 from neuroviz.app.data.panel import DataPanel
 from neuroviz.app.network.view import NetworkView
@@ -148,6 +149,7 @@ class MainWindow(MenusMixin, FileCommandsMixin, RememberedSettingsMixin,
                  start_worker: bool = True, lesson_dirs: Iterable[str | Path] = (),
                  progress_path: str | Path | None = None) -> None:
         super().__init__()
+        gc_guard.install()  # cycles of Qt objects are freed here, never in the worker
         self.setObjectName("main_window")
         self.setWindowTitle("neuroviz")
         self.resize(1400, 860)
