@@ -11,11 +11,7 @@ import pytest
 from neuroviz.app.window.state import ExperimentState, drop_unfitting_layers
 from neuroviz.data import load_dataset
 from neuroviz.engine import Network, Trainer
-from neuroviz.engine.kinds import LAYER_KINDS
 from neuroviz.experiment import DatasetSettings, Experiment, Hyperparameters, save_experiment
-
-needs_conv = pytest.mark.skipif("conv2d" not in LAYER_KINDS or "maxpool" not in LAYER_KINDS,
-                                reason="the convolution and pooling kinds are not merged")
 
 
 def _dense_spec(inputs, n_out=10):
@@ -56,7 +52,6 @@ def test_dense_network_on_an_image_input_computes_as_on_a_count():
     np.testing.assert_allclose(flat.predict(ds.X_test), shaped.predict(ds.X_test), rtol=1e-12)
 
 
-@needs_conv
 def test_layers_that_do_not_fit_the_new_inputs_are_removed():
     conv = {"type": "conv2d", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
             "activation": "relu"}
@@ -87,15 +82,6 @@ def test_layers_that_do_not_fit_the_new_inputs_are_removed():
     Network.from_spec(table)
 
 
-def _canvas_draws_conv() -> bool:
-    from neuroviz.app.network.kinds import DRAWERS
-
-    return "conv2d" in DRAWERS and "globalmaxpool" in DRAWERS
-
-
-@needs_conv
-@pytest.mark.skipif(not _canvas_draws_conv(), reason="the network canvas for convolution "
-                    "and pooling layers is not merged")
 def test_switching_a_cnn_to_table_data_in_the_window_says_what_went(make_window, qtbot):
     win = make_window(restore=False)
     win.set_dataset(DatasetSettings(name="strokes"))
@@ -192,3 +178,32 @@ def test_data_panel_options_change_the_data(make_window, qtbot):
     qtbot.waitUntil(lambda: win.state.dataset.options == {"size": "large"}, timeout=60_000)
     assert "placement" not in win.data_panel.option_boxes
     assert win.data_panel.noise.isEnabled()
+
+
+def test_explain_mode_shows_its_example_on_the_canvas(make_window, qtbot):
+    """Starting explain mode on an example makes it the selected one of every view: the
+    network canvas draws that image's forward pass, not the one selected before."""
+    win = make_window(restore=False)
+    win.set_dataset(DatasetSettings(name="digits"))
+    spec = win.state.spec
+    spec["layers"][:-1] = [{"type": "conv2d", "filters": 4, "kernel": 3, "stride": 1,
+                            "padding": "valid", "activation": "relu"},
+                           {"type": "maxpool", "size": 2}, {"type": "flatten"}]
+    win.apply_network(spec)
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None
+                    and tuple(win.latest_snapshot.layer_sizes)[:2] == (64, 144),
+                    timeout=60_000)
+    ds = win.dataset
+    win.output_view.example_selected.emit("test", 0)  # the learner's click
+    np.testing.assert_array_equal(win.network_view.example_values(0), ds.X_test[0])
+    assert win.explain.start("train", 3)
+    before = win.latest_snapshot
+    win.worker.request_snapshot()  # a new snapshot redraws the canvas's example
+    qtbot.waitUntil(lambda: win.latest_snapshot is not before, timeout=60_000)
+    assert win.selected_example == ("train", 3)
+    np.testing.assert_array_equal(win.network_view.example_values(0), ds.X_train[3])
+    # the canvas's output column is the network's answer for that image
+    net = Network.from_spec(win.state.spec)
+    net.set_weights(win.latest_snapshot.weights)
+    np.testing.assert_allclose(win.network_view.example_values(len(spec["layers"])),
+                               net.predict(ds.X_train[3:4])[0], rtol=1e-9)

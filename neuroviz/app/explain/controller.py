@@ -106,8 +106,7 @@ class ExplainController(QObject):
                               feature_names=list(ds.feature_names), output_names=names_out,
                               dropout_seed=int(snap.step))
         self.optimizer_state = state
-        if hasattr(w.output_view, "set_selected_example"):
-            w.output_view.set_selected_example(split, row)
+        w.select_example(split, row)  # the canvas and the output panel show this example
         if not self.active:
             self._edge_mode = w.network_view.edge_mode
             # room for the canvas: the data panel goes away while explaining

@@ -39,7 +39,8 @@ def input_gradients(net, X, outputs=None) -> np.ndarray:
     """``∂ output / ∂ input`` for each row of ``X`` (n, inputs), exact float64.
 
     ``outputs`` gives, per row, which output unit to differentiate (default: the predicted
-    class, see :func:`saliency_class`). Uses ``net.forward_all`` and each layer's ``W``.
+    class, see :func:`saliency_class`). Uses ``net.forward_all`` and each layer kind's own
+    backward step, so it holds for every kind (convolution, pooling, residual blocks...).
     """
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
     cache = net.forward_all(X)
@@ -61,7 +62,8 @@ def input_gradients(net, X, outputs=None) -> np.ndarray:
         dz = last.dz_from_da(z, a, da)
     dx = dz
     for i in range(len(layers) - 1, -1, -1):
-        dx = dz @ layers[i].W.T
+        x_in = X if i == 0 else cache[i - 1].a
+        _, dx = layers[i].backward(x_in, dz, cache[i])
         if i > 0:
             z_prev, a_prev = cache[i - 1]
             dz = layers[i - 1].dz_from_da(z_prev, a_prev, dx)

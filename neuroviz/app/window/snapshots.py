@@ -125,6 +125,13 @@ class SnapshotDrawingMixin:
         if self.latest_snapshot is not None and self._dataset.kind != "2d":
             self._update_example(self.latest_snapshot)
 
+    def select_example(self, split: str, row: int) -> None:
+        """Make a row of the data the selected example of every view (the output panel
+        marks it, the network canvas shows its forward pass) without announcing it as a
+        click of the learner's (explain mode starting on an example uses this)."""
+        self.output_view.set_selected_example(split, row)
+        self._on_example_selected(split, row)
+
     @property
     def selected_example(self) -> tuple[str, int] | None:
         """The example the views show: ``("train" | "test", row)``, ``("drawn", 0)`` for
