@@ -207,3 +207,22 @@ def test_explain_mode_shows_its_example_on_the_canvas(make_window, qtbot):
     net.set_weights(win.latest_snapshot.weights)
     np.testing.assert_allclose(win.network_view.example_values(len(spec["layers"])),
                                net.predict(ds.X_train[3:4])[0], rtol=1e-9)
+
+
+def test_neuron_response_says_what_it_needs_for_a_cnn(make_window, qtbot):
+    """The neuron-response view is about a first dense hidden layer's neurons; on a CNN it
+    says so (and draws nothing) instead of plotting a thousand feature-map values."""
+    win = make_window(restore=False)
+    win.set_dataset(DatasetSettings(name="strokes"))
+    spec = win.state.spec
+    spec["layers"][:-1] = [{"type": "conv2d", "filters": 2, "kernel": 3, "stride": 1,
+                            "padding": "same", "activation": "relu"}, {"type": "flatten"}]
+    win.apply_network(spec)
+    qtbot.waitUntil(lambda: win.latest_snapshot is not None
+                    and tuple(win.latest_snapshot.layer_sizes)[:2] == (144, 288),
+                    timeout=60_000)
+    view = win.neuron_response
+    view.redraw()
+    assert "conv2d" in view.message.text()
+    assert not any(plot.isVisible() for plot in view.plots)
+    assert view.series() is None

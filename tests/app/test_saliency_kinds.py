@@ -43,3 +43,35 @@ def test_input_gradients_match_central_differences(name):
             down[0, k] -= h
             want = (net.predict(up)[0, outputs[r]] - net.predict(down)[0, outputs[r]]) / (2 * h)
             assert got[r, k] == pytest.approx(want, rel=1e-5, abs=1e-8), (r, k)
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_loss_surface_over_any_network_is_the_engine_loss(name):
+    """The loss surface works on every kind of network: each point is the engine's loss with
+    the two chosen parameters set (a convolution weight and a dense one where there are)."""
+    from neuroviz.app.output.loss_surface import _set, loss_surface, parameter_names
+
+    spec = SPECS[name]
+    net = Network.from_spec(spec, seed=1)
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(8, net.n_inputs))
+    Y = np.eye(net.n_outputs)[rng.integers(0, net.n_outputs, 8)] if spec["loss"] != "mse" \
+        else rng.normal(size=(8, net.n_outputs))
+    if spec["loss"] == "bce":
+        Y = (rng.random((8, 1)) > 0.5).astype(float)
+    names = parameter_names(spec)
+    kinds = {where[1] for _, where in names}
+    if spec["layers"][0]["type"] == "conv2d":
+        assert "K" in kinds
+    a, b = names[0][1], names[-1][1]
+    weights = net.get_weights()
+    xs, ys = np.array([-0.5, 0.7]), np.array([0.3, -1.1])
+    got = loss_surface(Network.from_spec(spec, seed=1), weights, X, Y, a, b, xs, ys)
+    for iy, vy in enumerate(ys):
+        for ix, vx in enumerate(xs):
+            ref = Network.from_spec(spec, seed=1)
+            w = ref.get_weights()
+            _set(w, a, vx)
+            _set(w, b, vy)
+            ref.set_weights(w)
+            assert got[iy, ix] == pytest.approx(ref.loss_value(X, Y), rel=1e-12)

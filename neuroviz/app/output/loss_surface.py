@@ -33,9 +33,10 @@ MAX_PATH = 5000
 
 
 def parameter_names(spec) -> list[tuple[str, tuple[int, str, int, int]]]:
-    """Every weight and bias of the dense layers as ``(label, (group, "W" or "b", i, j))``;
-    ``group`` indexes ``Network.get_weights`` (layers without parameters are not counted;
-    the parameters of other kinds are left out)."""
+    """Every weight and bias of the dense and convolution layers as ``(label, (group, "W",
+    "K" or "b", i, j))``; ``group`` indexes ``Network.get_weights`` (layers without
+    parameters are not counted; the parameters of other kinds are left out). A convolution
+    weight is ``(group, "K", flat index into the kernel, 0)``."""
     from neuroviz.engine import Network
 
     out = []
@@ -50,6 +51,17 @@ def parameter_names(spec) -> list[tuple[str, tuple[int, str, int, int]]]:
                     out.append((f"layer {k + 1}: weight {i + 1}\u2192{j + 1}",
                                 (group, "W", i, j)))
                 out.append((f"layer {k + 1}: bias of neuron {j + 1}", (group, "b", j, 0)))
+        elif layer.kind == "conv2d":
+            kh, kw, c_in, filters = layer.param_shapes()[0]
+            for f in range(filters):
+                for u in range(kh):
+                    for v in range(kw):
+                        for c in range(c_in):
+                            flat = ((u * kw + v) * c_in + c) * filters + f
+                            chan = f", channel {c + 1}" if c_in > 1 else ""
+                            out.append((f"layer {k + 1}: filter {f + 1} weight (row {u + 1}, "
+                                        f"col {v + 1}{chan})", (group, "K", flat, 0)))
+                out.append((f"layer {k + 1}: bias of filter {f + 1}", (group, "b", f, 0)))
         group += 1
     return out
 
@@ -57,32 +69,42 @@ def parameter_names(spec) -> list[tuple[str, tuple[int, str, int, int]]]:
 def _get(weights, where) -> float:
     k, kind, i, j = where
     W, b = weights[k]
+    if kind == "K":
+        return float(W.flat[i])
     return float(W[i, j]) if kind == "W" else float(b[i])
 
 
 def _set(weights, where, value: float) -> None:
     k, kind, i, j = where
     W, b = weights[k]
-    if kind == "W":
+    if kind == "K":
+        W.flat[i] = value
+    elif kind == "W":
         W[i, j] = value
     else:
         b[i] = value
 
 
+def _copy(tree):
+    """A deep float64 copy of ``Network.get_weights`` (residual blocks nest their arrays)."""
+    if tree is None or isinstance(tree, np.ndarray):
+        return None if tree is None else np.array(tree, dtype=np.float64)
+    return type(tree)(_copy(item) for item in tree) if isinstance(tree, tuple) else \
+        [_copy(item) for item in tree]
+
+
 def loss_surface(net, weights, X, Y, a, b, xs, ys) -> np.ndarray:
     """Loss ``L[iy, ix]`` with parameter ``a`` at ``xs[ix]`` and ``b`` at ``ys[iy]``, all other
-    parameters as in ``weights`` (a list of ``(W, b)``). Uses ``net`` (its weights change)."""
-    w = [(np.array(W, dtype=np.float64), np.array(bias, dtype=np.float64))
-         for W, bias in weights]
+    parameters as in ``weights`` (``Network.get_weights``: one ``(W, b)`` or ``(K, b)`` per
+    layer with parameters). Uses ``net`` (its weights change)."""
+    w = _copy(weights)
     out = np.empty((len(ys), len(xs)))
     with np.errstate(all="ignore"):
         for iy, vy in enumerate(ys):
             _set(w, b, vy)
             for ix, vx in enumerate(xs):
                 _set(w, a, vx)
-                for layer, (W, bias) in zip(net.layers, w):
-                    layer.W[...] = W
-                    layer.b[...] = bias
+                net.set_weights(w)
                 out[iy, ix] = net.loss_value(X, Y)
     return out
 

@@ -143,10 +143,14 @@ class NeuronResponseView(QWidget):
 
     # -- drawing ---------------------------------------------------------------------------
     def _hidden_units(self) -> int:
+        """Neurons of the first hidden layer when it is a dense layer (0 otherwise: a
+        convolution's thousand values are feature maps, shown on the network canvas)."""
         from neuroviz.app.network.kinds import top_sizes
 
         spec = self.window.state.spec
-        return int(top_sizes(spec)[1]) if len(spec["layers"]) > 1 else 0
+        if len(spec["layers"]) < 2 or spec["layers"][0].get("type", "dense") != "dense":
+            return 0
+        return int(top_sizes(spec)[1])
 
     def _on_state(self, change: str) -> None:
         if change in ("network", "dataset", "experiment"):
@@ -233,8 +237,14 @@ class NeuronResponseView(QWidget):
         self._dirty = False
         data = self.series()
         if data is None:
-            self.message.setText("Add a hidden layer and train: this view shows what each "
-                                 "neuron of the first hidden layer responds to.")
+            first = self.window.state.spec["layers"][0].get("type", "dense")
+            if first != "dense" and len(self.window.state.spec["layers"]) > 1:
+                self.message.setText(f"This view shows what each neuron of a first dense "
+                                     f"hidden layer responds to; this network starts with a "
+                                     f"{first} layer, whose maps the network canvas shows.")
+            else:
+                self.message.setText("Add a hidden layer and train: this view shows what "
+                                     "each neuron of the first hidden layer responds to.")
             for plot in self.plots:
                 plot.hide()
             self.correlations = {}
