@@ -30,6 +30,8 @@ standard deviation of Gaussian pixel noise added afterwards; the result is clipp
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .dataset import Dataset, split_indices, targets_for_labels
@@ -67,11 +69,15 @@ _SHAPE_WIDTH = 1.3
 _SIZE_RANGES = {"mixed": (3.0, 7.0), "small": (3.0, 4.5), "large": (5.5, 7.0)}
 
 
+@lru_cache(maxsize=8)
 def _pixel_centres(shape: tuple[int, int]) -> np.ndarray:
-    """(H*W, 2) float64 (x, y) centres of the pixels, row by row, in pixel units."""
+    """(H*W, 2) float64 (x, y) centres of the pixels, row by row, in pixel units (shared,
+    read-only: thousands of figures are drawn on the same grid)."""
     h, w = shape
     ys, xs = np.mgrid[0:h, 0:w]
-    return np.column_stack([xs.ravel() + 0.5, ys.ravel() + 0.5]).astype(np.float64)
+    out = np.column_stack([xs.ravel() + 0.5, ys.ravel() + 0.5]).astype(np.float64)
+    out.flags.writeable = False
+    return out
 
 
 def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -92,10 +98,15 @@ def _rotate(points: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def _polyline_distance(p: np.ndarray, corners: np.ndarray, closed: bool) -> np.ndarray:
-    pairs = list(zip(corners[:-1], corners[1:]))
-    if closed:
-        pairs.append((corners[-1], corners[0]))
-    return np.min([_segment_distance(p, a, b) for a, b in pairs], axis=0)
+    """Distance from each point of ``p`` to the nearest side (all sides at once)."""
+    a = corners if closed else corners[:-1]
+    b = np.roll(corners, -1, axis=0)[:len(a)]
+    ab = b - a  # (k, 2)
+    pa = p[None, :, :] - a[:, None, :]  # (k, m, 2)
+    t = np.clip((pa[..., 0] * ab[:, 0, None] + pa[..., 1] * ab[:, 1, None])
+                / np.maximum((ab * ab).sum(axis=1), 1e-12)[:, None], 0.0, 1.0)
+    d = np.hypot(pa[..., 0] - t * ab[:, 0, None], pa[..., 1] - t * ab[:, 1, None])
+    return d.min(axis=0)
 
 
 def _add_noise(X: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
