@@ -22,6 +22,24 @@ __all__ = ["MAX_ABS_VALUE", "ValueEditor", "parse_value"]
 MAX_ABS_VALUE = 1e4
 
 
+def apply_cancel_buttons(parent: QWidget, name: str, apply_tip: str,
+                         apply_text: str = "Apply"
+                         ) -> tuple[QPushButton, QPushButton, QHBoxLayout]:
+    """The Apply and Cancel buttons of a small editor popup (object names ``<name>_apply`` and
+    ``<name>_cancel``), right-aligned in a row: ``(apply, cancel, row)``."""
+    ok = QPushButton(apply_text, parent)
+    ok.setObjectName(f"{name}_apply")
+    ok.setToolTip(apply_tip)
+    cancel = QPushButton("Cancel", parent)
+    cancel.setObjectName(f"{name}_cancel")
+    cancel.setToolTip("Close without changing anything (Escape)")
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(cancel)
+    row.addWidget(ok)
+    return ok, cancel, row
+
+
 def parse_value(text: str) -> tuple[float | None, str]:
     """Parse what the user typed into a finite float.
 
@@ -72,16 +90,8 @@ class ValueEditor(QFrame):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
-        self.ok = QPushButton("Apply", self)
-        self.ok.setObjectName("value_editor_apply")
-        self.ok.setToolTip("Set this value (Enter)")
-        self.cancel = QPushButton("Cancel", self)
-        self.cancel.setObjectName("value_editor_cancel")
-        self.cancel.setToolTip("Close without changing anything (Escape)")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.ok)
+        self.ok, self.cancel, buttons = apply_cancel_buttons(self, "value_editor",
+                                                             "Set this value (Enter)")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.addWidget(self.title)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neuroviz.app.network.editor import MAX_ABS_VALUE
+from neuroviz.app.network.editor import MAX_ABS_VALUE, apply_cancel_buttons
 
 __all__ = ["PRESETS", "FilterEditor", "preset_kernel"]
 
@@ -91,17 +91,10 @@ class FilterEditor(QFrame):
         bias_row = QHBoxLayout()
         bias_row.addWidget(QLabel("bias", self))
         bias_row.addWidget(self.bias, 1)
-        self.ok = QPushButton("Apply", self)
-        self.ok.setObjectName("filter_editor_apply")
-        self.ok.setToolTip("Set these weights in the network (Edit \u203a Undo takes them back)")
+        self.ok, self.cancel, buttons = apply_cancel_buttons(
+            self, "filter_editor", "Set these weights in the network (Edit \u203a Undo takes "
+            "them back)")
         self.ok.setDefault(True)
-        self.cancel = QPushButton("Cancel", self)
-        self.cancel.setObjectName("filter_editor_cancel")
-        self.cancel.setToolTip("Close without changing anything (Escape)")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.ok)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.addWidget(self.title)

@@ -15,14 +15,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from neuroviz.app.network.editor import apply_cancel_buttons
 from neuroviz.app.network.text import activation_title
 
 __all__ = ["MAP_INSERTS", "ConvSettings", "conv_summary", "image_kinds"]
@@ -116,16 +115,8 @@ class ConvSettings(QFrame):
         form.addRow("Stride", self.stride)
         form.addRow("Padding", self.padding)
         form.addRow("Activation", self.activation)
-        self.ok = QPushButton("Apply", self)
-        self.ok.setObjectName("conv_settings_apply")
-        self.ok.setToolTip("Change the layer (Edit \u203a Undo takes it back)")
-        self.cancel = QPushButton("Cancel", self)
-        self.cancel.setObjectName("conv_settings_cancel")
-        self.cancel.setToolTip("Close without changing anything (Escape)")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.ok)
+        self.ok, self.cancel, buttons = apply_cancel_buttons(
+            self, "conv_settings", "Change the layer (Edit \u203a Undo takes it back)")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.addWidget(self.title)
