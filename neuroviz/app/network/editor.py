@@ -63,7 +63,51 @@ def parse_value(text: str) -> tuple[float | None, str]:
     return value, ""
 
 
-class ValueEditor(QFrame):
+class PopupEditor(QFrame):
+    """A framed editor popup over the canvas: shown beside a point and kept inside its
+    parent, Escape cancels (``cancelled``), Enter applies when :attr:`enter_applies`.
+    Subclasses build their widgets and implement :meth:`apply`."""
+
+    cancelled = Signal()
+    enter_applies = True
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setAutoFillBackground(True)
+
+    def show_at(self, x: float, y: float, focus: QWidget) -> None:
+        """Show with the top-left corner at (x, y), moved to stay inside the parent."""
+        self.adjustSize()
+        parent = self.parentWidget()
+        if parent is not None:
+            x = max(0, min(x, parent.width() - self.width()))
+            y = max(0, min(y, parent.height() - self.height()))
+        self.move(int(x), int(y))
+        self.show()
+        self.raise_()
+        focus.setFocus(Qt.PopupFocusReason)
+
+    def apply(self) -> None:
+        raise NotImplementedError
+
+    def close_editor(self) -> None:
+        if self.isVisible():
+            self.hide()
+            self.cancelled.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() == Qt.Key_Escape:
+            self.close_editor()
+            return
+        if self.enter_applies and event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            self.apply()
+            return
+        super().keyPressEvent(event)
+
+
+class ValueEditor(PopupEditor):
     """A framed popup with a title, a line edit and an error line.
 
     Enter applies, Escape cancels. ``value_accepted(float)`` is emitted only for valid input;
@@ -71,13 +115,10 @@ class ValueEditor(QFrame):
     """
 
     value_accepted = Signal(float)
-    cancelled = Signal()
+    enter_applies = False  # the line edit's returnPressed applies
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("value_editor")
-        self.setFrameShape(QFrame.StyledPanel)
-        self.setAutoFillBackground(True)
+        super().__init__("value_editor", parent)
         self.setToolTip("Type a new value and press Enter; Escape cancels.")
         self.title = QLabel(self)
         self.title.setObjectName("value_editor_title")
@@ -109,16 +150,7 @@ class ValueEditor(QFrame):
         self.line.setText(repr(float(value)))
         self.error.hide()
         self.error.clear()
-        self.adjustSize()
-        parent = self.parentWidget()
-        x, y = pos.x() + 12, pos.y() + 12
-        if parent is not None:
-            x = max(0, min(x, parent.width() - self.width()))
-            y = max(0, min(y, parent.height() - self.height()))
-        self.move(x, y)
-        self.show()
-        self.raise_()
-        self.line.setFocus(Qt.PopupFocusReason)
+        self.show_at(pos.x() + 12, pos.y() + 12, self.line)
         self.line.selectAll()
 
     def apply(self) -> None:
@@ -130,14 +162,3 @@ class ValueEditor(QFrame):
             return
         self.hide()
         self.value_accepted.emit(value)
-
-    def close_editor(self) -> None:
-        if self.isVisible():
-            self.hide()
-            self.cancelled.emit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        if event.key() == Qt.Key_Escape:
-            self.close_editor()
-            return
-        super().keyPressEvent(event)

@@ -9,12 +9,10 @@ network (undoable); Escape or Cancel changes nothing.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neuroviz.app.network.editor import MAX_ABS_VALUE, apply_cancel_buttons
+from neuroviz.app.network.editor import MAX_ABS_VALUE, PopupEditor, apply_cancel_buttons
 
 __all__ = ["PRESETS", "FilterEditor", "preset_kernel"]
 
@@ -50,17 +48,13 @@ def preset_kernel(name: str, k: int) -> np.ndarray:
     raise ValueError(f"unknown filter preset {name!r} (choose from {', '.join(PRESETS)})")
 
 
-class FilterEditor(QFrame):
+class FilterEditor(PopupEditor):
     """A framed popup with a grid of spin boxes for one filter."""
 
     filter_accepted = Signal(object, float)
-    cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("filter_editor")
-        self.setFrameShape(QFrame.StyledPanel)
-        self.setAutoFillBackground(True)
+        super().__init__("filter_editor", parent)
         self.kernel = np.zeros((3, 3, 1))
         self.channel = 0
         self.title = QLabel(self)
@@ -174,32 +168,9 @@ class FilterEditor(QFrame):
         self.channel_box.setVisible(cin > 1)
         self._load()
         self.bias.setValue(float(bias))
-        self.adjustSize()
-        parent = self.parentWidget()
-        x, y = pos.x() + 12, pos.y() + 12
-        if parent is not None:
-            x = max(0, min(x, parent.width() - self.width()))
-            y = max(0, min(y, parent.height() - self.height()))
-        self.move(x, y)
-        self.show()
-        self.raise_()
-        self.cells[0][0].setFocus(Qt.PopupFocusReason)
+        self.show_at(pos.x() + 12, pos.y() + 12, self.cells[0][0])
 
     def apply(self) -> None:
         kernel, bias = self.values()
         self.hide()
         self.filter_accepted.emit(kernel, bias)
-
-    def close_editor(self) -> None:
-        if self.isVisible():
-            self.hide()
-            self.cancelled.emit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        if event.key() == Qt.Key_Escape:
-            self.close_editor()
-            return
-        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
-            self.apply()
-            return
-        super().keyPressEvent(event)

@@ -9,19 +9,17 @@ that does not fit is reported with the engine's message and changes nothing).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QFrame,
     QLabel,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from neuroviz.app.network.editor import apply_cancel_buttons
+from neuroviz.app.network.editor import PopupEditor, apply_cancel_buttons
 from neuroviz.app.network.text import activation_title
 
 __all__ = ["MAP_INSERTS", "ConvSettings", "conv_summary", "image_kinds"]
@@ -69,18 +67,14 @@ def conv_summary(info: dict, activation: str | None) -> str:
     return text + " \u25be"
 
 
-class ConvSettings(QFrame):
+class ConvSettings(PopupEditor):
     """A popover with a convolution's settings; Apply emits ``settings_accepted(column,
     {filters, kernel, stride, padding, activation})`` with what changed."""
 
     settings_accepted = Signal(int, object)
-    cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("conv_settings")
-        self.setFrameShape(QFrame.StyledPanel)
-        self.setAutoFillBackground(True)
+        super().__init__("conv_settings", parent)
         self.column = -1
         self._old: dict = {}
         self.title = QLabel(self)
@@ -142,16 +136,7 @@ class ConvSettings(QFrame):
             self.activation.addItem(activation_title(name), name)
         self.activation.setCurrentIndex(names.index(activation))
         self._old = self.settings()
-        self.adjustSize()
-        parent = self.parentWidget()
-        x, y = pos.x(), pos.y() + 4
-        if parent is not None:
-            x = max(0, min(x, parent.width() - self.width()))
-            y = max(0, min(y, parent.height() - self.height()))
-        self.move(x, y)
-        self.show()
-        self.raise_()
-        self.filters.setFocus(Qt.PopupFocusReason)
+        self.show_at(pos.x(), pos.y() + 4, self.filters)
 
     def settings(self) -> dict:
         return {"filters": self.filters.value(), "kernel": self.kernel.value(),
@@ -164,17 +149,3 @@ class ConvSettings(QFrame):
         self.hide()
         if changed:
             self.settings_accepted.emit(self.column, changed)
-
-    def close_editor(self) -> None:
-        if self.isVisible():
-            self.hide()
-            self.cancelled.emit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        if event.key() == Qt.Key_Escape:
-            self.close_editor()
-            return
-        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
-            self.apply()
-            return
-        super().keyPressEvent(event)
