@@ -10,7 +10,14 @@ import numpy as np
 from ._validate import check_seed, check_train_ratio
 from .dataset import TASKS, Dataset, split_indices, standardise, targets_for_labels
 from .errors import DatasetError
-from .tableimport import MAX_AUTO_CLASSES, MAX_CLASSES, MAX_MAGNITUDE, MISSING, read_table
+from .tableimport import (
+    MAX_AUTO_CLASSES,
+    MAX_CLASSES,
+    MAX_MAGNITUDE,
+    MISSING,
+    encode_classes,
+    read_table,
+)
 
 
 def _number(text: str) -> float | None:
@@ -150,15 +157,8 @@ def load_csv(
         labels = None
         class_names: list[str] = []
     else:
-        if all_numeric:
-            keys = sorted(set(numeric))
-            class_names = [f"{k:g}" for k in keys]
-            lookup = {k: i for i, k in enumerate(keys)}
-            labels = np.array([lookup[v] for v in numeric], dtype=np.int64)
-        else:
-            class_names = sorted(set(t_values))
-            lookup = {k: i for i, k in enumerate(class_names)}
-            labels = np.array([lookup[v] for v in t_values], dtype=np.int64)
+        class_names, labels = encode_classes(
+            t_values, numeric if all_numeric else [None] * len(t_values))
         if len(class_names) < 2:
             raise DatasetError(f"{path}: target {target!r} has only one class")
         if len(class_names) > MAX_CLASSES:

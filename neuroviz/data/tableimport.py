@@ -106,6 +106,20 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def encode_classes(texts: list[str], numbers: list[float | None]
+                   ) -> tuple[list[str], np.ndarray]:
+    """Class names and int64 labels of a target column: when every value is a number
+    (``numbers[i]`` is None for text), the classes are the distinct numbers in numeric order
+    (named like ``2`` or ``0.5``); otherwise the distinct texts in sorted order."""
+    if all(v is not None for v in numbers):
+        keys = sorted(set(numbers))
+        lookup = {k: i for i, k in enumerate(keys)}
+        return [f"{k:g}" for k in keys], np.array([lookup[v] for v in numbers], dtype=np.int64)
+    names = sorted(set(texts))
+    lookup = {k: i for i, k in enumerate(names)}
+    return names, np.array([lookup[t] for t in texts], dtype=np.int64)
+
+
 def read_table(path: str | Path, *, max_rows: int = MAX_ROWS,
                delimiter: str | None = None) -> Table:
     """Read a CSV file with a header row into text cells (limits checked before parsing)."""
@@ -327,16 +341,8 @@ def build_import(table: Table, choices: ImportChoices) -> dict:
             raise DatasetError(f"{name}: target {target!r} has values too large to predict")
         class_names: list[str] = []
     else:
-        numbers = [_number(c) for c in t_cells]
-        if all(v is not None for v in numbers):
-            keys = sorted(set(numbers))
-            class_names = [f"{k:g}" for k in keys]
-            lookup = {k: i for i, k in enumerate(keys)}
-            y = np.array([lookup[v] for v in numbers], dtype=np.float64)
-        else:
-            class_names = sorted(set(t_cells))
-            lookup = {k: i for i, k in enumerate(class_names)}
-            y = np.array([lookup[c] for c in t_cells], dtype=np.float64)
+        class_names, labels = encode_classes(t_cells, [_number(c) for c in t_cells])
+        y = labels.astype(np.float64)
         if len(class_names) < 2:
             only = class_names[0] if class_names else ""
             raise DatasetError(f"{name}: the target {target!r} has only one class ({only!r}); "
